@@ -1,0 +1,47 @@
+# Two commands do all set-up on a fresh machine:
+#   make run   - virtualenv, install, database, bundled questionnaires, serve on 127.0.0.1:5000
+#   make test  - install what the tests need and run the whole suite
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-stamp
+PYBABEL := $(BIN)/pybabel
+CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+COMPILED := $(CATALOGUES:.po=.mo)
+
+.PHONY: run test install translations extract-messages update-messages clean
+
+$(STAMP): setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e ".[test,postgres]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
+	$(PYBABEL) compile --statistics -i $< -o $@
+
+translations: $(COMPILED)
+
+run: install translations
+	$(BIN)/survey init
+	$(BIN)/survey import-bundled
+	@echo
+	@$(BIN)/survey links --base-url http://127.0.0.1:5000
+	@echo
+	$(BIN)/survey run --host 127.0.0.1 --port 5000
+
+test: install translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Translators' workflow (see README): extract the strings, merge them into every catalogue.
+extract-messages: install
+	$(PYBABEL) extract -F translations/babel.cfg -k lazy_gettext --no-location --sort-output \
+	  --project kim-survey --copyright-holder "KIM survey contributors" -o translations/messages.pot .
+
+update-messages: extract-messages
+	$(PYBABEL) update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+
+clean:
+	rm -rf $(VENV) translations/*/LC_MESSAGES/*.mo

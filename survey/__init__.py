@@ -1,0 +1,56 @@
+"""KIM needs assessment survey: the Flask application factory."""
+from __future__ import annotations
+
+import logging
+import os
+from typing import Any, Mapping
+
+from flask import Flask, g
+from flask_wtf.csrf import CSRFProtect
+
+from survey.config import default_settings, load_or_create_secret_key
+from survey.db import Database
+
+csrf = CSRFProtect()
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Create the app: settings (defaults < SURVEY_* environment < test_config), database,
+    Babel, CSRF, blueprints and the ``survey`` CLI commands."""
+    app = Flask(__name__, instance_path=os.environ.get("SURVEY_INSTANCE_PATH") or None)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(default_settings(app.instance_path))
+    app.config.from_prefixed_env(prefix="SURVEY")
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
+    app.config["SESSION_COOKIE_SECURE"] = bool(app.config["SECURE_COOKIES"])
+    app.permanent_session_lifetime = 60 * 60 * 24 * int(app.config["DRAFT_RETENTION_DAYS"])
+
+    app.extensions["survey.db"] = Database.from_url(app.config["DATABASE_URL"])
+
+    @app.teardown_appcontext
+    def close_session(_exc: BaseException | None) -> None:
+        session = g.pop("db_session", None)
+        if session is not None:
+            session.close()
+
+    from survey.i18n import init_i18n
+    init_i18n(app)
+    csrf.init_app(app)
+
+    from survey import errors, respondent
+    app.register_blueprint(respondent.bp)
+    errors.register(app)
+
+    from survey.cli import register_commands
+    register_commands(app)
+
+    _quiet_request_log()
+    return app
+
+
+def _quiet_request_log() -> None:
+    # Werkzeug's access log prints client IP addresses; respondents' addresses are never logged.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)

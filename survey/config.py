@@ -1,0 +1,48 @@
+"""Settings: defaults, overridden by environment variables with the prefix ``SURVEY_``.
+
+``SURVEY_DATABASE_URL`` becomes ``DATABASE_URL`` and so on (Flask's ``from_prefixed_env``,
+which also reads JSON values, so ``SURVEY_DRAFT_RETENTION_DAYS=30`` is an int).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def default_settings(instance_path: str) -> dict[str, Any]:
+    instance = Path(instance_path)
+    return {
+        "DATABASE_URL": f"sqlite:///{instance / 'survey.sqlite3'}",
+        "QUESTIONNAIRE_DIR": str(PROJECT_ROOT / "questionnaires"),
+        "EXPORT_DIR": str(PROJECT_ROOT / "exports"),
+        # Drafts never submitted are kept this long after their last save.
+        "DRAFT_RETENTION_DAYS": 30,
+        # Secure cookies need HTTPS; set SURVEY_SECURE_COOKIES=true behind a TLS proxy.
+        "SECURE_COOKIES": False,
+        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+        "BABEL_DEFAULT_LOCALE": "de",
+        # A respondent may take hours; the CSRF token lives as long as the session.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "survey_session",
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 512 * 1024,
+    }
+
+
+def load_or_create_secret_key(instance_path: str) -> str:
+    """Return the key kept in the instance folder, creating it once (mode 0600)."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    return key

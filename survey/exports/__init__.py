@@ -1,0 +1,1 @@
+"""Export writers (plain Python: no Flask, no database)."""

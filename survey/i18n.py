@@ -1,0 +1,47 @@
+"""Locale selection for Flask-Babel and the language facts templates need."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, current_app, request
+from flask_babel import Babel
+
+from survey.languages import LANGUAGES, Language
+
+babel = Babel()
+
+
+def url_language() -> str | None:
+    """The respondent language chosen in the URL (``/s/<slug>/<lang>/...``), if any."""
+    if request and request.view_args:
+        lang = request.view_args.get("lang")
+        if isinstance(lang, str) and lang in LANGUAGES:
+            return lang
+    return None
+
+
+def current_language() -> Language:
+    tag = url_language()
+    if tag is None:
+        tag = request.accept_languages.best_match(list(ui_languages())) if request else None
+    return LANGUAGES.get(tag or "de", LANGUAGES["de"])
+
+
+def select_locale() -> str:
+    return current_language().babel_locale
+
+
+def ui_languages() -> list[str]:
+    """Tags of the languages whose interface catalogue exists (German is the source)."""
+    directory = Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    available = {path.name for path in directory.iterdir() if (path / "LC_MESSAGES").is_dir()}
+    return [tag for tag, lang in LANGUAGES.items() if lang.babel_locale in available or tag == "en"]
+
+
+def init_i18n(app: Flask) -> None:
+    babel.init_app(app, locale_selector=select_locale)
+
+    @app.context_processor
+    def language_context() -> dict[str, object]:
+        language = current_language()
+        return {"page_language": language, "languages": LANGUAGES}

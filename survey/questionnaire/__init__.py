@@ -1,0 +1,23 @@
+"""Questionnaire definitions: the model, loading and validation. No Flask, no database."""
+from survey.questionnaire.errors import Problem, QuestionnaireError
+from survey.questionnaire.loader_yaml import (
+    LoadedQuestionnaire,
+    load_questionnaire_bytes,
+    load_questionnaire_file,
+    load_questionnaire_text,
+)
+from survey.questionnaire.model import (
+    IntegrationField,
+    Option,
+    Question,
+    Questionnaire,
+    QuestionType,
+    Section,
+    Text,
+)
+
+__all__ = [
+    "IntegrationField", "LoadedQuestionnaire", "Option", "Problem", "Question", "Questionnaire",
+    "QuestionnaireError", "QuestionType", "Section", "Text", "load_questionnaire_bytes",
+    "load_questionnaire_file", "load_questionnaire_text",
+]

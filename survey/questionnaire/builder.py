@@ -1,0 +1,543 @@
+"""Turn located plain data into a validated Questionnaire, collecting every problem.
+
+The reader (YAML, later XLSForm) produces ``LocDict``/``LocList`` data; this module checks it and
+builds the immutable model, or raises one ``QuestionnaireError`` listing all errors with their
+path, line, and how to fix them.
+"""
+from __future__ import annotations
+
+import difflib
+import re
+from collections import defaultdict
+from typing import Any
+
+from survey.languages import LANGUAGES, MISLEADING_TAGS
+from survey.questionnaire import builtin_texts
+from survey.questionnaire.conditions import Condition, ConditionSyntaxError, parse_condition
+from survey.questionnaire.errors import Problem, QuestionnaireError
+from survey.questionnaire.located import LocDict, LocList
+from survey.questionnaire.model import (
+    OTHER_OPTION_CODE,
+    OTHER_SUFFIX,
+    IntegrationField,
+    LanguageSpec,
+    Option,
+    Question,
+    QuestionType,
+    Questionnaire,
+    Section,
+    Text,
+)
+
+SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
+CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
+OPTION_CODE_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,47}$")
+# Export columns that question codes must not shadow.
+RESERVED_CODES = frozenset(
+    {"response_id", "submitted_at", "started_on", "language", "channel", "questionnaire_version"}
+)
+
+TOP_KEYS = {"slug", "title", "default_language", "languages", "intro", "districts", "sections"}
+LANGUAGE_KEYS = {"code", "reviewed", "partial"}
+SECTION_KEYS = {"code", "field", "title", "intro", "condition", "questions"}
+QUESTION_KEYS = {
+    "code", "type", "label", "hint", "required", "condition", "options", "other", "min", "max",
+    "decimals", "max_length",
+}
+OPTION_KEYS = {"code", "label", "exclusive"}
+
+TYPES_WITH_OPTIONS = {QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE, QuestionType.SCALE}
+TYPES_WITH_OTHER = {QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE}
+TYPES_WITH_RANGE = {QuestionType.NUMBER, QuestionType.YEAR}
+TYPES_WITH_LENGTH = {QuestionType.TEXT, QuestionType.LONG_TEXT}
+DEFAULT_MAX_LENGTH = {QuestionType.TEXT: 200, QuestionType.LONG_TEXT: 2000}
+HARD_MAX_LENGTH = 10000
+DEFAULT_YEAR_RANGE = (1900, 2100)
+
+
+def _suggest(word: str, candidates: Any) -> str:
+    matches = difflib.get_close_matches(str(word), [str(c) for c in candidates], n=1)
+    return f" Did you mean '{matches[0]}'?" if matches else ""
+
+
+class _Builder:
+    def __init__(self, data: Any, source_name: str) -> None:
+        self.data = data
+        self.source_name = source_name
+        self.problems: list[Problem] = []
+        self.languages: list[LanguageSpec] = []
+        self.default_language = "de"
+        self.fallback_counts: dict[str, int] = defaultdict(int)
+
+    # --- reporting -------------------------------------------------------------------------
+
+    def error(self, path: str, message: str, line: int | None) -> None:
+        self.problems.append(Problem(path, message, line))
+
+    def warning(self, path: str, message: str, line: int | None) -> None:
+        self.problems.append(Problem(path, message, line, severity="warning"))
+
+    def check_keys(self, mapping: LocDict, allowed: set[str], path: str) -> None:
+        for key in mapping:
+            if key not in allowed:
+                self.error(
+                    f"{path}.{key}" if path else str(key),
+                    f"unknown key '{key}'.{_suggest(key, allowed)} Allowed here: {', '.join(sorted(allowed))}.",
+                    mapping.line_of(key),
+                )
+
+    def mapping(self, value: Any, path: str, line: int | None, what: str) -> LocDict | None:
+        if isinstance(value, LocDict):
+            return value
+        self.error(path, f"{what} must be a mapping (key: value lines), not {_kind(value)}.", line)
+        return None
+
+    def sequence(self, value: Any, path: str, line: int | None, what: str) -> LocList | None:
+        if isinstance(value, LocList):
+            return value
+        self.error(path, f"{what} must be a list (lines starting with '- '), not {_kind(value)}.", line)
+        return None
+
+    # --- texts -----------------------------------------------------------------------------
+
+    def text(self, value: Any, path: str, line: int | None, required: bool = True) -> Text | None:
+        if value is None:
+            if required:
+                self.error(path, f"a text is required here, e.g. {{{self.default_language}: ...}}.", line)
+            return None
+        if not isinstance(value, LocDict):
+            self.error(
+                path,
+                f"a text must map languages to strings, e.g. {{{self.default_language}: {str(value)[:30]!r}}}, "
+                f"not {_kind(value)}.",
+                line,
+            )
+            return None
+        declared = {spec.code for spec in self.languages}
+        translations: dict[str, str] = {}
+        for language, string in value.items():
+            key_line = value.line_of(language)
+            if language not in declared:
+                self.error(
+                    f"{path}.{language}",
+                    f"language '{language}' is not declared in 'languages'; declare it or remove this "
+                    f"translation.{_suggest(language, declared)}",
+                    key_line,
+                )
+                continue
+            if not isinstance(string, str) or not string.strip():
+                self.error(f"{path}.{language}", "the translation must be a non-empty string.", key_line)
+                continue
+            translations[language] = string.strip()
+        for spec in self.languages:
+            if spec.code in value:
+                continue
+            if spec.partial and spec.code != self.default_language:
+                self.fallback_counts[spec.code] += 1
+            else:
+                how = (
+                    "every text needs the default language"
+                    if spec.code == self.default_language
+                    else f"add '{spec.code}: ...' or mark the language as partial "
+                    f"(- {{code: {spec.code}, partial: true}}) to fall back"
+                )
+                self.error(path, f"missing the '{spec.code}' translation; {how}.", value.line)
+        return Text(translations) if translations else None
+
+    # --- top level -------------------------------------------------------------------------
+
+    def build(self) -> Questionnaire | None:
+        root = self.data
+        if not isinstance(root, LocDict):
+            self.error("", f"the file must be a mapping with slug, title, languages and sections, not {_kind(root)}.", 1)
+            return None
+        self.check_keys(root, TOP_KEYS, "")
+        for key in ("slug", "title", "default_language", "languages", "sections"):
+            if key not in root:
+                self.error(key, f"required key '{key}' is missing.", root.line)
+
+        slug = root.get("slug")
+        if "slug" in root and not (isinstance(slug, str) and SLUG_PATTERN.match(slug)):
+            self.error("slug", f"slug {slug!r} must be 2-64 characters: lower-case letters, digits, '-'.", root.line_of("slug"))
+
+        self.read_languages(root)
+        title = self.text(root.get("title"), "title", root.line_of("title")) if "title" in root else None
+        intro = self.text(root.get("intro"), "intro", root.line_of("intro"), required=False)
+        districts = self.read_districts(root)
+        sections = self.read_sections(root, districts)
+
+        for language, count in sorted(self.fallback_counts.items()):
+            chain = [c for c in LANGUAGES[language].fallback if c in {s.code for s in self.languages}]
+            chain.append(self.default_language)
+            self.warning(
+                "languages",
+                f"'{language}' lacks {count} text{'s' if count != 1 else ''}; "
+                f"{'they fall' if count != 1 else 'it falls'} back to {' → '.join(dict.fromkeys(chain))}.",
+                root.line_of("languages"),
+            )
+
+        if any(p.severity == "error" for p in self.problems):
+            return None
+        assert isinstance(slug, str) and title is not None
+        return Questionnaire(
+            slug=slug,
+            title=title,
+            default_language=self.default_language,
+            languages=tuple(self.languages),
+            sections=tuple(sections),
+            districts=tuple(districts),
+            intro=intro,
+        )
+
+    def read_languages(self, root: LocDict) -> None:
+        default = root.get("default_language")
+        if "default_language" in root:
+            if default in LANGUAGES:
+                self.default_language = default
+            else:
+                self.error("default_language", _unknown_language(default), root.line_of("default_language"))
+        entries = root.get("languages")
+        if "languages" not in root:
+            return
+        items = self.sequence(entries, "languages", root.line_of("languages"), "'languages'")
+        if items is None:
+            return
+        seen: set[str] = set()
+        for index, entry in enumerate(items):
+            path, line = f"languages[{index}]", items.line_of(index)
+            if isinstance(entry, str):
+                entry = LocDict({"code": entry}, line=line)
+            if not isinstance(entry, LocDict):
+                self.error(path, "a language is a tag (- ar) or a mapping (- {code: ar, reviewed: false}).", line)
+                continue
+            self.check_keys(entry, LANGUAGE_KEYS, path)
+            code = entry.get("code")
+            if code not in LANGUAGES:
+                self.error(f"{path}.code", _unknown_language(code), line)
+                continue
+            if code in seen:
+                self.error(f"{path}.code", f"language '{code}' is declared twice.", line)
+                continue
+            seen.add(code)
+            reviewed = entry.get("reviewed", True)
+            partial = entry.get("partial", False)
+            for flag, value in (("reviewed", reviewed), ("partial", partial)):
+                if not isinstance(value, bool):
+                    self.error(f"{path}.{flag}", f"'{flag}' must be true or false.", entry.line_of(flag))
+            if code == self.default_language and partial is True:
+                self.error(f"{path}.partial", "the default language cannot be partial.", entry.line_of("partial"))
+            self.languages.append(LanguageSpec(code, reviewed is not False, partial is True))
+        if self.default_language not in seen and default in LANGUAGES:
+            self.error("languages", f"the default language '{self.default_language}' must be declared in 'languages'.", items.line)
+
+    def read_districts(self, root: LocDict) -> list[Option]:
+        if "districts" not in root:
+            return []
+        items = self.sequence(root["districts"], "districts", root.line_of("districts"), "'districts'")
+        if items is None:
+            return []
+        return self.read_options(items, "districts", allow_exclusive=False)
+
+    def read_options(self, items: LocList, path: str, allow_exclusive: bool) -> list[Option]:
+        options: list[Option] = []
+        seen: dict[str, int | None] = {}
+        for index, entry in enumerate(items):
+            option_path, line = f"{path}[{index}]", items.line_of(index)
+            entry = self.mapping(entry, option_path, line, "an option")
+            if entry is None:
+                continue
+            self.check_keys(entry, OPTION_KEYS, option_path)
+            code = entry.get("code")
+            if isinstance(code, (int, float)) and not isinstance(code, bool):
+                code = str(code)
+            if not isinstance(code, str) or not OPTION_CODE_PATTERN.match(code):
+                self.error(
+                    f"{option_path}.code",
+                    f"option code {code!r} must be 1-48 letters, digits, '_', '-' or '.', without spaces.",
+                    line,
+                )
+                continue
+            if code in seen:
+                self.error(f"{option_path}.code", f"duplicate option code '{code}' (first at line {seen[code]}); codes must be unique.", line)
+                continue
+            seen[code] = line
+            exclusive = entry.get("exclusive", False)
+            if exclusive and not allow_exclusive:
+                self.error(f"{option_path}.exclusive", "'exclusive' is only for options of multiple_choice questions.", entry.line_of("exclusive"))
+            elif not isinstance(exclusive, bool):
+                self.error(f"{option_path}.exclusive", "'exclusive' must be true or false.", entry.line_of("exclusive"))
+            label = self.text(entry.get("label"), f"{option_path}.label", entry.line_of("label"))
+            if label is not None:
+                options.append(Option(code, label, exclusive is True))
+        return options
+
+    # --- sections and questions ------------------------------------------------------------
+
+    def read_sections(self, root: LocDict, districts: list[Option]) -> list[Section]:
+        if "sections" not in root:
+            return []
+        items = self.sequence(root["sections"], "sections", root.line_of("sections"), "'sections'")
+        if items is None:
+            return []
+        if not items:
+            self.error("sections", "a questionnaire needs at least one section.", items.line)
+        sections: list[Section] = []
+        section_lines: dict[str, int | None] = {}
+        # Questions seen so far, in order: conditions may only refer to these.
+        earlier: dict[str, Question] = {}
+        all_codes: dict[str, int | None] = {}
+        self._collect_all_codes(items, all_codes)
+        for index, entry in enumerate(items):
+            path, line = f"sections[{index}]", items.line_of(index)
+            entry = self.mapping(entry, path, line, "a section")
+            if entry is None:
+                continue
+            self.check_keys(entry, SECTION_KEYS, path)
+            code = entry.get("code")
+            if not isinstance(code, str) or not CODE_PATTERN.match(code):
+                self.error(f"{path}.code", f"section code {code!r} must start with a letter and use a-z, 0-9, '_' (at most 48).", line)
+                code = f"section_{index}"
+            elif code in section_lines:
+                self.error(f"{path}.code", f"duplicate section code '{code}' (first at line {section_lines[code]}).", line)
+            section_lines.setdefault(code, line)
+            field_value = entry.get("field")
+            integration_field: IntegrationField | None = None
+            if field_value is not None:
+                try:
+                    integration_field = IntegrationField(field_value)
+                except ValueError:
+                    known = [f.value for f in IntegrationField]
+                    self.error(
+                        f"{path}.field",
+                        f"unknown integration field {field_value!r}.{_suggest(field_value, known)} Known: {', '.join(known)}.",
+                        entry.line_of("field"),
+                    )
+            title = self.text(entry.get("title"), f"{path}.title", entry.line_of("title"))
+            intro = self.text(entry.get("intro"), f"{path}.intro", entry.line_of("intro"), required=False)
+            condition = self.condition(entry, path, earlier, all_codes)
+            questions: list[Question] = []
+            question_items = self.sequence(entry.get("questions"), f"{path}.questions", entry.line_of("questions"), "'questions'")
+            if question_items is not None:
+                if not question_items:
+                    self.error(f"{path}.questions", "a section needs at least one question.", question_items.line)
+                for q_index, q_entry in enumerate(question_items):
+                    question = self.read_question(
+                        q_entry, f"{path}.questions[{q_index}]", question_items.line_of(q_index),
+                        code, earlier, all_codes, districts,
+                    )
+                    if question is not None:
+                        questions.append(question)
+                        earlier[question.code] = question
+            if title is not None:
+                sections.append(Section(code, title, tuple(questions), integration_field, intro, condition))
+        return sections
+
+    def _collect_all_codes(self, sections: LocList, all_codes: dict[str, int | None]) -> None:
+        """Every question code in the file with its first line, to find duplicates and tell
+        'refers to a later question' from 'refers to an unknown question'."""
+        for section in sections:
+            if not isinstance(section, LocDict) or not isinstance(section.get("questions"), LocList):
+                continue
+            questions = section["questions"]
+            for index, question in enumerate(questions):
+                if isinstance(question, LocDict) and isinstance(question.get("code"), str):
+                    all_codes.setdefault(question["code"], questions.line_of(index))
+
+    def read_question(
+        self,
+        entry: Any,
+        path: str,
+        line: int | None,
+        section_code: str,
+        earlier: dict[str, Question],
+        all_codes: dict[str, int | None],
+        districts: list[Option],
+    ) -> Question | None:
+        entry = self.mapping(entry, path, line, "a question")
+        if entry is None:
+            return None
+        self.check_keys(entry, QUESTION_KEYS, path)
+        ok = True
+        code = entry.get("code")
+        if not isinstance(code, str) or not CODE_PATTERN.match(code):
+            self.error(f"{path}.code", f"question code {code!r} must start with a letter and use a-z, 0-9, '_' (at most 48).", line)
+            ok, code = False, f"q_{line}"
+        elif code in earlier or all_codes.get(code) != line:
+            self.error(f"{path}.code", f"duplicate question code '{code}' (first at line {all_codes.get(code)}); codes must be unique in the questionnaire.", line)
+            ok = False
+        elif code in RESERVED_CODES:
+            self.error(f"{path}.code", f"'{code}' is reserved for an export column; choose another code.", line)
+            ok = False
+        elif code.endswith(OTHER_SUFFIX) and code[: -len(OTHER_SUFFIX)] in all_codes:
+            self.error(f"{path}.code", f"'{code}' would clash with the 'other' text of question '{code[: -len(OTHER_SUFFIX)]}'; choose another code.", line)
+            ok = False
+
+        type_value = entry.get("type")
+        try:
+            qtype = QuestionType(type_value)
+        except ValueError:
+            known = [t.value for t in QuestionType]
+            self.error(f"{path}.type", f"unknown question type {type_value!r}.{_suggest(type_value, known)} Known types: {', '.join(known)}.", entry.line_of("type"))
+            return None
+
+        label = self.text(entry.get("label"), f"{path}.label", entry.line_of("label"))
+        hint = self.text(entry.get("hint"), f"{path}.hint", entry.line_of("hint"), required=False)
+        required = entry.get("required", False)
+        if not isinstance(required, bool):
+            self.error(f"{path}.required", "'required' must be true or false.", entry.line_of("required"))
+            required = False
+        if qtype is QuestionType.INFO and required:
+            self.error(f"{path}.required", "an info text takes no answer, so it cannot be required.", entry.line_of("required"))
+        condition = self.condition(entry, path, earlier, all_codes)
+
+        def not_for(key: str, allowed: set[QuestionType]) -> None:
+            if key in entry and qtype not in allowed:
+                users = ", ".join(sorted(t.value for t in allowed))
+                self.error(f"{path}.{key}", f"'{key}' does not apply to {qtype.value} questions (only {users}).", entry.line_of(key))
+
+        not_for("options", TYPES_WITH_OPTIONS)
+        not_for("other", TYPES_WITH_OTHER)
+        not_for("min", TYPES_WITH_RANGE)
+        not_for("max", TYPES_WITH_RANGE)
+        not_for("decimals", {QuestionType.NUMBER})
+        not_for("max_length", TYPES_WITH_LENGTH)
+
+        options: list[Option] = []
+        if qtype in TYPES_WITH_OPTIONS:
+            items = self.sequence(entry.get("options"), f"{path}.options", entry.line_of("options"), "'options'")
+            if items is not None:
+                options = self.read_options(items, f"{path}.options", allow_exclusive=qtype is QuestionType.MULTIPLE_CHOICE)
+                if len(items) < 2:
+                    self.error(f"{path}.options", "a choice question needs at least two options.", items.line)
+        elif qtype is QuestionType.YES_NO:
+            options = [Option("yes", self._builtin(builtin_texts.YES)), Option("no", self._builtin(builtin_texts.NO))]
+        elif qtype is QuestionType.DISTRICT:
+            if not districts:
+                self.error(path, "a district question needs the list 'districts' at the top of the file.", line)
+            options = list(districts)
+
+        other = entry.get("other", False)
+        if not isinstance(other, bool):
+            self.error(f"{path}.other", "'other' must be true or false.", entry.line_of("other"))
+            other = False
+        if other and any(option.code == OTHER_OPTION_CODE for option in options):
+            self.error(f"{path}.other", f"with 'other: true' no option may use the code '{OTHER_OPTION_CODE}'; it is added for you.", entry.line_of("other"))
+
+        minimum, maximum = self.number(entry, "min", path), self.number(entry, "max", path)
+        if qtype is QuestionType.YEAR:
+            minimum = DEFAULT_YEAR_RANGE[0] if minimum is None else minimum
+            maximum = DEFAULT_YEAR_RANGE[1] if maximum is None else maximum
+        if minimum is not None and maximum is not None and minimum > maximum:
+            self.error(f"{path}.min", f"min ({minimum:g}) is greater than max ({maximum:g}).", entry.line_of("min"))
+        decimals = entry.get("decimals", False)
+        if not isinstance(decimals, bool):
+            self.error(f"{path}.decimals", "'decimals' must be true or false.", entry.line_of("decimals"))
+            decimals = False
+        max_length = DEFAULT_MAX_LENGTH.get(qtype)
+        if "max_length" in entry:
+            value = entry["max_length"]
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= HARD_MAX_LENGTH:
+                self.error(f"{path}.max_length", f"'max_length' must be a whole number from 1 to {HARD_MAX_LENGTH}.", entry.line_of("max_length"))
+            else:
+                max_length = value
+
+        if not ok or label is None or any(p.severity == "error" and p.path.startswith(path + ".") for p in self.problems):
+            return None
+        return Question(
+            code=code,
+            type=qtype,
+            label=label,
+            section_code=section_code,
+            hint=hint,
+            required=required and qtype is not QuestionType.INFO,
+            condition=condition,
+            options=tuple(options),
+            other=other,
+            other_label=self._builtin(builtin_texts.OTHER) if other else None,
+            minimum=minimum,
+            maximum=maximum,
+            decimals=decimals,
+            max_length=max_length,
+        )
+
+    def _builtin(self, text: Text) -> Text:
+        declared = {spec.code for spec in self.languages}
+        return Text({lang: value for lang, value in text.translations.items() if lang in declared} or dict(text.translations))
+
+    def number(self, entry: LocDict, key: str, path: str) -> float | None:
+        if key not in entry:
+            return None
+        value = entry[key]
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            self.error(f"{path}.{key}", f"'{key}' must be a number.", entry.line_of(key))
+            return None
+        return value
+
+    def condition(
+        self, entry: LocDict, path: str, earlier: dict[str, Question], all_codes: dict[str, int | None]
+    ) -> Condition | None:
+        if "condition" not in entry:
+            return None
+        source = entry["condition"]
+        cpath, line = f"{path}.condition", entry.line_of("condition")
+        if not isinstance(source, str):
+            self.error(cpath, "a condition must be text, e.g. \"work_status == 'looking'\".", line)
+            return None
+        try:
+            condition = parse_condition(source)
+        except ConditionSyntaxError as error:
+            self.error(cpath, f"cannot read condition {source!r}: {error}.", line)
+            return None
+        valid = True
+        for name in condition.names():
+            if name.code in earlier:
+                if not earlier[name.code].takes_answer:
+                    self.error(cpath, f"'{name.code}' is an info text and has no answer to test.", line)
+                    valid = False
+                continue
+            valid = False
+            if name.code in all_codes and (all_codes[name.code] or 0) < (line or 0):
+                continue  # an earlier question that failed to load: its own error says why
+            if name.code in all_codes:
+                self.error(
+                    cpath,
+                    f"the condition refers to '{name.code}', which comes later (line {all_codes[name.code]}); "
+                    "a condition may only use questions asked before it.",
+                    line,
+                )
+            else:
+                self.error(cpath, f"the condition refers to an unknown question '{name.code}'.{_suggest(name.code, earlier)}", line)
+        if not valid:
+            return None
+        for name, option_code in condition.option_references():
+            question = earlier[name.code]
+            if question.is_choice and question.option(option_code) is None:
+                codes = ", ".join(option.code for option in question.all_options())
+                self.error(cpath, f"'{name.code}' has no option '{option_code}'.{_suggest(option_code, [o.code for o in question.all_options()])} Its options: {codes}.", line)
+                valid = False
+        return condition if valid else None
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"the {type(value).__name__} {str(value)[:40]!r}"
+
+
+def _unknown_language(code: Any) -> str:
+    if isinstance(code, str) and code in MISLEADING_TAGS:
+        return f"language {code!r}: {MISLEADING_TAGS[code]}."
+    return f"unknown language {code!r}.{_suggest(code, LANGUAGES)} Known: {', '.join(LANGUAGES)}."
+
+
+def build_questionnaire(data: Any, source_name: str) -> tuple[Questionnaire, list[Problem]]:
+    """Validate located data; return the questionnaire and its warnings, or raise."""
+    builder = _Builder(data, source_name)
+    questionnaire = builder.build()
+    if questionnaire is None:
+        raise QuestionnaireError(source_name, builder.problems)
+    return questionnaire, [p for p in builder.problems if p.severity == "warning"]

@@ -1,0 +1,98 @@
+"""Plain data (dicts, lists, scalars) that remembers the line each part came from.
+
+The YAML reader produces it; the builder reports problems with those lines. Other readers
+(XLSForm) can produce it too, with spreadsheet rows as lines.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+
+class LocDict(dict):
+    """A mapping with the line of the mapping and of each key."""
+
+    def __init__(self, *args: Any, line: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.line = line
+        self.key_lines: dict[Any, int] = {}
+
+    def line_of(self, key: Any) -> int | None:
+        return self.key_lines.get(key, self.line)
+
+
+class LocList(list):
+    """A sequence with the line of the sequence and of each item."""
+
+    def __init__(self, *args: Any, line: int | None = None) -> None:
+        super().__init__(*args)
+        self.line = line
+        self.item_lines: list[int | None] = []
+
+    def line_of(self, index: int) -> int | None:
+        if 0 <= index < len(self.item_lines):
+            return self.item_lines[index]
+        return self.line
+
+
+class YamlSyntaxError(ValueError):
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def read_yaml(text: str) -> Any:
+    """Parse YAML with PyYAML's safe loader (no Python objects, no tags) into located data.
+
+    Duplicate keys, which YAML would silently resolve to the last one, are refused.
+    """
+    loader = yaml.SafeLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        return _convert(node, loader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else None
+        problem = error.problem or str(error)
+        context = f" ({error.context})" if error.context else ""
+        raise YamlSyntaxError(f"YAML syntax error: {problem}{context}", line) from None
+    except yaml.YAMLError as error:
+        raise YamlSyntaxError(f"YAML error: {error}", None) from None
+    finally:
+        loader.dispose()
+
+
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap"}
+
+
+def _convert(node: yaml.Node, loader: yaml.SafeLoader) -> Any:
+    line = node.start_mark.line + 1
+    if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
+        raise YamlSyntaxError(f"the YAML tag {node.tag!r} is not allowed; remove it", line)
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)  # resolves YAML merge keys (<<)
+        result = LocDict(line=line)
+        for key_node, value_node in node.value:
+            key = _convert(key_node, loader)
+            if isinstance(key, (dict, list)):
+                raise YamlSyntaxError("a mapping key must be a plain value", key_node.start_mark.line + 1)
+            if key in result:
+                raise YamlSyntaxError(
+                    f"duplicate key {key!r} (first at line {result.key_lines[key]}); "
+                    "remove one of them",
+                    key_node.start_mark.line + 1,
+                )
+            result[key] = _convert(value_node, loader)
+            result.key_lines[key] = key_node.start_mark.line + 1
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        items = LocList(line=line)
+        for item_node in node.value:
+            items.append(_convert(item_node, loader))
+            items.item_lines.append(item_node.start_mark.line + 1)
+        return items
+    return loader.construct_object(node, deep=True)

@@ -1,0 +1,183 @@
+"""The validated, immutable questionnaire. Built only by the loaders; knows nothing of Flask or
+the database."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Iterator, Mapping
+
+from survey.languages import LANGUAGES, fallback_chain
+from survey.questionnaire.conditions import Condition
+
+
+class IntegrationField(StrEnum):
+    """The seven default integration fields of KIM (see DOMAIN.md)."""
+
+    LANGUAGE = "language"
+    EDUCATION = "education"
+    WORK = "work"
+    HOUSING = "housing"
+    HEALTH = "health"
+    LEGAL = "legal"
+    PARTICIPATION = "participation"
+
+
+class QuestionType(StrEnum):
+    SINGLE_CHOICE = "single_choice"
+    MULTIPLE_CHOICE = "multiple_choice"
+    YES_NO = "yes_no"
+    SCALE = "scale"
+    NUMBER = "number"
+    TEXT = "text"
+    LONG_TEXT = "long_text"
+    YEAR = "year"
+    DATE = "date"
+    DISTRICT = "district"
+    INFO = "info"
+
+
+CHOICE_TYPES = frozenset(
+    {QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE, QuestionType.YES_NO,
+     QuestionType.SCALE, QuestionType.DISTRICT}
+)
+OTHER_OPTION_CODE = "other"
+OTHER_SUFFIX = "_other"
+
+
+@dataclass(frozen=True)
+class ResolvedText:
+    """A text in the language it was found in; ``is_fallback`` when that is not the one asked."""
+
+    text: str
+    language: str
+    is_fallback: bool
+
+    @property
+    def direction(self) -> str:
+        return LANGUAGES[self.language].direction if self.language in LANGUAGES else "ltr"
+
+
+@dataclass(frozen=True)
+class Text:
+    """A mapping language tag -> string."""
+
+    translations: Mapping[str, str]
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "translations", MappingProxyType(dict(self.translations)))
+
+    def get(self, language: str) -> str | None:
+        return self.translations.get(language)
+
+    def resolve(self, chain: list[str]) -> ResolvedText:
+        for position, language in enumerate(chain):
+            value = self.translations.get(language)
+            if value:
+                return ResolvedText(value, language, position > 0)
+        language, value = next(iter(self.translations.items()))
+        return ResolvedText(value, language, True)
+
+
+@dataclass(frozen=True)
+class Option:
+    code: str
+    label: Text
+    exclusive: bool = False  # a "none of these" answer that cannot be combined with others
+
+
+@dataclass(frozen=True)
+class Question:
+    code: str
+    type: QuestionType
+    label: Text
+    section_code: str
+    hint: Text | None = None
+    required: bool = False
+    condition: Condition | None = None
+    options: tuple[Option, ...] = ()
+    other: bool = False  # adds "Other, please specify" with a text field
+    other_label: Text | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    decimals: bool = False
+    max_length: int | None = None
+
+    @property
+    def takes_answer(self) -> bool:
+        return self.type is not QuestionType.INFO
+
+    @property
+    def is_choice(self) -> bool:
+        return self.type in CHOICE_TYPES
+
+    @property
+    def other_code(self) -> str:
+        """The answer key of the "please specify" text."""
+        return self.code + OTHER_SUFFIX
+
+    def all_options(self) -> tuple[Option, ...]:
+        """The options including the generated "other" option."""
+        if self.other and self.other_label is not None:
+            return self.options + (Option(OTHER_OPTION_CODE, self.other_label),)
+        return self.options
+
+    def option(self, code: str) -> Option | None:
+        return next((option for option in self.all_options() if option.code == code), None)
+
+
+@dataclass(frozen=True)
+class Section:
+    code: str
+    title: Text
+    questions: tuple[Question, ...]
+    field: IntegrationField | None = None
+    intro: Text | None = None
+    condition: Condition | None = None
+
+
+@dataclass(frozen=True)
+class LanguageSpec:
+    code: str
+    reviewed: bool = True
+    # A partial language may lack texts; they fall back along the language's chain.
+    partial: bool = False
+
+
+@dataclass(frozen=True)
+class Questionnaire:
+    slug: str
+    title: Text
+    default_language: str
+    languages: tuple[LanguageSpec, ...]
+    sections: tuple[Section, ...]
+    districts: tuple[Option, ...] = ()
+    intro: Text | None = None
+    _questions: Mapping[str, Question] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        index = {q.code: q for section in self.sections for q in section.questions}
+        object.__setattr__(self, "_questions", MappingProxyType(index))
+
+    @property
+    def language_codes(self) -> tuple[str, ...]:
+        return tuple(spec.code for spec in self.languages)
+
+    def language_spec(self, code: str) -> LanguageSpec | None:
+        return next((spec for spec in self.languages if spec.code == code), None)
+
+    def chain(self, language: str) -> list[str]:
+        return fallback_chain(language, self.language_codes, self.default_language)
+
+    def questions(self) -> Iterator[Question]:
+        for section in self.sections:
+            yield from section.questions
+
+    def question(self, code: str) -> Question:
+        return self._questions[code]
+
+    def has_question(self, code: str) -> bool:
+        return code in self._questions
+
+    def section(self, code: str) -> Section | None:
+        return next((section for section in self.sections if section.code == code), None)

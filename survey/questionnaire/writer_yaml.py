@@ -1,0 +1,100 @@
+"""Write a questionnaire back as YAML in the documented layout (one line per translation)."""
+from __future__ import annotations
+
+import json
+from typing import Iterable
+
+from survey.questionnaire.model import Option, Question, Questionnaire, QuestionType, Text
+
+HEADER = "# Questionnaire file; the format is described in docs/questionnaire-format.md\n"
+
+
+def _scalar(value: str) -> str:
+    # JSON strings are valid YAML double-quoted scalars and escape everything that needs it.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _text(key: str, text: Text, indent: int, languages: Iterable[str]) -> list[str]:
+    pad = " " * indent
+    lines = [f"{pad}{key}:"]
+    for language in languages:
+        value = text.get(language)
+        if value is not None:
+            lines.append(f"{pad}  {language}: {_scalar(value)}")
+    return lines
+
+
+def _options(options: Iterable[Option], indent: int, languages: list[str]) -> list[str]:
+    pad = " " * indent
+    lines: list[str] = []
+    for option in options:
+        lines.append(f"{pad}- code: {_scalar(option.code)}")
+        if option.exclusive:
+            lines.append(f"{pad}  exclusive: true")
+        lines += _text("label", option.label, indent + 2, languages)
+    return lines
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def _question(question: Question, languages: list[str]) -> list[str]:
+    lines = [f"      - code: {question.code}", f"        type: {question.type.value}"]
+    if question.required:
+        lines.append("        required: true")
+    if question.condition is not None:
+        lines.append(f"        condition: {_scalar(question.condition.source)}")
+    if question.other:
+        lines.append("        other: true")
+    if question.type in (QuestionType.NUMBER, QuestionType.YEAR):
+        if question.minimum is not None:
+            lines.append(f"        min: {_number(question.minimum)}")
+        if question.maximum is not None:
+            lines.append(f"        max: {_number(question.maximum)}")
+    if question.decimals:
+        lines.append("        decimals: true")
+    if question.type in (QuestionType.TEXT, QuestionType.LONG_TEXT) and question.max_length:
+        lines.append(f"        max_length: {question.max_length}")
+    lines += _text("label", question.label, 8, languages)
+    if question.hint:
+        lines += _text("hint", question.hint, 8, languages)
+    if question.type in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE, QuestionType.SCALE):
+        lines.append("        options:")
+        lines += _options(question.options, 10, languages)
+    return lines
+
+
+def dump_questionnaire(questionnaire: Questionnaire, header: str = HEADER) -> str:
+    languages = list(questionnaire.language_codes)
+    lines = [header.rstrip("\n")] if header else []
+    lines += [f"slug: {questionnaire.slug}", f"default_language: {questionnaire.default_language}", "languages:"]
+    for spec in questionnaire.languages:
+        flags = []
+        if not spec.reviewed:
+            flags.append("reviewed: false")
+        if spec.partial:
+            flags.append("partial: true")
+        lines.append(f"  - {{code: {spec.code}, {', '.join(flags)}}}" if flags else f"  - {spec.code}")
+    lines += _text("title", questionnaire.title, 0, languages)
+    if questionnaire.intro:
+        lines += _text("intro", questionnaire.intro, 0, languages)
+    if questionnaire.districts:
+        lines.append("districts:")
+        lines += _options(questionnaire.districts, 2, languages)
+    lines.append("")
+    lines.append("sections:")
+    for section in questionnaire.sections:
+        lines.append(f"  - code: {section.code}")
+        if section.field is not None:
+            lines.append(f"    field: {section.field.value}")
+        if section.condition is not None:
+            lines.append(f"    condition: {_scalar(section.condition.source)}")
+        lines += _text("title", section.title, 4, languages)
+        if section.intro:
+            lines += _text("intro", section.intro, 4, languages)
+        lines.append("    questions:")
+        for question in section.questions:
+            lines += _question(question, languages)
+        lines.append("")
+    return "\n".join(lines).rstrip("\n") + "\n"

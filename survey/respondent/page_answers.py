@@ -1,0 +1,232 @@
+"""Read one posted questionnaire page into typed answers and errors. No Flask: a view passes the
+form as a mapping of field name -> list of strings.
+
+Hidden questions (condition false) are neither required nor stored. A question that becomes
+visible because of an answer on the same page, but was not on the form the respondent saw, is
+reported in ``newly_shown`` so the page can be shown again with it instead of failing it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from survey.questionnaire.model import (
+    OTHER_OPTION_CODE,
+    Question,
+    Questionnaire,
+    QuestionType,
+    Section,
+)
+
+# Control characters are never part of an answer; line breaks and tabs are kept in long texts.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+MAX_OTHER_LENGTH = 200
+EMPTY_FORM_VALUES: Mapping[str, list[str]] = {}
+
+
+@dataclass(frozen=True)
+class AnswerError:
+    question_code: str
+    kind: str  # see survey/respondent/messages.py for every kind and its text
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class PageResult:
+    answers: dict[str, Any]
+    errors: list[AnswerError]
+    newly_shown: list[str]
+
+
+def normalize_digits(value: str) -> str:
+    """Eastern Arabic (٠-٩) and Persian (۰-۹) digits, and any other decimal digits, to 0-9."""
+    return "".join(str(unicodedata.decimal(char)) if char.isdecimal() else char for char in value)
+
+
+def clean_text(value: str, multiline: bool) -> str:
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
+    value = _CONTROL.sub("", value)
+    if not multiline:
+        value = " ".join(value.split())
+    return value.strip()
+
+
+def section_is_visible(section: Section, answers: Mapping[str, Any]) -> bool:
+    return section.condition is None or section.condition.evaluate(answers)
+
+
+def question_is_visible(question: Question, answers: Mapping[str, Any]) -> bool:
+    return question.condition is None or question.condition.evaluate(answers)
+
+
+def visible_sections(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> list[Section]:
+    return [section for section in questionnaire.sections if section_is_visible(section, answers)]
+
+
+def visible_questions(section: Section, answers: Mapping[str, Any]) -> list[Question]:
+    if not section_is_visible(section, answers):
+        return []
+    return [question for question in section.questions if question_is_visible(question, answers)]
+
+
+def prune_hidden(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> dict[str, Any]:
+    """Keep only answers to questions that are visible given the answers before them."""
+    kept: dict[str, Any] = {}
+    for section in questionnaire.sections:
+        if not section_is_visible(section, kept):
+            continue
+        for question in section.questions:
+            if not question.takes_answer or not question_is_visible(question, kept):
+                continue
+            if question.code in answers:
+                kept[question.code] = answers[question.code]
+                if question.other_code in answers and _chose_other(answers[question.code]):
+                    kept[question.other_code] = answers[question.other_code]
+    return kept
+
+
+def _chose_other(value: Any) -> bool:
+    return value == OTHER_OPTION_CODE or (isinstance(value, list) and OTHER_OPTION_CODE in value)
+
+
+def _first(form: Mapping[str, list[str]], name: str) -> str:
+    values = form.get(name) or []
+    return values[0] if values else ""
+
+
+def _parse_number(question: Question, raw: str) -> tuple[Any, AnswerError | None]:
+    text = normalize_digits(raw).replace(" ", "").replace("\u066b", ".").replace(",", ".")
+    text = text.replace("\u2212", "-")
+    integer_only = not question.decimals or question.type is QuestionType.YEAR
+    pattern = r"-?\d+" if integer_only else r"-?\d+(\.\d+)?"
+    if not re.fullmatch(pattern, text) or len(text) > 30:
+        kind = "not_a_year" if question.type is QuestionType.YEAR else (
+            "not_a_whole_number" if integer_only and re.fullmatch(r"-?\d+(\.\d+)?", text) else "not_a_number"
+        )
+        return None, AnswerError(question.code, kind)
+    number: int | float = int(text) if integer_only else float(text)
+    if isinstance(number, float) and number.is_integer():
+        number = int(number)
+    if question.minimum is not None and number < question.minimum:
+        return None, AnswerError(question.code, "too_small", {"minimum": _display(question.minimum)})
+    if question.maximum is not None and number > question.maximum:
+        return None, AnswerError(question.code, "too_large", {"maximum": _display(question.maximum)})
+    return number, None
+
+
+def _display(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _parse_date(question: Question, raw: str) -> tuple[Any, AnswerError | None]:
+    text = normalize_digits(raw).strip()
+    for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, pattern).date().isoformat(), None
+        except ValueError:
+            continue
+    return None, AnswerError(question.code, "not_a_date")
+
+
+def read_question(question: Question, form: Mapping[str, list[str]]) -> tuple[Any, list[AnswerError]]:
+    """The posted value of one question (None when unanswered) and its errors, 'required' aside."""
+    code = question.code
+    if question.type is QuestionType.MULTIPLE_CHOICE:
+        chosen = [value for value in form.get(code, []) if value]
+        known = {option.code for option in question.all_options()}
+        if any(value not in known for value in chosen):
+            return None, [AnswerError(code, "invalid_option")]
+        # Keep the questionnaire's order and drop repeats, whatever the browser sent.
+        ordered = [option.code for option in question.all_options() if option.code in chosen]
+        exclusive = [option for option in question.options if option.exclusive and option.code in ordered]
+        if exclusive and len(ordered) > 1:
+            return None, [AnswerError(code, "exclusive", {"option": exclusive[0].code})]
+        return (ordered or None), []
+    if question.is_choice:
+        values = [value for value in form.get(code, []) if value]
+        if not values:
+            return None, []
+        if len(values) > 1 or question.option(values[0]) is None:
+            return None, [AnswerError(code, "invalid_option")]
+        return values[0], []
+    raw = _first(form, code)
+    if question.type in (QuestionType.TEXT, QuestionType.LONG_TEXT):
+        text = clean_text(raw, multiline=question.type is QuestionType.LONG_TEXT)
+        if question.max_length is not None and len(text) > question.max_length:
+            return None, [AnswerError(code, "too_long", {"maximum": question.max_length, "length": len(text)})]
+        return (text or None), []
+    if not raw.strip():
+        return None, []
+    if question.type in (QuestionType.NUMBER, QuestionType.YEAR):
+        value, error = _parse_number(question, raw)
+    elif question.type is QuestionType.DATE:
+        value, error = _parse_date(question, raw)
+    else:
+        return None, []
+    return value, [error] if error else []
+
+
+def read_page(
+    questionnaire: Questionnaire,
+    section: Section,
+    form: Mapping[str, list[str]],
+    previous_answers: Mapping[str, Any],
+    shown: Iterable[str] | None = None,
+    enforce_required: bool = True,
+) -> PageResult:
+    """Parse and validate the posted page ``section``.
+
+    ``previous_answers`` are the saved answers (of all pages); ``shown`` the question codes that
+    were on the form (None: all visible ones).
+    """
+    on_page = {question.code for question in section.questions}
+    working = {key: value for key, value in previous_answers.items() if key not in on_page}
+    working = {key: value for key, value in working.items() if key.removesuffix("_other") not in on_page}
+    shown_set = set(shown) if shown is not None else None
+    answers: dict[str, Any] = {}
+    errors: list[AnswerError] = []
+    newly_shown: list[str] = []
+    if not section_is_visible(section, working):
+        return PageResult({}, [], [])
+    for question in section.questions:
+        if not question.takes_answer or not question_is_visible(question, working):
+            continue
+        if shown_set is not None and question.code not in shown_set:
+            newly_shown.append(question.code)
+            continue
+        value, question_errors = read_question(question, form)
+        errors.extend(question_errors)
+        if question_errors:
+            continue
+        if value is None:
+            if enforce_required and question.required:
+                errors.append(AnswerError(question.code, "required", {"multiple": question.type is QuestionType.MULTIPLE_CHOICE}))
+            continue
+        answers[question.code] = value
+        working[question.code] = value
+        if question.other and _chose_other(value):
+            other_text = clean_text(_first(form, question.other_code), multiline=False)
+            if len(other_text) > MAX_OTHER_LENGTH:
+                errors.append(AnswerError(question.code, "too_long", {"maximum": MAX_OTHER_LENGTH, "length": len(other_text)}))
+            elif other_text:
+                answers[question.other_code] = other_text
+            elif enforce_required:
+                errors.append(AnswerError(question.code, "other_missing"))
+    return PageResult(answers, errors, newly_shown)
+
+
+def missing_answers(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> tuple[Section, list[AnswerError]] | None:
+    """The first visible section with an unanswered required question, for a last check before
+    submission (a respondent may have skipped pages by editing the address)."""
+    for section in visible_sections(questionnaire, answers):
+        errors = [
+            AnswerError(question.code, "required", {"multiple": question.type is QuestionType.MULTIPLE_CHOICE})
+            for question in visible_questions(section, answers)
+            if question.required and answers.get(question.code) in (None, "", [])
+        ]
+        if errors:
+            return section, errors
+    return None

@@ -1,0 +1,50 @@
+"""Questionnaire texts for templates in the respondent's language, with fallbacks marked.
+
+A text missing in the respondent's language is shown in the next language of the fallback
+chain, wrapped in an element carrying that language's ``lang`` and ``dir``.
+"""
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping
+
+from markupsafe import Markup, escape
+
+from survey.questionnaire.model import OTHER_OPTION_CODE, Question, Questionnaire, QuestionType, Text
+
+Localizer = Callable[[Text | None], Markup]
+
+
+def localizer(questionnaire: Questionnaire, language: str) -> Localizer:
+    chain = questionnaire.chain(language)
+
+    def localize(text: Text | None) -> Markup:
+        if text is None:
+            return Markup("")
+        resolved = text.resolve(chain)
+        if resolved.is_fallback:
+            return Markup('<span lang="{}" dir="{}">{}</span>').format(
+                resolved.language, resolved.direction, resolved.text
+            )
+        return escape(resolved.text)
+
+    return localize
+
+
+def answer_display(question: Question, answers: Mapping[str, Any], localize: Localizer) -> Markup | None:
+    """The respondent's answer as they would read it on the review page (None: not answered)."""
+    value = answers.get(question.code)
+    if value in (None, "", []):
+        return None
+    if question.is_choice:
+        codes = value if isinstance(value, list) else [value]
+        parts = []
+        for code in codes:
+            option = question.option(code)
+            label = localize(option.label) if option else escape(code)
+            if code == OTHER_OPTION_CODE and answers.get(question.other_code):
+                label = Markup('{}: <bdi>{}</bdi>').format(label, answers[question.other_code])
+            parts.append(label)
+        return Markup(", ").join(parts)
+    if question.type is QuestionType.LONG_TEXT:
+        return Markup('<bdi class="long">{}</bdi>').format(value)
+    return Markup("<bdi>{}</bdi>").format(value)

@@ -1,0 +1,332 @@
+"""Respondent pages: language, intro and consent, one page per section, review, thanks.
+
+Every step works without JavaScript. Views stay thin: parsing and validation live in
+``page_answers``, storage in ``survey.responses``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, redirect, render_template, request, session, url_for
+from flask_babel import gettext
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from survey.languages import LANGUAGES
+from survey.models import Draft, QuestionnaireVersion
+from survey.questionnaire.model import Questionnaire, Section
+from survey.questionnaire_store import latest_version, questionnaire_for_version
+from survey.request_db import get_db
+from survey.respondent import bp
+from survey.respondent.messages import error_message
+from survey.respondent.page_answers import (
+    AnswerError,
+    missing_answers,
+    prune_hidden,
+    read_page,
+    visible_questions,
+    visible_sections,
+)
+from survey.respondent.rendering import answer_display, localizer
+from survey import responses
+
+SESSION_KEY = "drafts"
+SUBMITTED_KEY = "submitted"
+
+
+# --- helpers -----------------------------------------------------------------------------------
+
+
+def _handle(slug: str) -> dict[str, str] | None:
+    return (session.get(SESSION_KEY) or {}).get(slug)
+
+
+def _remember(slug: str, handle: responses.DraftHandle) -> None:
+    drafts = dict(session.get(SESSION_KEY) or {})
+    drafts[slug] = {"t": handle.token, "c": handle.resume_code}
+    session[SESSION_KEY] = drafts
+    # Kept until the draft would expire anyway; cleared on submission and on "delete".
+    session.permanent = True
+
+
+def _forget(slug: str, submitted: bool = False) -> None:
+    """Drop the draft from the browser. After a submission only the slug is remembered, so a
+    back-button resubmission shows the thank-you page instead of starting over."""
+    drafts = dict(session.get(SESSION_KEY) or {})
+    drafts.pop(slug, None)
+    session[SESSION_KEY] = drafts
+    if submitted:
+        session[SUBMITTED_KEY] = sorted({*session.get(SUBMITTED_KEY, []), slug})
+    if not drafts:
+        session.pop(SESSION_KEY, None)
+        session.permanent = False  # nothing left to resume: the cookie ends with the browser
+
+
+def _questionnaire(slug: str) -> tuple[QuestionnaireVersion, Questionnaire]:
+    version = latest_version(get_db(), slug)
+    if version is None:
+        abort(404)
+    return version, questionnaire_for_version(version)
+
+
+def _draft(slug: str) -> Draft | None:
+    handle = _handle(slug)
+    draft = responses.find_draft(get_db(), handle["t"] if handle else None)
+    if handle and draft is None:
+        _forget(slug)  # the draft was submitted, deleted or expired
+    return draft
+
+
+def _context(slug: str, lang: str, draft: Draft | None = None) -> tuple[Questionnaire, dict[str, Any]]:
+    """The questionnaire the respondent answers (the draft's version if there is one) and the
+    template context every page shares."""
+    if draft is not None:
+        questionnaire = questionnaire_for_version(draft.version)
+    else:
+        _version, questionnaire = _questionnaire(slug)
+    if lang not in questionnaire.language_codes:
+        abort(404)
+    handle = _handle(slug)
+    return questionnaire, {
+        "questionnaire": questionnaire,
+        "slug": slug,
+        "lang": lang,
+        "t": localizer(questionnaire, lang),
+        "resume_code": handle["c"] if handle and draft is not None else None,
+        "has_draft": draft is not None,
+    }
+
+
+def _section_url(slug: str, lang: str, section: Section, **extra: Any) -> str:
+    return url_for("respondent.section", slug=slug, lang=lang, section_code=section.code, **extra)
+
+
+def _neighbour(questionnaire: Questionnaire, answers: dict[str, Any], section: Section, step: int) -> Section | None:
+    sections = visible_sections(questionnaire, answers)
+    codes = [s.code for s in sections]
+    if section.code in codes:
+        index = codes.index(section.code) + step
+    else:  # the section itself is hidden now: find the nearest visible one in document order
+        order = [s.code for s in questionnaire.sections]
+        position = order.index(section.code)
+        later = [s for s in sections if order.index(s.code) > position]
+        earlier = [s for s in sections if order.index(s.code) < position]
+        return (later[0] if later else None) if step > 0 else (earlier[-1] if earlier else None)
+    return sections[index] if 0 <= index < len(sections) else None
+
+
+# --- pages -------------------------------------------------------------------------------------
+
+
+@bp.get("/<slug>/")
+def choose_language(slug: str) -> str | WerkzeugResponse:
+    _version, questionnaire = _questionnaire(slug)
+    chosen = request.args.get("lang")
+    if chosen in questionnaire.language_codes:
+        return redirect(url_for("respondent.intro", slug=slug, lang=chosen))
+    draft = _draft(slug)
+    if draft is not None and draft.language in questionnaire.language_codes:
+        return redirect(url_for("respondent.intro", slug=slug, lang=draft.language))
+    offered = list(questionnaire.language_codes)
+    aliases = {"fa-AF": "prs"}
+    best = request.accept_languages.best_match(offered + list(aliases))
+    preselected = aliases.get(best or "", best) or questionnaire.default_language
+    return render_template(
+        "respondent/language.html",
+        questionnaire=questionnaire,
+        slug=slug,
+        offered=[LANGUAGES[tag] for tag in offered],
+        preselected=preselected,
+        t=localizer(questionnaire, preselected),
+    )
+
+
+@bp.get("/<slug>/<lang>/")
+def intro(slug: str, lang: str) -> str:
+    draft = _draft(slug)
+    questionnaire, context = _context(slug, lang, draft)
+    continue_url = None
+    if draft is not None:
+        section = questionnaire.section(draft.current_section or "") or questionnaire.sections[0]
+        continue_url = _section_url(slug, lang, section)
+    return render_template("respondent/intro.html", continue_url=continue_url, **context)
+
+
+@bp.post("/<slug>/<lang>/start")
+def start(slug: str, lang: str) -> WerkzeugResponse:
+    db = get_db()
+    draft = _draft(slug)
+    if draft is None:
+        version, questionnaire = _questionnaire(slug)
+        if lang not in questionnaire.language_codes:
+            abort(404)
+        draft, handle = responses.start_draft(db, version, lang)
+        db.commit()
+        _remember(slug, handle)
+    questionnaire = questionnaire_for_version(draft.version)
+    section = questionnaire.section(draft.current_section or "") or visible_sections(questionnaire, draft.answers)[0]
+    return redirect(_section_url(slug, lang, section))
+
+
+def _render_section(
+    questionnaire: Questionnaire,
+    context: dict[str, Any],
+    section: Section,
+    answers: dict[str, Any],
+    form: Any = None,
+    errors: list[AnswerError] | None = None,
+    notice: str | None = None,
+    status: int = 200,
+) -> tuple[str, int]:
+    sections = visible_sections(questionnaire, answers)
+    codes = [s.code for s in sections]
+    position = codes.index(section.code) + 1 if section.code in codes else 1
+    errors = errors or []
+    messages = {error.question_code: error_message(error) for error in errors}
+    return render_template(
+        "respondent/section.html",
+        section=section,
+        questions=visible_questions(section, answers),
+        answers=answers,
+        form=form,
+        errors=messages,
+        error_order=[e.question_code for e in errors],
+        notice=notice,
+        position=position,
+        total=len(sections),
+        returning=request.values.get("return") == "review",
+        **context,
+    ), status
+
+
+@bp.route("/<slug>/<lang>/p/<section_code>", methods=["GET", "POST"])
+def section(slug: str, lang: str, section_code: str) -> Any:
+    draft = _draft(slug)
+    if draft is None:
+        return redirect(url_for("respondent.intro", slug=slug, lang=lang))
+    questionnaire, context = _context(slug, lang, draft)
+    current = questionnaire.section(section_code)
+    if current is None:
+        abort(404)
+    answers = dict(draft.answers)
+    if request.method == "GET":
+        if current not in visible_sections(questionnaire, answers):
+            following = _neighbour(questionnaire, answers, current, +1)
+            return redirect(_section_url(slug, lang, following) if following else url_for("respondent.review", slug=slug, lang=lang))
+        return _render_section(questionnaire, context, current, answers)
+
+    action = request.form.get("action", "next")
+    form = request.form.to_dict(flat=False)
+    shown = request.form.get("_shown", "").split()
+    result = read_page(questionnaire, current, form, answers, shown, enforce_required=action == "next")
+    on_page = {q.code for q in current.questions} | {q.other_code for q in current.questions}
+    merged = {key: value for key, value in answers.items() if key not in on_page}
+    merged.update(result.answers)
+    merged = prune_hidden(questionnaire, merged)
+    db = get_db()
+    responses.save_answers(db, draft, merged, current.code, lang)
+    db.commit()
+
+    target_lang = lang
+    if action == "switch_language":
+        chosen = request.form.get("new_language", "")
+        if chosen in questionnaire.language_codes:
+            target_lang = chosen
+            questionnaire, context = _context(slug, target_lang, draft)
+    if result.errors:
+        return _render_section(questionnaire, context, current, merged, form, result.errors, status=422)
+    if action == "switch_language":
+        return redirect(_section_url(slug, target_lang, current))
+    if result.newly_shown:
+        notice = gettext("Thank you. Because of your answer, there are more questions on this page. Please answer them too.")
+        return _render_section(questionnaire, context, current, merged, form=None, notice=notice)
+    if action == "back":
+        previous = _neighbour(questionnaire, merged, current, -1)
+        return redirect(_section_url(slug, lang, previous) if previous else url_for("respondent.intro", slug=slug, lang=lang))
+    if request.form.get("return") == "review":
+        return redirect(url_for("respondent.review", slug=slug, lang=lang))
+    following = _neighbour(questionnaire, merged, current, +1)
+    if following is None:
+        return redirect(url_for("respondent.review", slug=slug, lang=lang))
+    return redirect(_section_url(slug, lang, following))
+
+
+@bp.get("/<slug>/<lang>/review")
+def review(slug: str, lang: str) -> Any:
+    draft = _draft(slug)
+    if draft is None:
+        return redirect(url_for("respondent.intro", slug=slug, lang=lang))
+    questionnaire, context = _context(slug, lang, draft)
+    answers = draft.answers
+    t = context["t"]
+    rows = [
+        (s, [(q, answer_display(q, answers, t)) for q in visible_questions(s, answers) if q.takes_answer])
+        for s in visible_sections(questionnaire, answers)
+    ]
+    return render_template("respondent/review.html", rows=rows, **context)
+
+
+@bp.post("/<slug>/<lang>/submit")
+def submit(slug: str, lang: str) -> Any:
+    handle = _handle(slug)
+    db = get_db()
+    draft = _draft(slug)
+    if draft is None:
+        # A second click, the back button or a replayed form: the response is already stored.
+        if (handle and responses.already_submitted(db, handle["t"])) or slug in session.get(SUBMITTED_KEY, []):
+            _forget(slug, submitted=True)
+            return redirect(url_for("respondent.thanks", slug=slug, lang=lang))
+        return redirect(url_for("respondent.intro", slug=slug, lang=lang))
+    questionnaire, context = _context(slug, lang, draft)
+    answers = prune_hidden(questionnaire, draft.answers)
+    missing = missing_answers(questionnaire, answers)
+    if missing is not None:
+        incomplete, errors = missing
+        return _render_section(questionnaire, context, incomplete, answers, errors=errors, status=422)
+    draft.language = lang
+    stored = responses.submit_draft(db, draft, answers)
+    if stored is None:
+        db.rollback()
+    else:
+        db.commit()
+    _forget(slug, submitted=True)
+    return redirect(url_for("respondent.thanks", slug=slug, lang=lang))
+
+
+@bp.get("/<slug>/<lang>/thanks")
+def thanks(slug: str, lang: str) -> str:
+    _questionnaire_model, context = _context(slug, lang)
+    return render_template("respondent/thanks.html", **context)
+
+
+@bp.route("/<slug>/<lang>/resume", methods=["GET", "POST"])
+def resume(slug: str, lang: str) -> Any:
+    _model, context = _context(slug, lang)
+    error = None
+    if request.method == "POST":
+        code = request.form.get("code", "")[:40]
+        db = get_db()
+        found = responses.resume_with_code(db, code, slug)
+        if found is None:
+            error = gettext("We could not find answers with this code. Please check the code and try again.")
+        else:
+            draft, handle = found
+            db.commit()
+            _remember(slug, handle)
+            questionnaire = questionnaire_for_version(draft.version)
+            section = questionnaire.section(draft.current_section or "") or questionnaire.sections[0]
+            return redirect(_section_url(slug, lang, section))
+    return render_template("respondent/resume.html", error=error, **context), (422 if error else 200)
+
+
+@bp.route("/<slug>/<lang>/delete", methods=["GET", "POST"])
+def delete(slug: str, lang: str) -> Any:
+    draft = _draft(slug)
+    _model, context = _context(slug, lang, draft)
+    if request.method == "POST":
+        if draft is not None:
+            db = get_db()
+            responses.delete_draft(db, draft)
+            db.commit()
+        _forget(slug)
+        return render_template("respondent/deleted.html", **{**context, "has_draft": False, "resume_code": None})
+    return render_template("respondent/delete.html", **context)

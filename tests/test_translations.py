@@ -1,0 +1,53 @@
+"""The interface catalogues: one per questionnaire language, complete, in step with the code."""
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+from survey.languages import LANGUAGES
+from survey.questionnaire import load_questionnaire_file
+
+ROOT = Path(__file__).resolve().parent.parent
+TRANSLATIONS = ROOT / "translations"
+CATALOGUES = sorted(TRANSLATIONS.glob("*/LC_MESSAGES/messages.po"))
+
+
+def read(path):
+    with open(path, "rb") as handle:
+        return read_po(handle)
+
+
+def test_every_bundled_questionnaire_language_has_an_interface_catalogue():
+    locales = {path.parts[-3] for path in CATALOGUES}
+    for path in (ROOT / "questionnaires").glob("*.yaml"):
+        for tag in load_questionnaire_file(path).questionnaire.language_codes:
+            assert LANGUAGES[tag].babel_locale in locales, f"{path.name}: no catalogue for {tag}"
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: p.parts[-3])
+def test_catalogue_is_complete_and_keeps_placeholders(path):
+    catalogue = read(path)
+    for message in catalogue:
+        if not message.id:
+            continue
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert all(strings), f"{path.parts[-3]}: untranslated {message.id!r}"
+        assert not message.fuzzy, f"{path.parts[-3]}: fuzzy {message.id!r}"
+        assert not list(message.check(catalogue)), f"{path.parts[-3]}: {message.id!r}"
+
+
+def test_catalogues_match_the_strings_in_the_code(tmp_path):
+    """Fails when a string was added to the code but `make update-messages` was not run."""
+    pot = tmp_path / "messages.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(TRANSLATIONS / "babel.cfg"),
+         "-k", "lazy_gettext", "--no-location", "-o", str(pot), "."],
+        check=True, capture_output=True, cwd=ROOT,
+    )
+    in_code = {m.id if isinstance(m.id, str) else m.id[0] for m in read(pot) if m.id}
+    for path in CATALOGUES:
+        in_catalogue = {m.id if isinstance(m.id, str) else m.id[0] for m in read(path) if m.id}
+        assert in_code - in_catalogue == set(), f"{path.parts[-3]} lacks strings; run make update-messages"
+        assert in_catalogue - in_code == set(), f"{path.parts[-3]} has obsolete strings; run make update-messages"
