@@ -218,3 +218,14 @@ def test_no_ip_address_or_user_agent_is_stored(browser, db):
     dump = repr([db.execute(select(table)).all() for table in Base.metadata.sorted_tables])
     assert "mitte" in dump  # the draft is in the dump ...
     assert "203.0.113.77" not in dump and "Tracker" not in dump and "example.org" not in dump
+
+
+def test_coming_back_on_the_same_device_resumes_where_the_respondent_left(browser):
+    start_in(browser, "fa")
+    complete_page(browser, {**ABOUT, "arrival_year": "۲۰۱۹"})
+    assert browser.url == f"/s/{SLUG}/fa/p/needs"
+    browser.get(f"/s/{SLUG}/")  # e.g. the QR code scanned again
+    assert browser.url == f"/s/{SLUG}/fa/"
+    assert f'href="/s/{SLUG}/fa/p/needs"' in browser.html
+    browser.get(f"/s/{SLUG}/fa/p/about")
+    assert 'value="2019"' in browser.html  # Persian digits were stored as a number

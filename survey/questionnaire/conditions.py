@@ -23,8 +23,9 @@ from __future__ import annotations
 
 import math
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping, Union
+from typing import Any, Callable, Iterator, Mapping, Union
 
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
@@ -212,14 +213,20 @@ class _Parser:
             raise ConditionSyntaxError(f"unexpected {self._describe()}", self.current.position)
         return node
 
-    def expression(self) -> Node:
+    @contextmanager
+    def nested(self) -> Iterator[None]:
+        """Count nesting so hostile input fails cleanly instead of exhausting the stack."""
         self.depth += 1
         if self.depth > MAX_DEPTH:
             raise ConditionSyntaxError("condition is nested too deeply", self.current.position)
         try:
-            return self.or_expr()
+            yield
         finally:
             self.depth -= 1
+
+    def expression(self) -> Node:
+        with self.nested():
+            return self.or_expr()
 
     def or_expr(self) -> Node:
         node = self.and_expr()
@@ -235,13 +242,8 @@ class _Parser:
 
     def not_expr(self) -> Node:
         if self.accept("keyword", "not"):
-            self.depth += 1
-            if self.depth > MAX_DEPTH:
-                raise ConditionSyntaxError("condition is nested too deeply", self.current.position)
-            try:
+            with self.nested():
                 return Unary("not", self.not_expr())
-            finally:
-                self.depth -= 1
         return self.comparison()
 
     def comparison(self) -> Node:
@@ -274,13 +276,8 @@ class _Parser:
 
     def unary(self) -> Node:
         if self.accept("op", "-"):
-            self.depth += 1
-            if self.depth > MAX_DEPTH:
-                raise ConditionSyntaxError("condition is nested too deeply", self.current.position)
-            try:
+            with self.nested():
                 return Unary("-", self.unary())
-            finally:
-                self.depth -= 1
         return self.primary()
 
     def primary(self) -> Node:

@@ -31,6 +31,7 @@ from survey import responses
 
 SESSION_KEY = "drafts"
 SUBMITTED_KEY = "submitted"
+REVIEW = "review"  # resume point after the last page
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -100,6 +101,13 @@ def _section_url(slug: str, lang: str, section: Section, **extra: Any) -> str:
     return url_for("respondent.section", slug=slug, lang=lang, section_code=section.code, **extra)
 
 
+def _resume_url(slug: str, lang: str, questionnaire: Questionnaire, draft: Draft) -> str:
+    if draft.current_section == REVIEW:
+        return url_for("respondent.review", slug=slug, lang=lang)
+    section = questionnaire.section(draft.current_section or "") or visible_sections(questionnaire, draft.answers)[0]
+    return _section_url(slug, lang, section)
+
+
 def _neighbour(questionnaire: Questionnaire, answers: dict[str, Any], section: Section, step: int) -> Section | None:
     sections = visible_sections(questionnaire, answers)
     codes = [s.code for s in sections]
@@ -144,10 +152,7 @@ def choose_language(slug: str) -> str | WerkzeugResponse:
 def intro(slug: str, lang: str) -> str:
     draft = _draft(slug)
     questionnaire, context = _context(slug, lang, draft)
-    continue_url = None
-    if draft is not None:
-        section = questionnaire.section(draft.current_section or "") or questionnaire.sections[0]
-        continue_url = _section_url(slug, lang, section)
+    continue_url = _resume_url(slug, lang, questionnaire, draft) if draft is not None else None
     return render_template("respondent/intro.html", continue_url=continue_url, **context)
 
 
@@ -162,9 +167,7 @@ def start(slug: str, lang: str) -> WerkzeugResponse:
         draft, handle = responses.start_draft(db, version, lang)
         db.commit()
         _remember(slug, handle)
-    questionnaire = questionnaire_for_version(draft.version)
-    section = questionnaire.section(draft.current_section or "") or visible_sections(questionnaire, draft.answers)[0]
-    return redirect(_section_url(slug, lang, section))
+    return redirect(_resume_url(slug, lang, questionnaire_for_version(draft.version), draft))
 
 
 def _render_section(
@@ -222,16 +225,25 @@ def section(slug: str, lang: str, section_code: str) -> Any:
     merged = {key: value for key, value in answers.items() if key not in on_page}
     merged.update(result.answers)
     merged = prune_hidden(questionnaire, merged)
-    db = get_db()
-    responses.save_answers(db, draft, merged, current.code, lang)
-    db.commit()
 
     target_lang = lang
-    if action == "switch_language":
-        chosen = request.form.get("new_language", "")
-        if chosen in questionnaire.language_codes:
-            target_lang = chosen
-            questionnaire, context = _context(slug, target_lang, draft)
+    if action == "switch_language" and request.form.get("new_language") in questionnaire.language_codes:
+        target_lang = request.form["new_language"]
+        questionnaire, context = _context(slug, target_lang, draft)
+    # Where the respondent goes next, which is also where they resume when they come back.
+    destination: Section | None = current
+    if not (result.errors or result.newly_shown or action == "switch_language"):
+        if action == "back":
+            destination = _neighbour(questionnaire, merged, current, -1)
+        elif request.form.get("return") == "review":
+            destination = None
+        else:
+            destination = _neighbour(questionnaire, merged, current, +1)
+    resume_at = destination.code if destination else (current.code if action == "back" else REVIEW)
+    db = get_db()
+    responses.save_answers(db, draft, merged, resume_at, target_lang)
+    db.commit()
+
     if result.errors:
         return _render_section(questionnaire, context, current, merged, form, result.errors, status=422)
     if action == "switch_language":
@@ -239,15 +251,11 @@ def section(slug: str, lang: str, section_code: str) -> Any:
     if result.newly_shown:
         notice = gettext("Thank you. Because of your answer, there are more questions on this page. Please answer them too.")
         return _render_section(questionnaire, context, current, merged, form=None, notice=notice)
+    if destination is not None:
+        return redirect(_section_url(slug, lang, destination))
     if action == "back":
-        previous = _neighbour(questionnaire, merged, current, -1)
-        return redirect(_section_url(slug, lang, previous) if previous else url_for("respondent.intro", slug=slug, lang=lang))
-    if request.form.get("return") == "review":
-        return redirect(url_for("respondent.review", slug=slug, lang=lang))
-    following = _neighbour(questionnaire, merged, current, +1)
-    if following is None:
-        return redirect(url_for("respondent.review", slug=slug, lang=lang))
-    return redirect(_section_url(slug, lang, following))
+        return redirect(url_for("respondent.intro", slug=slug, lang=lang))
+    return redirect(url_for("respondent.review", slug=slug, lang=lang))
 
 
 @bp.get("/<slug>/<lang>/review")
@@ -312,9 +320,7 @@ def resume(slug: str, lang: str) -> Any:
             draft, handle = found
             db.commit()
             _remember(slug, handle)
-            questionnaire = questionnaire_for_version(draft.version)
-            section = questionnaire.section(draft.current_section or "") or questionnaire.sections[0]
-            return redirect(_section_url(slug, lang, section))
+            return redirect(_resume_url(slug, lang, questionnaire_for_version(draft.version), draft))
     return render_template("respondent/resume.html", error=error, **context), (422 if error else 200)
 
 

@@ -1,0 +1,33 @@
+"""The app factory: settings from SURVEY_* variables, the SQLite pragmas, quiet request log."""
+import logging
+
+from sqlalchemy import text
+
+from survey import create_app
+from survey.db import make_engine
+
+
+def test_settings_come_from_prefixed_environment(tmp_path, monkeypatch):
+    monkeypatch.setenv("SURVEY_INSTANCE_PATH", str(tmp_path / "inst"))
+    monkeypatch.setenv("SURVEY_DATABASE_URL", f"sqlite:///{tmp_path / 'env.db'}")
+    monkeypatch.setenv("SURVEY_DRAFT_RETENTION_DAYS", "7")
+    app = create_app()
+    assert app.config["DATABASE_URL"].endswith("env.db")
+    assert app.config["DRAFT_RETENTION_DAYS"] == 7
+    assert app.permanent_session_lifetime.days == 7
+    key = (tmp_path / "inst" / "secret_key").read_text()
+    assert app.config["SECRET_KEY"] == key and len(key) == 64
+    assert create_app().config["SECRET_KEY"] == key  # generated once, then kept
+
+
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'wal.db'}")
+    with engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+
+
+def test_request_log_with_client_addresses_is_silenced(tmp_path, monkeypatch):
+    monkeypatch.setenv("SURVEY_INSTANCE_PATH", str(tmp_path))
+    create_app()
+    assert not logging.getLogger("werkzeug").isEnabledFor(logging.INFO)
