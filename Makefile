@@ -9,7 +9,9 @@ PYBABEL := $(BIN)/pybabel
 CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
-.PHONY: run test install translations extract-messages update-messages clean
+AXE := tests/browser/node_modules/axe-core/axe.min.js
+
+.PHONY: run test install translations browser-deps bench extract-messages update-messages clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +34,22 @@ run: install translations
 	@echo
 	$(BIN)/survey run --host 127.0.0.1 --port 5000
 
-test: install translations
+test: install translations browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Real-browser tests (tests/browser) use Debian's Chromium through Playwright and axe-core from
+# the npm registry. Installed here when missing; without them those tests are skipped locally.
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/axe-core/axe.min.js; \
+	else echo "npm not found: the accessibility tests need axe-core (apt-get install npm)"; fi
+
+browser-deps: $(AXE)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
+	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium fonts-noto-core"; fi; }
+
+bench: install translations
+	$(BIN)/python bench/page_weight.py
 
 # Translators' workflow (see README): extract the strings, merge them into every catalogue.
 extract-messages: install
@@ -42,6 +58,7 @@ extract-messages: install
 
 update-messages: extract-messages
 	$(PYBABEL) update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/python translations/fill_source_catalogue.py
 
 clean:
 	rm -rf $(VENV) translations/*/LC_MESSAGES/*.mo

@@ -6,18 +6,21 @@ import os
 from typing import Any, Mapping
 
 from flask import Flask, g
+from flask_compress import Compress
 from flask_wtf.csrf import CSRFProtect
 
 from survey.config import default_settings, load_or_create_secret_key
 from survey.db import Database
 
 csrf = CSRFProtect()
+compress = Compress()
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Create the app: settings (defaults < SURVEY_* environment < test_config), database,
     Babel, CSRF, blueprints and the ``survey`` CLI commands."""
-    app = Flask(__name__, instance_path=os.environ.get("SURVEY_INSTANCE_PATH") or None)
+    # Static files are served by survey.assets under fingerprinted names, not by Flask's route.
+    app = Flask(__name__, instance_path=os.environ.get("SURVEY_INSTANCE_PATH") or None, static_url_path=None)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(default_settings(app.instance_path))
     app.config.from_prefixed_env(prefix="SURVEY")
@@ -39,6 +42,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from survey.i18n import init_i18n
     init_i18n(app)
     csrf.init_app(app)
+    compress.init_app(app)
+    from survey.assets import init_assets
+    init_assets(app)
 
     from survey import errors, respondent
     app.register_blueprint(respondent.bp)

@@ -23,6 +23,9 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "DRAFT_RETENTION_DAYS": 30,
         # Secure cookies need HTTPS; set SURVEY_SECURE_COOKIES=true behind a TLS proxy.
         "SECURE_COOKIES": False,
+        # The feedback contact of the accessibility statement (BITV): set it to the city's own.
+        "ACCESSIBILITY_CONTACT": "barrierefreiheit@musterstadt.example",
+        "ACCESSIBILITY_REVIEWED_ON": "2026-11-21",
         "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
         "BABEL_DEFAULT_LOCALE": "de",
         # A respondent may take hours; the CSRF token lives as long as the session.
@@ -30,6 +33,11 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_NAME": "survey_session",
+        # HTML is compressed per response (Flask-Compress); static assets once at start-up.
+        "COMPRESS_MIMETYPES": ["text/html"],
+        "COMPRESS_ALGORITHM": ["gzip"],
+        "COMPRESS_LEVEL": 6,
+        "COMPRESS_MIN_SIZE": 500,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 512 * 1024,
     }

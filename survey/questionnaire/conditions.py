@@ -94,6 +94,10 @@ class Condition:
     def evaluate(self, answers: Mapping[str, Any]) -> bool:
         return _truthy(_evaluate(self.tree, answers))
 
+    def to_data(self) -> list[Any]:
+        """The tree as nested lists, for the browser's evaluator (survey/static/survey.js)."""
+        return _to_data(self.tree)
+
     def names(self) -> list[Name]:
         """Every question reference, in order of appearance."""
         found: list[Name] = []
@@ -117,6 +121,18 @@ class Condition:
 
         _walk(self.tree, visit)
         return pairs
+
+
+def _to_data(node: Node) -> list[Any]:
+    if isinstance(node, Literal):
+        return ["lit", node.value]
+    if isinstance(node, Name):
+        return ["name", node.code]
+    if isinstance(node, Unary):
+        return ["not" if node.op == "not" else "neg", _to_data(node.operand)]
+    if isinstance(node, Call):
+        return [node.function, *(_to_data(arg) for arg in node.args)]
+    return [node.op, _to_data(node.left), _to_data(node.right)]
 
 
 def _walk(node: Node, visit: Callable[[Node], None]) -> None:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import abort, redirect, render_template, request, session, url_for
-from flask_babel import gettext
+from datetime import date
+
+from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask_babel import format_date, gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey.languages import LANGUAGES
@@ -185,10 +187,19 @@ def _render_section(
     position = codes.index(section.code) + 1 if section.code in codes else 1
     errors = errors or []
     messages = {error.question_code: error_message(error) for error in errors}
+    visible = visible_questions(section, answers)
+    on_page = {q.code for q in section.questions}
+    # Follow-ups that depend on an answer on this same page are sent hidden, for the optional
+    # script to show as soon as their condition holds; without script the server shows them.
+    live = [q for q in section.questions if q.condition and any(n.code in on_page for n in q.condition.names())]
+    referenced = {name.code for q in live for name in q.condition.names()} - on_page
     return render_template(
         "respondent/section.html",
         section=section,
-        questions=visible_questions(section, answers),
+        questions=[q for q in section.questions if q in visible or q in live],
+        visible_codes=[q.code for q in visible],
+        live_codes=[q.code for q in live],
+        saved_answers={code: answers[code] for code in sorted(referenced) if code in answers},
         answers=answers,
         form=form,
         errors=messages,
@@ -322,6 +333,18 @@ def resume(slug: str, lang: str) -> Any:
             _remember(slug, handle)
             return redirect(_resume_url(slug, lang, questionnaire_for_version(draft.version), draft))
     return render_template("respondent/resume.html", error=error, **context), (422 if error else 200)
+
+
+@bp.get("/<slug>/<lang>/accessibility")
+def accessibility(slug: str, lang: str) -> str:
+    draft = _draft(slug)
+    _model, context = _context(slug, lang, draft)
+    return render_template(
+        "respondent/accessibility.html",
+        contact=current_app.config["ACCESSIBILITY_CONTACT"],
+        reviewed_on=format_date(date.fromisoformat(current_app.config["ACCESSIBILITY_REVIEWED_ON"]), "long"),
+        **context,
+    )
 
 
 @bp.route("/<slug>/<lang>/delete", methods=["GET", "POST"])

@@ -1,0 +1,92 @@
+"""Real-browser fixtures: the app served over HTTP on 127.0.0.1 and Debian's Chromium driven by
+Playwright at a 360x640 phone viewport. `make test` installs Chromium and axe-core; without them
+these tests are skipped, unless SURVEY_REQUIRE_BROWSER=1 (CI) makes that a failure."""
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from werkzeug.serving import make_server
+
+from survey import create_app
+from survey.migrate import upgrade_database
+from survey.questionnaire_store import import_directory
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
+ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+PHONE = {"width": 360, "height": 640}
+
+
+def _missing() -> str | None:
+    if not os.path.exists(CHROMIUM):
+        return "Debian's chromium is not installed (make test installs it: apt-get install chromium)"
+    if not AXE.exists():
+        return "axe-core is not installed (make test runs npm ci in tests/browser)"
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "playwright is not installed (pip install -e '.[test]')"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser_available() -> None:
+    reason = _missing()
+    if reason:
+        if os.environ.get("SURVEY_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+@pytest.fixture(scope="session")
+def live_server(browser_available: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    instance = tmp_path_factory.mktemp("live")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SURVEY_INSTANCE_PATH", str(instance))
+        app = create_app({"DATABASE_URL": f"sqlite:///{instance / 'live.sqlite3'}", "SECRET_KEY": "browser-tests"})
+    database = app.extensions["survey.db"]
+    upgrade_database(database.engine)
+    with database.session_factory() as session:
+        import_directory(session, ROOT / "questionnaires")
+        session.commit()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+
+
+@pytest.fixture(scope="session")
+def chromium(browser_available: None) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def new_context(chromium, live_server):
+    """Open a fresh phone-sized browser context (a new device); all are closed after the test."""
+    contexts = []
+
+    def make(javascript: bool = True, locale: str = "de"):
+        context = chromium.new_context(viewport=PHONE, java_script_enabled=javascript, locale=locale)
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -1,0 +1,209 @@
+"""The needs questionnaire in a real browser on a phone-sized screen: complete it in Arabic and
+Ukrainian with and without JavaScript, switch language mid-way, resume with the code on a fresh
+browser; axe-core on every respondent page in every language; screenshots as test artifacts."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from survey.languages import LANGUAGES
+from tests.browser.conftest import ARTIFACTS, AXE
+
+SLUG = "needs-assessment"
+pytestmark = pytest.mark.browser
+
+PAGES = [
+    ("about", {"district": "mitte", "age_band": "28_44", "housing_type": "shared_accommodation",
+               "household_children": "yes", "arrival_year": "٢٠٢٢"}),
+    ("needs", {"help_areas": ["housing", "work"], "knows_where": "no", "urgency": "very_urgent",
+               "barriers": ["language", "other"], "barriers_other": "<i>Bus</i>"}),
+    ("language", {"german_level": "2", "german_course": "would_like", "course_obstacles": ["place"]}),
+    ("education", {"children_ages": ["under_3", "6_9"], "childcare_place_needed": "yes", "school_help": ["homework"]}),
+    ("work", {"work_status": "looking", "work_help": ["job_search"], "foreign_qualification": "yes"}),
+    ("housing", {"housing_help": ["finding_flat"], "housing_satisfaction": "2"}),
+    ("health", {}),
+    ("legal", {"legal_help": ["residence_permit"]}),
+    ("participation", {"discrimination": "yes", "discrimination_help": "yes"}),
+    ("preferences", {"advice_language": ["ar", "uk"], "advice_channel": ["phone"], "household_size": "٣",
+                     "comments": "Straße am Markt 1 – مرحبا"}),
+]
+
+
+def fill(page, data) -> None:
+    """Answer what is visible now, in order (a follow-up may appear after an earlier answer)."""
+    for code, value in data.items():
+        values = value if isinstance(value, list) else [value]
+        first = page.locator(f'[name="{code}"]').first
+        if not first.count() or not first.is_visible():
+            continue
+        if first.get_attribute("type") in ("radio", "checkbox"):
+            for item in values:
+                page.locator(f'[name="{code}"][value="{item}"]').check()
+        else:
+            first.fill(values[0])
+
+
+def complete_page(page, data, javascript: bool) -> None:
+    start = page.url
+    fill(page, data)
+    page.click("button[value=next]")
+    for _round in range(3):
+        if page.url != start:
+            break
+        # Only without script do follow-ups wait for the server to show them (a follow-up of a
+        # follow-up takes one more round).
+        assert not javascript, f"stayed on {start} although the script shows follow-ups"
+        assert page.locator(".notice").is_visible(), page.locator("main").inner_text()[:500]
+        fill(page, data)
+        page.click("button[value=next]")
+    assert page.url != start, f"could not leave {start}"
+
+
+def shoot(page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def external_requests(context, base: str) -> list[str]:
+    seen: list[str] = []
+    context.on("request", lambda request: seen.append(request.url) if not request.url.startswith(base) else None)
+    return seen
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["js", "nojs"])
+@pytest.mark.parametrize(("lang", "switch_to"), [("ar", "de"), ("uk", "en")])
+def test_complete_needs_questionnaire_on_a_phone(new_context, live_server, lang, switch_to, javascript):
+    mode = "js" if javascript else "nojs"
+    context = new_context(javascript, locale=lang)
+    foreign = external_requests(context, live_server)
+    page = context.new_page()
+    page.goto(f"{live_server}/s/{SLUG}/")
+    assert page.locator(f'input[value="{lang}"]').is_checked()  # from Accept-Language
+    shoot(page, f"{lang}-{mode}-00-language")
+    page.click("button[type=submit]")
+    assert page.url.endswith(f"/s/{SLUG}/{lang}/")
+    direction = "rtl" if lang == "ar" else "ltr"
+    assert page.locator("html").get_attribute("dir") == direction
+    shoot(page, f"{lang}-{mode}-01-intro")
+    page.click("form button.primary")
+
+    # A validation error first: the summary takes focus and links to the field.
+    page.click("button[value=next]")
+    assert page.locator(".error-summary").is_visible()
+    if javascript:
+        assert page.evaluate("document.activeElement.className") == "error-summary"
+    shoot(page, f"{lang}-{mode}-02-errors")
+
+    code = None
+    for number, (section, data) in enumerate(PAGES, start=3):
+        assert f"/p/{section}" in page.url, page.url
+        shoot(page, f"{lang}-{mode}-{number:02d}-{section}")
+        if section == "language":
+            page.select_option("#new-language", switch_to)
+            page.click("button[value=switch_language]")
+            assert page.url.endswith(f"/{switch_to}/p/language")
+            assert page.locator("html").get_attribute("lang") == switch_to
+            complete_page(page, data, javascript)
+            page.select_option("#new-language", lang)
+            page.click("button[value=switch_language]")
+            assert page.url.endswith(f"/{lang}/p/education")
+            continue
+        if section == "education":
+            # Resume on a fresh browser (another device) with the code shown on the page.
+            code = page.locator(".resume .code").inner_text()
+            context = new_context(javascript, locale=lang)
+            foreign += external_requests(context, live_server)
+            page = context.new_page()
+            page.goto(f"{live_server}/s/{SLUG}/{lang}/resume")
+            page.fill("#code", code.lower())
+            page.click("button.primary")
+            assert f"/{lang}/p/education" in page.url
+            assert page.locator(".resume .code").inner_text() == code
+        complete_page(page, data, javascript)
+
+    assert page.url.endswith(f"/{lang}/review")
+    shoot(page, f"{lang}-{mode}-13-review")
+    assert "<i>Bus</i>" in page.locator("main").inner_text()  # shown as text, not markup
+    assert page.locator("main i").count() == 0
+    page.click("form button.primary")
+    assert page.url.endswith(f"/{lang}/thanks")
+    shoot(page, f"{lang}-{mode}-14-thanks")
+    page.go_back()
+    page.goto(f"{live_server}/s/{SLUG}/{lang}/review")
+    assert page.url.endswith(f"/s/{SLUG}/{lang}/")  # nothing left to see on this device
+    assert foreign == []
+
+
+def test_follow_up_appears_at_once_with_script(new_context, live_server):
+    page = new_context(True).new_page()
+    page.goto(f"{live_server}/s/{SLUG}/de/")
+    page.click("form button.primary")
+    complete_page(page, PAGES[0][1], True)
+    urgency = page.locator('[data-code="urgency"]')
+    assert urgency.is_hidden()
+    page.locator('[name="help_areas"][value="housing"]').check()
+    assert urgency.is_visible()
+    assert page.locator('input[name="_shown"]').input_value() == "help_areas urgency knows_where"
+    page.locator('[name="help_areas"][value="housing"]').uncheck()
+    assert urgency.is_hidden()
+
+
+def respondent_urls(page, base: str, lang: str):
+    """Visit every respondent page in ``lang``, yielding a name for each."""
+    page.goto(f"{base}/s/{SLUG}/?lang={lang}")
+    yield "intro"
+    page.goto(f"{base}/s/{SLUG}/{lang}/accessibility")
+    yield "accessibility"
+    page.goto(f"{base}/s/{SLUG}/{lang}/resume")
+    yield "resume"
+    page.goto(f"{base}/s/{SLUG}/{lang}/")
+    page.click("form button.primary")
+    page.click("button[value=next]")
+    yield "errors"
+    for section, data in PAGES:
+        yield section
+        fill(page, data)
+        page.click("button[value=next]")
+        if f"/p/{section}" in page.url:
+            yield section + " (follow-ups)"
+            fill(page, data)
+            page.click("button[value=next]")
+    yield "review"
+    page.goto(f"{base}/s/{SLUG}/{lang}/delete")
+    yield "delete"
+    page.goto(f"{base}/s/{SLUG}/{lang}/review")
+    page.click("form button.primary")
+    yield "thanks"
+
+
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+@pytest.mark.parametrize("lang", list(LANGUAGES))
+def test_axe_finds_no_wcag_violations_on_any_page(new_context, live_server, lang):
+    context = new_context(True, locale=lang)  # axe itself needs script; the pages are the same
+    page = context.new_page()
+    page.goto(f"{live_server}/s/{SLUG}/")
+    problems = []
+    checked = 0
+    for name in respondent_urls(page, live_server, lang):
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+            AXE_TAGS,
+        )
+        checked += 1
+        for violation in result["violations"]:
+            targets = [node["target"] for node in violation["nodes"]][:3]
+            problems.append(f"{lang} {name}: {violation['id']} ({violation['help']}) at {targets}")
+    assert checked >= 14
+    assert problems == []
+
+
+def test_language_page_names_languages_in_their_own_script_and_direction(new_context, live_server):
+    page = new_context(False, locale="fa").new_page()
+    page.goto(f"{live_server}/s/{SLUG}/")
+    label = page.locator('label[for="lang-ar"]')
+    assert label.inner_text() == "العربية" and label.get_attribute("dir") == "rtl"
+    assert re.match(r"^Укра", page.locator('label[for="lang-uk"]').inner_text())
