@@ -88,3 +88,14 @@ def test_missing_answers_finds_the_first_incomplete_section():
     section, errors = missing_answers(NEEDS, {"district": "nord"})
     assert section.code == "about"
     assert {e.question_code for e in errors} == {"age_band", "housing_type", "household_children"}
+
+
+def test_fallback_text_is_marked_with_its_own_language_and_direction():
+    from survey.questionnaire.model import Text
+    from survey.respondent.rendering import localizer
+
+    localize = localizer(NEEDS, "prs")
+    # Dari lacks this text: the next language of its chain (Persian, right-to-left) stands in.
+    assert localize(Text({"de": "Stadtteil", "en": "District", "fa": "محله"})) == '<span lang="fa" dir="rtl">محله</span>'
+    assert localizer(NEEDS, "kmr")(Text({"de": "Stadtteil", "en": "District"})) == '<span lang="en" dir="ltr">District</span>'
+    assert localize(Text({"de": "x", "prs": "<b>"})) == "&lt;b&gt;"  # own language: escaped, unmarked

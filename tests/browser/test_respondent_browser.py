@@ -207,3 +207,23 @@ def test_language_page_names_languages_in_their_own_script_and_direction(new_con
     label = page.locator('label[for="lang-ar"]')
     assert label.inner_text() == "العربية" and label.get_attribute("dir") == "rtl"
     assert re.match(r"^Укра", page.locator('label[for="lang-uk"]').inner_text())
+
+
+@pytest.mark.parametrize("lang", ["ar", "uk"])
+def test_reflows_at_320_px_with_touch_targets_of_44_px(new_context, chromium, live_server, lang):
+    context = chromium.new_context(viewport={"width": 320, "height": 640}, locale=lang)
+    try:
+        page = context.new_page()
+        page.goto(f"{live_server}/s/{SLUG}/")
+        for name in respondent_urls(page, live_server, lang):
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= 320, f"{lang} {name}: scrolls sideways ({width} px)"
+            small = page.evaluate(
+                """() => [...document.querySelectorAll('.option, button, select, input[type=text], textarea, .footer-links a')]
+                     .filter(e => e.offsetParent !== null)
+                     .map(e => [e.outerHTML.slice(0, 60), e.getBoundingClientRect().height])
+                     .filter(([, h]) => h < 44)"""
+            )
+            assert small == [], f"{lang} {name}: targets under 44 px: {small}"
+    finally:
+        context.close()
