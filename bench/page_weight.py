@@ -9,7 +9,6 @@ everything it loads (one TCP round trip on a slow link), and 5,000 bytes gzip fo
 from __future__ import annotations
 
 import gzip
-import os
 import re
 import sys
 import tempfile
@@ -19,9 +18,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from survey import create_app  # noqa: E402
-from survey.migrate import upgrade_database  # noqa: E402
-from survey.questionnaire_store import import_directory, latest_version, questionnaire_for_version  # noqa: E402
+from survey.questionnaire_store import latest_version, questionnaire_for_version  # noqa: E402
+from survey.seed import seeded_app  # noqa: E402
 
 PAGE_BUDGET = 14_000
 SCRIPT_BUDGET = 5_000
@@ -105,15 +103,7 @@ def measure(app) -> list[PageWeight]:
 
 
 def make_app():
-    instance = tempfile.mkdtemp(prefix="page-weight-")
-    os.environ["SURVEY_INSTANCE_PATH"] = instance
-    app = create_app({"DATABASE_URL": f"sqlite:///{instance}/weight.sqlite3", "SECRET_KEY": "bench"})
-    database = app.extensions["survey.db"]
-    upgrade_database(database.engine)
-    with database.session_factory() as session:
-        import_directory(session, ROOT / "questionnaires")
-        session.commit()
-    return app
+    return seeded_app(Path(tempfile.mkdtemp(prefix="page-weight-")))
 
 
 def write_report(results: list[PageWeight], path: Path) -> None:

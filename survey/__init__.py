@@ -16,11 +16,13 @@ csrf = CSRFProtect()
 compress = Compress()
 
 
-def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
     """Create the app: settings (defaults < SURVEY_* environment < test_config), database,
-    Babel, CSRF, blueprints and the ``survey`` CLI commands."""
+    Babel, CSRF, blueprints and the ``survey`` CLI commands. The instance folder is
+    ``instance_path``, else ``SURVEY_INSTANCE_PATH``, else Flask's ``instance/``."""
+    instance_path = instance_path or os.environ.get("SURVEY_INSTANCE_PATH") or None
     # Static files are served by survey.assets under fingerprinted names, not by Flask's route.
-    app = Flask(__name__, instance_path=os.environ.get("SURVEY_INSTANCE_PATH") or None, static_url_path=None)
+    app = Flask(__name__, instance_path=instance_path, static_url_path=None)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(default_settings(app.instance_path))
     app.config.from_prefixed_env(prefix="SURVEY")

@@ -12,9 +12,7 @@ from typing import Iterator
 import pytest
 from werkzeug.serving import make_server
 
-from survey import create_app
-from survey.migrate import upgrade_database
-from survey.questionnaire_store import import_directory
+from survey.seed import seeded_app
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -46,15 +44,7 @@ def browser_available() -> None:
 
 @pytest.fixture(scope="session")
 def live_server(browser_available: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    instance = tmp_path_factory.mktemp("live")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SURVEY_INSTANCE_PATH", str(instance))
-        app = create_app({"DATABASE_URL": f"sqlite:///{instance / 'live.sqlite3'}", "SECRET_KEY": "browser-tests"})
-    database = app.extensions["survey.db"]
-    upgrade_database(database.engine)
-    with database.session_factory() as session:
-        import_directory(session, ROOT / "questionnaires")
-        session.commit()
+    app = seeded_app(tmp_path_factory.mktemp("live"))
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
