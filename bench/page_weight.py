@@ -46,14 +46,16 @@ class PageWeight:
         return self.total_gzip <= PAGE_BUDGET and self.script_gzip <= SCRIPT_BUDGET
 
 
+def _html(response) -> bytes:
+    body = response.get_data()
+    return gzip.decompress(body) if response.headers.get("Content-Encoding") == "gzip" else body
+
+
 def _weigh(client, slug: str, language: str, page: str, response) -> PageWeight:
     assert response.status_code in (200, 422), (slug, language, page, response.status_code)
-    body = response.get_data()
-    if response.headers.get("Content-Encoding") == "gzip":
-        served, html = len(body), gzip.decompress(body)
-    else:
-        html = body
-        served = len(gzip.compress(body, 6))
+    html = _html(response)
+    compressed = response.headers.get("Content-Encoding") == "gzip"
+    served = len(response.get_data()) if compressed else len(gzip.compress(html, 6))
     assets_gzip = script_gzip = 0
     for url in sorted(set(ASSET.findall(html.decode("utf-8")))):
         asset = client.get(url, headers={"Accept-Encoding": "gzip"})
@@ -81,7 +83,7 @@ def measure(app) -> list[PageWeight]:
             def get(page: str, url: str) -> str:
                 response = client.get(url, headers=gz)
                 results.append(_weigh(client, slug, language, page, response))
-                return (gzip.decompress(response.get_data()) if response.headers.get("Content-Encoding") == "gzip" else response.get_data()).decode()
+                return _html(response).decode()
 
             get("language choice", f"/s/{slug}/")
             html = get("intro", f"{base}/")

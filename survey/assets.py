@@ -34,7 +34,7 @@ def _load(folder: Path) -> dict[str, Asset]:
         fingerprinted = f"{path.stem}.{digest}{path.suffix}"
         mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
         if mimetype.startswith("text/") or mimetype in ("application/javascript", "image/svg+xml"):
-            mimetype += "; charset=utf-8" if "charset" not in mimetype else ""
+            mimetype += "; charset=utf-8"
         assets[path.name] = Asset(fingerprinted, mimetype, raw, gzip.compress(raw, 9, mtime=0))
     return assets
 
@@ -42,7 +42,6 @@ def _load(folder: Path) -> dict[str, Asset]:
 def init_assets(app: Flask) -> None:
     assets = _load(Path(app.static_folder or ""))
     by_fingerprint = {asset.fingerprinted: asset for asset in assets.values()}
-    app.extensions["survey.assets"] = assets
 
     def asset_url(name: str) -> str:
         return f"/assets/{assets[name].fingerprinted}"
