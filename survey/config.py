@@ -19,6 +19,8 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "DATABASE_URL": f"sqlite:///{instance / 'survey.sqlite3'}",
         "QUESTIONNAIRE_DIR": str(PROJECT_ROOT / "questionnaires"),
         "EXPORT_DIR": str(PROJECT_ROOT / "exports"),
+        # Audio clips named by questionnaires (`audio:` keys) are served from here.
+        "AUDIO_DIR": str(PROJECT_ROOT / "questionnaires" / "audio"),
         # Drafts never submitted are kept this long after their last save.
         "DRAFT_RETENTION_DAYS": 30,
         # Secure cookies need HTTPS; set SURVEY_SECURE_COOKIES=true behind a TLS proxy.

@@ -42,9 +42,11 @@ LANGUAGE_KEYS = {"code", "reviewed", "partial"}
 SECTION_KEYS = {"code", "field", "title", "intro", "condition", "questions"}
 QUESTION_KEYS = {
     "code", "type", "label", "hint", "required", "condition", "options", "other", "min", "max",
-    "decimals", "max_length",
+    "decimals", "max_length", "audio",
 }
-OPTION_KEYS = {"code", "label", "exclusive"}
+OPTION_KEYS = {"code", "label", "exclusive", "audio"}
+# Audio clips are files in the audio folder (SURVEY_AUDIO_DIR), named here without a path.
+AUDIO_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.(ogg|opus|mp3|m4a|webm)$")
 
 TYPES_WITH_OPTIONS = {QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE, QuestionType.SCALE}
 TYPES_WITH_OTHER = {QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE}
@@ -267,8 +269,9 @@ class _Builder:
             elif not isinstance(exclusive, bool):
                 self.error(f"{option_path}.exclusive", "'exclusive' must be true or false.", entry.line_of("exclusive"))
             label = self.text(entry.get("label"), f"{option_path}.label", entry.line_of("label"))
+            audio = self.audio(entry, option_path)
             if label is not None:
-                options.append(Option(code, label, exclusive is True))
+                options.append(Option(code, label, exclusive is True, audio))
         return options
 
     # --- sections and questions ------------------------------------------------------------
@@ -458,7 +461,31 @@ class _Builder:
             maximum=maximum,
             decimals=decimals,
             max_length=max_length,
+            audio=self.audio(entry, path),
         )
+
+    def audio(self, entry: LocDict, path: str) -> Text | None:
+        """The optional ``audio`` mapping: language -> file name; any subset of the languages."""
+        if "audio" not in entry:
+            return None
+        mapping = self.mapping(entry["audio"], f"{path}.audio", entry.line_of("audio"), "'audio' (language: file name)")
+        if mapping is None:
+            return None
+        declared = {spec.code for spec in self.languages}
+        clips: dict[str, str] = {}
+        for language, name in mapping.items():
+            line = mapping.line_of(language)
+            if language not in declared:
+                self.error(f"{path}.audio.{language}", f"'{language}' is not one of the questionnaire's languages ({', '.join(sorted(declared))}).", line)
+            elif not isinstance(name, str) or not AUDIO_NAME_PATTERN.match(name):
+                self.error(
+                    f"{path}.audio.{language}",
+                    f"{name!r} is not an audio file name: give the name of a .ogg, .opus, .mp3, .m4a or .webm file in the audio folder, without a path.",
+                    line,
+                )
+            else:
+                clips[language] = name
+        return Text(clips) if clips else None
 
     def _builtin(self, text: Text) -> Text:
         declared = {spec.code for spec in self.languages}

@@ -84,6 +84,7 @@ class Option:
     code: str
     label: Text
     exclusive: bool = False  # a "none of these" answer that cannot be combined with others
+    audio: Text | None = None  # language -> audio file name, for respondents who read little
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,7 @@ class Question:
     maximum: float | None = None
     decimals: bool = False
     max_length: int | None = None
+    audio: Text | None = None  # language -> audio file name of the spoken question
 
     @property
     def takes_answer(self) -> bool:

@@ -32,6 +32,8 @@ def _options(options: Iterable[Option], indent: int, languages: list[str]) -> li
         if option.exclusive:
             lines.append(f"{pad}  exclusive: true")
         lines += _text("label", option.label, indent + 2, languages)
+        if option.audio:
+            lines += _text("audio", option.audio, indent + 2, languages)
     return lines
 
 
@@ -59,6 +61,8 @@ def _question(question: Question, languages: list[str]) -> list[str]:
     lines += _text("label", question.label, 8, languages)
     if question.hint:
         lines += _text("hint", question.hint, 8, languages)
+    if question.audio:
+        lines += _text("audio", question.audio, 8, languages)
     if question.type in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE, QuestionType.SCALE):
         lines.append("        options:")
         lines += _options(question.options, 10, languages)

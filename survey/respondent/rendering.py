@@ -30,6 +30,16 @@ def localizer(questionnaire: Questionnaire, language: str) -> Localizer:
     return localize
 
 
+def audio_names(questionnaire: Questionnaire) -> frozenset[str]:
+    """Every audio file name the questionnaire refers to, in any language."""
+    names: set[str] = set()
+    for question in questionnaire.questions():
+        for item in (question, *question.options):
+            if item.audio is not None:
+                names.update(item.audio.translations.values())
+    return frozenset(names)
+
+
 def answer_display(question: Question, answers: Mapping[str, Any], localize: Localizer) -> Markup | None:
     """The respondent's answer as they would read it on the review page (None: not answered)."""
     value = answers.get(question.code)

@@ -5,11 +5,11 @@ Every step works without JavaScript. Views stay thin: parsing and validation liv
 """
 from __future__ import annotations
 
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
-from datetime import date
-
-from flask import abort, current_app, redirect, render_template, request, session, url_for
+from flask import abort, current_app, redirect, render_template, request, send_from_directory, session, url_for
 from flask_babel import format_date, gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -28,12 +28,13 @@ from survey.respondent.page_answers import (
     visible_questions,
     visible_sections,
 )
-from survey.respondent.rendering import answer_display, localizer
+from survey.respondent.rendering import answer_display, audio_names, localizer
 from survey import responses
 
 SESSION_KEY = "drafts"
 SUBMITTED_KEY = "submitted"
 REVIEW = "review"  # resume point after the last page
+AUDIO_TYPES = {".ogg": "audio/ogg", ".opus": "audio/ogg", ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".webm": "audio/webm"}
 
 
 # --- helpers -----------------------------------------------------------------------------------
@@ -89,6 +90,10 @@ def _context(slug: str, lang: str, draft: Draft | None = None) -> tuple[Question
     if lang not in questionnaire.language_codes:
         abort(404)
     handle = _handle(slug)
+    kept_until = None
+    if draft is not None:
+        # Announced on every page: an unannounced timeout would fail WCAG 2.2.1 / 2.2.6.
+        kept_until = draft.last_saved_on + timedelta(days=int(current_app.config["DRAFT_RETENTION_DAYS"]))
     return questionnaire, {
         "questionnaire": questionnaire,
         "slug": slug,
@@ -96,6 +101,7 @@ def _context(slug: str, lang: str, draft: Draft | None = None) -> tuple[Question
         "t": localizer(questionnaire, lang),
         "resume_code": handle["c"] if handle and draft is not None else None,
         "has_draft": draft is not None,
+        "kept_until": format_date(kept_until, "long") if kept_until else None,
     }
 
 
@@ -345,6 +351,19 @@ def accessibility(slug: str, lang: str) -> str:
         reviewed_on=format_date(date.fromisoformat(current_app.config["ACCESSIBILITY_REVIEWED_ON"]), "long"),
         **context,
     )
+
+
+@bp.get("/<slug>/audio/<name>")
+def audio(slug: str, name: str) -> WerkzeugResponse:
+    """An audio clip the questionnaire names; nothing else in the audio folder is served."""
+    _version, questionnaire = _questionnaire(slug)
+    if name not in audio_names(questionnaire):
+        abort(404)
+    response = send_from_directory(
+        Path(current_app.config["AUDIO_DIR"]), name, mimetype=AUDIO_TYPES[Path(name).suffix], max_age=86400
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @bp.route("/<slug>/<lang>/delete", methods=["GET", "POST"])

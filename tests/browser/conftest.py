@@ -12,6 +12,8 @@ from typing import Iterator
 import pytest
 from werkzeug.serving import make_server
 
+from survey.questionnaire import load_questionnaire_file
+from survey.questionnaire_store import import_questionnaire
 from survey.seed import seeded_app
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -19,6 +21,7 @@ AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.j
 ARTIFACTS = ROOT / "test-artifacts" / "screenshots"
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 PHONE = {"width": 360, "height": 640}
+AUDIO_CLIPS = ("course-ar.ogg", "course-yes-ar.ogg", "note-de.mp3")
 
 
 def _missing() -> str | None:
@@ -44,7 +47,15 @@ def browser_available() -> None:
 
 @pytest.fixture(scope="session")
 def live_server(browser_available: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    app = seeded_app(tmp_path_factory.mktemp("live"))
+    instance = tmp_path_factory.mktemp("live")
+    audio = instance / "audio"
+    audio.mkdir()
+    for name in AUDIO_CLIPS:
+        (audio / name).write_bytes(b"OggS" + bytes(60))  # never decoded: only its loading is observed
+    app = seeded_app(instance, AUDIO_DIR=str(audio))
+    with app.extensions["survey.db"].session_factory() as session:
+        import_questionnaire(session, load_questionnaire_file(ROOT / "tests" / "data" / "audio-demo.yaml"))
+        session.commit()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

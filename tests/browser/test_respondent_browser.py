@@ -227,3 +227,32 @@ def test_reflows_at_320_px_with_touch_targets_of_44_px(new_context, chromium, li
             assert small == [], f"{lang} {name}: targets under 44 px: {small}"
     finally:
         context.close()
+
+
+def test_audio_clips_load_only_when_played_and_pass_axe(new_context, chromium, live_server):
+    context = chromium.new_context(viewport={"width": 320, "height": 640}, locale="ar")
+    try:
+        page = context.new_page()
+        audio_requests: list[str] = []
+        page.on("request", lambda request: audio_requests.append(request.url) if "/audio/" in request.url else None)
+        page.goto(f"{live_server}/s/audio-demo/ar/")
+        page.click("form button.primary")
+        clips = page.locator("audio")
+        assert clips.count() == 2
+        assert audio_requests == []  # preload="none": a phone on prepaid data downloads nothing
+        assert page.evaluate("[...document.querySelectorAll('audio')].some(a => a.autoplay)") is False
+        sizes = page.evaluate("[...document.querySelectorAll('audio')].map(a => a.getBoundingClientRect().height)")
+        assert min(sizes) >= 44
+        assert page.evaluate("document.documentElement.scrollWidth") <= 320
+        page.add_script_tag(path=str(AXE))
+        result = page.evaluate(
+            "tags => axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
+            AXE_TAGS,
+        )
+        assert [v["id"] for v in result["violations"]] == []
+        shoot(page, "ar-audio")
+        page.evaluate("document.querySelector('audio').play().catch(() => null)")
+        page.wait_for_timeout(300)
+        assert any(url.endswith("/s/audio-demo/audio/course-ar.ogg") for url in audio_requests)
+    finally:
+        context.close()
