@@ -6,6 +6,7 @@ from survey.questionnaire.loader_yaml import (
     load_questionnaire_file,
     load_questionnaire_text,
 )
+from survey.questionnaire.loading import load_questionnaire_path, load_questionnaire_upload
 from survey.questionnaire.model import (
     IntegrationField,
     Option,
@@ -19,5 +20,6 @@ from survey.questionnaire.model import (
 __all__ = [
     "IntegrationField", "LoadedQuestionnaire", "Option", "Problem", "Question", "Questionnaire",
     "QuestionnaireError", "QuestionType", "Section", "Text", "load_questionnaire_bytes",
-    "load_questionnaire_file", "load_questionnaire_text",
+    "load_questionnaire_file", "load_questionnaire_path", "load_questionnaire_text",
+    "load_questionnaire_upload",
 ]

@@ -42,9 +42,9 @@ LANGUAGE_KEYS = {"code", "reviewed", "partial"}
 SECTION_KEYS = {"code", "field", "title", "intro", "condition", "questions"}
 QUESTION_KEYS = {
     "code", "type", "label", "hint", "required", "condition", "options", "other", "min", "max",
-    "decimals", "max_length", "audio",
+    "decimals", "max_length", "audio", "constraint", "constraint_message",
 }
-OPTION_KEYS = {"code", "label", "exclusive", "audio"}
+OPTION_KEYS = {"code", "label", "exclusive", "audio", "condition"}
 # Audio clips are files in the audio folder (SURVEY_AUDIO_DIR), named here without a path.
 AUDIO_NAME_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}\.(ogg|opus|mp3|m4a|webm)$")
 
@@ -70,6 +70,7 @@ class _Builder:
         self.languages: list[LanguageSpec] = []
         self.default_language = "de"
         self.fallback_counts: dict[str, int] = defaultdict(int)
+        self.codes_with_other: set[str] = set()  # questions whose "other" text is stored as <code>_other
 
     # --- reporting -------------------------------------------------------------------------
 
@@ -240,7 +241,17 @@ class _Builder:
             return []
         return self.read_options(items, "districts", allow_exclusive=False)
 
-    def read_options(self, items: LocList, path: str, allow_exclusive: bool) -> list[Option]:
+    def read_options(
+        self,
+        items: LocList,
+        path: str,
+        allow_exclusive: bool,
+        earlier: dict[str, Question] | None = None,
+        all_codes: dict[str, int | None] | None = None,
+        order_line: int | None = None,
+    ) -> list[Option]:
+        """Options of a question (``earlier``: the questions an option condition may use) or the
+        districts (``earlier`` None: no conditions)."""
         options: list[Option] = []
         seen: dict[str, int | None] = {}
         for index, entry in enumerate(items):
@@ -270,8 +281,14 @@ class _Builder:
                 self.error(f"{option_path}.exclusive", "'exclusive' must be true or false.", entry.line_of("exclusive"))
             label = self.text(entry.get("label"), f"{option_path}.label", entry.line_of("label"))
             audio = self.audio(entry, option_path)
+            condition = None
+            if earlier is None:
+                if "condition" in entry:
+                    self.error(f"{option_path}.condition", "a district cannot have a condition.", entry.line_of("condition"))
+            else:
+                condition = self.condition(entry, option_path, earlier, all_codes or {}, order_line=order_line)
             if label is not None:
-                options.append(Option(code, label, exclusive is True, audio))
+                options.append(Option(code, label, exclusive is True, audio, condition))
         return options
 
     # --- sections and questions ------------------------------------------------------------
@@ -345,6 +362,8 @@ class _Builder:
             for index, question in enumerate(questions):
                 if isinstance(question, LocDict) and isinstance(question.get("code"), str):
                     all_codes.setdefault(question["code"], questions.line_of(index))
+                    if question.get("other") is True:
+                        self.codes_with_other.add(question["code"])
 
     def read_question(
         self,
@@ -371,7 +390,7 @@ class _Builder:
         elif code in RESERVED_CODES:
             self.error(f"{path}.code", f"'{code}' is reserved for an export column; choose another code.", line)
             ok = False
-        elif code.endswith(OTHER_SUFFIX) and code[: -len(OTHER_SUFFIX)] in all_codes:
+        elif code.endswith(OTHER_SUFFIX) and code[: -len(OTHER_SUFFIX)] in self.codes_with_other:
             self.error(f"{path}.code", f"'{code}' would clash with the 'other' text of question '{code[: -len(OTHER_SUFFIX)]}'; choose another code.", line)
             ok = False
 
@@ -409,7 +428,10 @@ class _Builder:
         if qtype in TYPES_WITH_OPTIONS:
             items = self.sequence(entry.get("options"), f"{path}.options", entry.line_of("options"), "'options'")
             if items is not None:
-                options = self.read_options(items, f"{path}.options", allow_exclusive=qtype is QuestionType.MULTIPLE_CHOICE)
+                options = self.read_options(
+                    items, f"{path}.options", allow_exclusive=qtype is QuestionType.MULTIPLE_CHOICE,
+                    earlier=earlier, all_codes=all_codes, order_line=line,
+                )
                 if len(items) < 2:
                     self.error(f"{path}.options", "a choice question needs at least two options.", items.line)
         elif qtype is QuestionType.YES_NO:
@@ -444,6 +466,8 @@ class _Builder:
             else:
                 max_length = value
 
+        constraint, constraint_message = self.constraint(entry, path, earlier, all_codes, code, qtype, section_code, options, other)
+
         if not ok or label is None or any(p.severity == "error" and p.path.startswith(path + ".") for p in self.problems):
             return None
         return Question(
@@ -462,7 +486,35 @@ class _Builder:
             decimals=decimals,
             max_length=max_length,
             audio=self.audio(entry, path),
+            constraint=constraint,
+            constraint_message=constraint_message,
         )
+
+    def constraint(
+        self,
+        entry: LocDict,
+        path: str,
+        earlier: dict[str, Question],
+        all_codes: dict[str, int | None],
+        code: str,
+        qtype: QuestionType,
+        section_code: str,
+        options: list[Option],
+        other: bool,
+    ) -> tuple[Condition | None, Text | None]:
+        """The optional ``constraint`` an answer must meet (it may use the question's own code)
+        and the ``constraint_message`` shown when it does not."""
+        message = self.text(entry.get("constraint_message"), f"{path}.constraint_message", entry.line_of("constraint_message"), required=False)
+        if "constraint" not in entry:
+            if "constraint_message" in entry:
+                self.error(f"{path}.constraint_message", "a constraint_message needs a 'constraint' to explain.", entry.line_of("constraint_message"))
+            return None, None
+        if qtype is QuestionType.INFO:
+            self.error(f"{path}.constraint", "an info text takes no answer, so it cannot have a constraint.", entry.line_of("constraint"))
+            return None, None
+        own = Question(code, qtype, Text({}), section_code, options=tuple(options), other=other,
+                       other_label=self._builtin(builtin_texts.OTHER) if other else None)
+        return self.condition(entry, path, earlier, all_codes, key="constraint", own=own), message
 
     def audio(self, entry: LocDict, path: str) -> Text | None:
         """The optional ``audio`` mapping: language -> file name; any subset of the languages."""
@@ -501,19 +553,31 @@ class _Builder:
         return value
 
     def condition(
-        self, entry: LocDict, path: str, earlier: dict[str, Question], all_codes: dict[str, int | None]
+        self,
+        entry: LocDict,
+        path: str,
+        earlier: dict[str, Question],
+        all_codes: dict[str, int | None],
+        key: str = "condition",
+        own: Question | None = None,
+        order_line: int | None = None,
     ) -> Condition | None:
-        if "condition" not in entry:
+        """The condition under ``key``. ``own``: the question a constraint belongs to, which it may
+        use; ``order_line``: the line of the question an option condition belongs to."""
+        if key not in entry:
             return None
-        source = entry["condition"]
-        cpath, line = f"{path}.condition", entry.line_of("condition")
+        source = entry[key]
+        cpath, line = f"{path}.{key}", entry.line_of(key)
+        order = order_line if order_line is not None else line
+        if own is not None:
+            earlier = {**earlier, own.code: own}
         if not isinstance(source, str):
-            self.error(cpath, "a condition must be text, e.g. \"work_status == 'looking'\".", line)
+            self.error(cpath, f"a {key} must be text, e.g. \"work_status == 'looking'\".", line)
             return None
         try:
             condition = parse_condition(source)
         except ConditionSyntaxError as error:
-            self.error(cpath, f"cannot read condition {source!r}: {error}.", line)
+            self.error(cpath, f"cannot read {key} {source!r}: {error}.", line)
             return None
         valid = True
         for name in condition.names():
@@ -523,17 +587,17 @@ class _Builder:
                     valid = False
                 continue
             valid = False
-            if name.code in all_codes and (all_codes[name.code] or 0) < (line or 0):
+            if name.code in all_codes and (all_codes[name.code] or 0) < (order or 0):
                 continue  # an earlier question that failed to load: its own error says why
             if name.code in all_codes:
                 self.error(
                     cpath,
-                    f"the condition refers to '{name.code}', which comes later (line {all_codes[name.code]}); "
-                    "a condition may only use questions asked before it.",
+                    f"the {key} refers to '{name.code}', which comes later (line {all_codes[name.code]}); "
+                    f"a {key} may only use questions asked before it.",
                     line,
                 )
             else:
-                self.error(cpath, f"the condition refers to an unknown question '{name.code}'.{_suggest(name.code, earlier)}", line)
+                self.error(cpath, f"the {key} refers to an unknown question '{name.code}'.{_suggest(name.code, earlier)}", line)
         if not valid:
             return None
         for name, option_code in condition.option_references():

@@ -85,6 +85,8 @@ class Option:
     label: Text
     exclusive: bool = False  # a "none of these" answer that cannot be combined with others
     audio: Text | None = None  # language -> audio file name, for respondents who read little
+    # Offered only while true (an XLSForm choice_filter); a hidden option is rejected on submit.
+    condition: Condition | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,9 @@ class Question:
     decimals: bool = False
     max_length: int | None = None
     audio: Text | None = None  # language -> audio file name of the spoken question
+    # Must hold for a given answer (it may use the question's own code); else constraint_message.
+    constraint: Condition | None = None
+    constraint_message: Text | None = None
 
     @property
     def takes_answer(self) -> bool:

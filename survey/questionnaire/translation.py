@@ -26,6 +26,8 @@ def translation_units(questionnaire: Questionnaire) -> Iterator[tuple[str, Text]
             yield f"question.{question.code}.label", question.label
             if question.hint:
                 yield f"question.{question.code}.hint", question.hint
+            if question.constraint_message:
+                yield f"question.{question.code}.constraint_message", question.constraint_message
             if question.type.value in ("yes_no", "district"):
                 continue  # labels come from the format itself or from the district list
             for option in question.options:
@@ -68,6 +70,7 @@ def with_translations(
                 question,
                 label=_add(question.label, f"{prefix}.label", language, translations),
                 hint=_add(question.hint, f"{prefix}.hint", language, translations),
+                constraint_message=_add(question.constraint_message, f"{prefix}.constraint_message", language, translations),
                 options=options,
             ))
         sections.append(replace(
@@ -83,3 +86,12 @@ def with_translations(
         districts=districts,
         sections=tuple(sections),
     )
+
+
+def completeness(questionnaire: Questionnaire) -> dict[str, tuple[int, int]]:
+    """Per language: (texts translated, texts in all) over the texts a translator must write."""
+    units = list(translation_units(questionnaire))
+    return {
+        language: (sum(1 for _key, text in units if (text.get(language) or "").strip()), len(units))
+        for language in questionnaire.language_codes
+    }

@@ -31,6 +31,8 @@ def _options(options: Iterable[Option], indent: int, languages: list[str]) -> li
         lines.append(f"{pad}- code: {_scalar(option.code)}")
         if option.exclusive:
             lines.append(f"{pad}  exclusive: true")
+        if option.condition is not None:
+            lines.append(f"{pad}  condition: {_scalar(option.condition.source)}")
         lines += _text("label", option.label, indent + 2, languages)
         if option.audio:
             lines += _text("audio", option.audio, indent + 2, languages)
@@ -58,11 +60,15 @@ def _question(question: Question, languages: list[str]) -> list[str]:
         lines.append("        decimals: true")
     if question.type in (QuestionType.TEXT, QuestionType.LONG_TEXT) and question.max_length:
         lines.append(f"        max_length: {question.max_length}")
+    if question.constraint is not None:
+        lines.append(f"        constraint: {_scalar(question.constraint.source)}")
     lines += _text("label", question.label, 8, languages)
     if question.hint:
         lines += _text("hint", question.hint, 8, languages)
     if question.audio:
         lines += _text("audio", question.audio, 8, languages)
+    if question.constraint_message:
+        lines += _text("constraint_message", question.constraint_message, 8, languages)
     if question.type in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE, QuestionType.SCALE):
         lines.append("        options:")
         lines += _options(question.options, 10, languages)

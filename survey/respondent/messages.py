@@ -1,14 +1,23 @@
 """The respondent's error messages, one per error kind, in the respondent's language."""
 from __future__ import annotations
 
+from typing import Callable
+
 from flask_babel import gettext, ngettext
+from markupsafe import Markup
+
+from survey.questionnaire.model import Text
 
 from survey.respondent.page_answers import AnswerError
 
 
-def error_message(error: AnswerError) -> str:
+def error_message(error: AnswerError, localize: Callable[[Text | None], Markup] | None = None) -> str:
+    """The message in the respondent's language; ``localize`` renders a questionnaire text
+    (the constraint_message of a question)."""
     params = error.params
     kind = error.kind
+    if kind == "constraint" and params.get("message") is not None and localize is not None:
+        return localize(params["message"])
     if kind == "required":
         if params.get("multiple"):
             return gettext("Please choose at least one answer.")

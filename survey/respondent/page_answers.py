@@ -4,17 +4,20 @@ form as a mapping of field name -> list of strings.
 Hidden questions (condition false) are neither required nor stored. A question that becomes
 visible because of an answer on the same page, but was not on the form the respondent saw, is
 reported in ``newly_shown`` so the page can be shown again with it instead of failing it.
+Options with a condition (an XLSForm choice_filter) are offered only while it holds; a choice
+question that offers none is hidden. A question's ``constraint`` is checked on the answer given.
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Iterable, Mapping
 
 from survey.questionnaire.model import (
     OTHER_OPTION_CODE,
+    Option,
     Question,
     Questionnaire,
     QuestionType,
@@ -59,7 +62,37 @@ def section_is_visible(section: Section, answers: Mapping[str, Any]) -> bool:
 
 
 def question_is_visible(question: Question, answers: Mapping[str, Any]) -> bool:
-    return question.condition is None or question.condition.evaluate(answers)
+    """Its condition holds, and a question whose options have conditions offers at least one."""
+    if question.condition is not None and not question.condition.evaluate(answers):
+        return False
+    return has_options_to_offer(question, answers)
+
+
+def _filtered(question: Question) -> bool:
+    return any(option.condition is not None for option in question.options)
+
+
+def has_options_to_offer(question: Question, answers: Mapping[str, Any]) -> bool:
+    """False for a question with conditional options none of which holds ("other" aside)."""
+    if not _filtered(question):
+        return True
+    return any(option.condition is None or option.condition.evaluate(answers) for option in question.options)
+
+
+def with_offered_options(question: Question, answers: Mapping[str, Any]) -> Question:
+    """The question as the page shows it: only the options offered for these answers."""
+    if not _filtered(question):
+        return question
+    offered = {option.code for option in offered_options(question, answers)}
+    return replace(question, options=tuple(option for option in question.options if option.code in offered))
+
+
+def offered_options(question: Question, answers: Mapping[str, Any]) -> tuple[Option, ...]:
+    """The options (with the generated "other") whose condition holds for these answers."""
+    return tuple(
+        option for option in question.all_options()
+        if option.condition is None or option.condition.evaluate(answers)
+    )
 
 
 def visible_sections(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> list[Section]:
@@ -82,8 +115,14 @@ def prune_hidden(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> di
             if not question.takes_answer or not question_is_visible(question, kept):
                 continue
             if question.code in answers:
-                kept[question.code] = answers[question.code]
-                if question.other_code in answers and _chose_other(answers[question.code]):
+                value = answers[question.code]
+                if _filtered(question):  # an option no longer offered is no longer chosen
+                    offered = {option.code for option in offered_options(question, kept)}
+                    value = [code for code in value if code in offered] if isinstance(value, list) else value
+                    if value in ([], None) or (not isinstance(value, list) and value not in offered):
+                        continue
+                kept[question.code] = value
+                if question.other and question.other_code in answers and _chose_other(value):
                     kept[question.other_code] = answers[question.other_code]
     return kept
 
@@ -131,12 +170,16 @@ def _parse_date(question: Question, raw: str) -> tuple[Any, AnswerError | None]:
     return None, AnswerError(question.code, "not_a_date")
 
 
-def read_question(question: Question, form: Mapping[str, list[str]]) -> tuple[Any, list[AnswerError]]:
-    """The posted value of one question (None when unanswered) and its errors, 'required' aside."""
+def read_question(
+    question: Question, form: Mapping[str, list[str]], answers: Mapping[str, Any] | None = None
+) -> tuple[Any, list[AnswerError]]:
+    """The posted value of one question (None when unanswered) and its errors, 'required' aside.
+    ``answers``: the answers so far, which decide the options offered (choice filters)."""
     code = question.code
+    offered = offered_options(question, answers or {}) if _filtered(question) else question.all_options()
     if question.type is QuestionType.MULTIPLE_CHOICE:
         chosen = [value for value in form.get(code, []) if value]
-        known = {option.code for option in question.all_options()}
+        known = {option.code for option in offered}
         if any(value not in known for value in chosen):
             return None, [AnswerError(code, "invalid_option")]
         # Keep the questionnaire's order and drop repeats, whatever the browser sent.
@@ -149,7 +192,7 @@ def read_question(question: Question, form: Mapping[str, list[str]]) -> tuple[An
         values = [value for value in form.get(code, []) if value]
         if not values:
             return None, []
-        if len(values) > 1 or question.option(values[0]) is None:
+        if len(values) > 1 or values[0] not in {option.code for option in offered}:
             return None, [AnswerError(code, "invalid_option")]
         return values[0], []
     raw = _first(form, code)
@@ -183,8 +226,8 @@ def read_page(
     were on the form (None: all visible ones).
     """
     on_page = {question.code for question in section.questions}
+    on_page |= {question.other_code for question in section.questions if question.other}
     working = {key: value for key, value in previous_answers.items() if key not in on_page}
-    working = {key: value for key, value in working.items() if key.removesuffix("_other") not in on_page}
     shown_set = set(shown) if shown is not None else None
     answers: dict[str, Any] = {}
     errors: list[AnswerError] = []
@@ -197,7 +240,10 @@ def read_page(
         if shown_set is not None and question.code not in shown_set:
             newly_shown.append(question.code)
             continue
-        value, question_errors = read_question(question, form)
+        value, question_errors = read_question(question, form, working)
+        if not question_errors and value is not None and question.constraint is not None:
+            if not question.constraint.evaluate({**working, question.code: value}):
+                question_errors = [AnswerError(question.code, "constraint", {"message": question.constraint_message})]
         errors.extend(question_errors)
         if question_errors:
             continue
