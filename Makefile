@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 PYBABEL := $(BIN)/pybabel
-CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po)
+CATALOGUES := $(wildcard translations/*/LC_MESSAGES/messages.po translations/*/LC_MESSAGES/staff.po)
 COMPILED := $(CATALOGUES:.po=.mo)
 
 AXE := tests/browser/node_modules/axe-core/axe.min.js
@@ -29,8 +29,10 @@ translations: $(COMPILED)
 run: install translations
 	$(BIN)/survey init
 	$(BIN)/survey import-bundled
+	@$(BIN)/survey create-first-admin
 	@echo
 	@$(BIN)/survey links --base-url http://127.0.0.1:5000
+	@echo "Staff area: http://127.0.0.1:5000/staff/"
 	@echo
 	$(BIN)/survey run --host 127.0.0.1 --port 5000
 
@@ -55,9 +57,12 @@ bench: install translations
 extract-messages: install
 	$(PYBABEL) extract -F translations/babel.cfg -k lazy_gettext --no-location --sort-output \
 	  --project kim-survey --copyright-holder "KIM survey contributors" -o translations/messages.pot .
+	$(PYBABEL) extract -F translations/babel-staff.cfg -k lazy_gettext -k N_ --no-location --sort-output \
+	  --project kim-survey --copyright-holder "KIM survey contributors" -o translations/staff.pot .
 
 update-messages: extract-messages
 	$(PYBABEL) update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
+	for locale in de en; do $(PYBABEL) update -D staff -i translations/staff.pot -d translations -l $$locale --no-fuzzy-matching --ignore-obsolete; done
 	$(BIN)/python translations/fill_source_catalogue.py
 
 clean:

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from survey.questionnaire_store import latest_version, questionnaire_for_version  # noqa: E402
+from survey.questionnaire_store import live_version, questionnaire_for_version  # noqa: E402
 from survey.seed import seeded_app  # noqa: E402
 
 PAGE_BUDGET = 14_000
@@ -73,7 +73,7 @@ def measure(app) -> list[PageWeight]:
     with app.app_context():
         database = app.extensions["survey.db"]
         with database.session_factory() as session:
-            versions = {slug: questionnaire_for_version(latest_version(session, slug))
+            versions = {slug: questionnaire_for_version(live_version(session, slug))
                         for slug in ("needs-assessment", "offer-inventory")}
     for slug, questionnaire in versions.items():
         for language in questionnaire.language_codes:

@@ -5,7 +5,8 @@ import logging
 import os
 from typing import Any, Mapping
 
-from flask import Flask, g
+from flask import Flask, g, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
 from flask_wtf.csrf import CSRFProtect
 
@@ -31,6 +32,14 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["SECURE_COOKIES"])
+    app.session_interface = _SessionInterface()
+    if int(app.config["PROXY_COUNT"]):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Trust X-Forwarded-Proto/Host/Prefix from that many proxies; never X-Forwarded-For:
+        # respondents' addresses are not wanted anywhere.
+        hops = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=hops, x_host=hops, x_prefix=hops)  # type: ignore[method-assign]
     app.permanent_session_lifetime = 60 * 60 * 24 * int(app.config["DRAFT_RETENTION_DAYS"])
 
     app.extensions["survey.db"] = Database.from_url(app.config["DATABASE_URL"])
@@ -48,8 +57,9 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     from survey.assets import init_assets
     init_assets(app)
 
-    from survey import errors, respondent
+    from survey import errors, respondent, staff
     app.register_blueprint(respondent.bp)
+    app.register_blueprint(staff.bp)
     errors.register(app)
 
     from survey.cli import register_commands
@@ -57,6 +67,14 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
 
     _quiet_request_log()
     return app
+
+
+class _SessionInterface(SecureCookieSessionInterface):
+    """Marks the session cookie Secure whenever the request came over HTTPS (behind a proxy:
+    with X-Forwarded-Proto trusted, see docs), not only when configured."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or (has_request_context() and request.is_secure)
 
 
 def _quiet_request_log() -> None:

@@ -11,7 +11,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from survey.db import Database
 from survey.migrate import upgrade_database
-from survey.questionnaire import QuestionnaireError, load_questionnaire_file
+from survey.questionnaire import QuestionnaireError, load_questionnaire_path
 from survey.questionnaire_store import import_questionnaire, list_questionnaires
 
 
@@ -36,7 +36,7 @@ def _import_paths(paths: list[Path]) -> None:
     failed = False
     for file in files:
         try:
-            result = load_questionnaire_file(file)
+            result = load_questionnaire_path(file)  # YAML or XLSForm (.xlsx)
         except QuestionnaireError as error:
             click.echo(str(error), err=True)
             failed = True
@@ -59,7 +59,8 @@ def _import_paths(paths: list[Path]) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @with_appcontext
 def import_command(paths: tuple[Path, ...]) -> None:
-    """Validate and import questionnaire files (or every *.yaml in a folder); prints each slug."""
+    """Validate and import questionnaire files (.yaml, or XLSForm .xlsx; a folder: every *.yaml
+    in it); prints each slug."""
     _import_paths(list(paths))
 
 
@@ -140,8 +141,88 @@ def links_command(base_url: str) -> None:
             click.echo(f"{item.title}: {base_url.rstrip('/')}/s/{item.slug}/")
 
 
-COMMANDS = [init_command, import_command, import_bundled_command, list_command, export_command,
-            delete_expired_drafts_command, links_command]
+@click.command("create-user")
+@click.argument("email")
+@click.option("--role", "roles", multiple=True, required=True,
+              type=click.Choice(["admin", "designer", "analyst"]), help="Repeat for several roles.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt.")
+@with_appcontext
+def create_user_command(email: str, roles: tuple[str, ...], password_stdin: bool) -> None:
+    """Create a staff account; the password is asked for (never given on the command line)."""
+    from survey import accounts, audit
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with _database().session_factory() as session:
+        try:
+            user = accounts.create_user(session, email, password, list(roles))
+        except accounts.AccountError as error:
+            raise click.ClickException(str(error)) from None
+        audit.record(session, "cli", "user_created", user.email, roles=user.roles)
+        session.commit()
+    click.echo(f"created {user.email} ({user.roles})")
+
+
+@click.command("create-first-admin")
+@click.option("--email", default="admin@musterstadt.example", show_default=True)
+@with_appcontext
+def create_first_admin_command(email: str) -> None:
+    """Once, when there is no staff account yet: create an admin and print a one-time password."""
+    from survey import accounts, audit
+
+    with _database().session_factory() as session:
+        if accounts.count_users(session) > 0:
+            return  # silent: `make run` calls this every time
+        password = accounts.generate_password()
+        user = accounts.create_user(session, email, password, ["admin", "designer", "analyst"], must_change_password=True)
+        audit.record(session, "cli", "user_created", user.email, roles=user.roles, first_admin=True)
+        session.commit()
+    click.echo(f"First staff account: {email}")
+    click.echo(f"One-time password:   {password}   (shown once; you choose your own at the first login)")
+
+
+@click.command("export-form")
+@click.argument("slug")
+@click.option("--format", "form_format", type=click.Choice(["xlsform", "yaml"]), default="xlsform", show_default=True)
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file ('-' for standard output). Default: a new file in exports/.")
+@with_appcontext
+def export_form_command(slug: str, form_format: str, out: Path | None) -> None:
+    """Write the newest version of a questionnaire as an XLSForm workbook or as YAML."""
+    from survey.questionnaire.writer_xlsform import write_xlsform
+    from survey.questionnaire.xlsform_expressions import ExpressionError
+    from survey.questionnaire_store import newest_version, questionnaire_for_version
+
+    with _database().session_factory() as session:
+        version = newest_version(session, slug)
+        if version is None:
+            raise click.ClickException(f"no questionnaire with the slug '{slug}'; see: survey list")
+        if form_format == "yaml":
+            # The stored source: a YAML file exactly as imported; an XLSForm as converted to YAML.
+            data = version.source.encode("utf-8")
+        else:
+            try:
+                data = write_xlsform(questionnaire_for_version(version))
+            except ExpressionError as error:
+                raise click.ClickException(f"cannot write an XLSForm: {error}") from None
+        number = version.number
+    if out is None:
+        out = Path(current_app.config["EXPORT_DIR"]) / f"{slug}-v{number}.{'xlsx' if form_format == 'xlsform' else 'yaml'}"
+    if str(out) == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".part")
+    partial.write_bytes(data)
+    partial.replace(out)
+    click.echo(f"version {number} of {slug} written to {out}", err=True)
+    click.echo(str(out))
+
+
+COMMANDS = [create_user_command, create_first_admin_command, init_command, import_command, import_bundled_command, list_command, export_command,
+            delete_expired_drafts_command, links_command, export_form_command]
 
 
 def register_commands(app: Flask) -> None:

@@ -25,10 +25,22 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "DRAFT_RETENTION_DAYS": 30,
         # Secure cookies need HTTPS; set SURVEY_SECURE_COOKIES=true behind a TLS proxy.
         "SECURE_COOKIES": False,
+        # Reverse proxies in front of the app whose X-Forwarded-Proto/Host to trust (0: none).
+        "PROXY_COUNT": 0,
+        # The address printed on flyers and QR codes (e.g. https://umfrage.musterstadt.de);
+        # empty: the address the staff member's browser used.
+        "PUBLIC_BASE_URL": "",
         # The feedback contact of the accessibility statement (BITV): set it to the city's own.
         "ACCESSIBILITY_CONTACT": "barrierefreiheit@musterstadt.example",
         "ACCESSIBILITY_REVIEWED_ON": "2026-11-21",
-        "BABEL_TRANSLATION_DIRECTORIES": str(PROJECT_ROOT / "translations"),
+        # Two catalogues per language: "messages" (everything respondents read, in all sixteen
+        # languages) and "staff" (the staff workspace, German and English).
+        # A third: interface texts a translator changed in this installation (staff workspace,
+        # Translations). Flask-Babel merges the catalogues in this order, later ones winning.
+        "BABEL_TRANSLATION_DIRECTORIES": (
+            f"{PROJECT_ROOT / 'translations'};{PROJECT_ROOT / 'translations'};{instance / 'translations'}"
+        ),
+        "BABEL_DOMAIN": "messages;staff;messages",
         "BABEL_DEFAULT_LOCALE": "de",
         # A respondent may take hours; the CSRF token lives as long as the session.
         "WTF_CSRF_TIME_LIMIT": None,

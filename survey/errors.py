@@ -29,6 +29,10 @@ def register(app: Flask) -> None:
     def not_found(_error: HTTPException) -> tuple[str, int]:
         return _page(gettext("Page not found"), gettext("This page does not exist. Please check the link."), 404)
 
+    @app.errorhandler(410)
+    def survey_closed(_error: HTTPException) -> tuple[str, int]:
+        return _page(gettext("This survey has ended"), gettext("It no longer takes answers. Thank you for your interest."), 410)
+
     @app.errorhandler(413)
     def too_large(_error: HTTPException) -> tuple[str, int]:
         return _page(gettext("Too much text"), gettext("What you sent is too long. Please shorten it and try again."), 413)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, current_app, request
-from flask_babel import Babel
+from flask_babel import Babel, format_date, format_datetime
 
 from survey.languages import LANGUAGES, Language
 
@@ -20,7 +20,13 @@ def url_language() -> str | None:
     return None
 
 
+STAFF_LANGUAGES = ("de", "en")
+
+
 def current_language() -> Language:
+    if request and request.blueprint == "staff":
+        # The staff workspace is written in English and translated into German (staff.po).
+        return LANGUAGES[request.accept_languages.best_match(STAFF_LANGUAGES) or "de"]
     tag = url_language()
     if tag is None:
         tag = request.accept_languages.best_match(list(ui_languages())) if request else None
@@ -33,13 +39,14 @@ def select_locale() -> str:
 
 def ui_languages() -> list[str]:
     """Tags of the languages whose interface catalogue exists (German is the source)."""
-    directory = Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"])
+    directory = Path(current_app.config["BABEL_TRANSLATION_DIRECTORIES"].split(";")[0])
     available = {path.name for path in directory.iterdir() if (path / "LC_MESSAGES").is_dir()}
     return [tag for tag, lang in LANGUAGES.items() if lang.babel_locale in available or tag == "en"]
 
 
 def init_i18n(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(format_datetime=format_datetime, format_date=format_date)
 
     @app.context_processor
     def language_context() -> dict[str, object]:

@@ -51,7 +51,9 @@ class DraftHandle:
     resume_code: str
 
 
-def start_draft(session: Session, version: QuestionnaireVersion, language: str) -> tuple[Draft, DraftHandle]:
+def start_draft(
+    session: Session, version: QuestionnaireVersion, language: str, channel: str = "web"
+) -> tuple[Draft, DraftHandle]:
     token = secrets.token_urlsafe(32)
     for _ in range(10):
         code = new_resume_code()
@@ -64,6 +66,7 @@ def start_draft(session: Session, version: QuestionnaireVersion, language: str) 
         language=language,
         answers={},
         consented=True,
+        channel=channel,
         started_on=today(),
         last_saved_on=today(),
     )
@@ -118,7 +121,9 @@ def already_submitted(session: Session, token: str | None) -> bool:
     return session.scalar(select(Response.id).where(Response.submission_key == _hash(token))) is not None
 
 
-def submit_draft(session: Session, draft: Draft, answers: dict[str, Any], channel: str = "web") -> Response | None:
+def submit_draft(
+    session: Session, draft: Draft, answers: dict[str, Any], interviewer_entered: bool = False
+) -> Response | None:
     """Turn the draft into a response and delete the draft, in the caller's transaction.
 
     Returns None when the same draft was submitted concurrently (the unique submission key
@@ -129,7 +134,8 @@ def submit_draft(session: Session, draft: Draft, answers: dict[str, Any], channe
         submission_key=draft.token_hash,
         version_id=draft.version_id,
         language=draft.language,
-        channel=channel,
+        channel=draft.channel,
+        interviewer_entered=interviewer_entered,
         started_on=draft.started_on,
         answers=dict(answers),
     )

@@ -44,8 +44,8 @@ def test_header_and_multiple_choice_columns():
     assert count == 2
     rows = list(csv.reader(io.StringIO(text)))
     assert rows[0] == ["response_id", "submitted_at", "language", "help", "help/a", "help/b", "help/none",
-                       "help/other", "help_other", "size", "remark", "questionnaire_version", "channel"]
-    assert rows[1] == ["r0", "2026-11-02T09:30:00+00:00", "ar", "a other", "1", "0", "0", "1", "Arzt", "3", "", "1", "web"]
+                       "help/other", "help_other", "size", "remark", "questionnaire_version", "channel", "interviewer_entered"]
+    assert rows[1] == ["r0", "2026-11-02T09:30:00+00:00", "ar", "a other", "1", "0", "0", "1", "Arzt", "3", "", "1", "web", "0"]
     assert rows[2][3:11] == ["", "", "", "", "", "", "", ""]  # not answered: empty, not 0
 
 

@@ -55,3 +55,25 @@ def test_catalogues_match_the_strings_in_the_code(tmp_path):
         in_catalogue = {m.id if isinstance(m.id, str) else m.id[0] for m in read(path) if m.id}
         assert in_code - in_catalogue == set(), f"{path.parts[-3]} lacks strings; run make update-messages"
         assert in_catalogue - in_code == set(), f"{path.parts[-3]} has obsolete strings; run make update-messages"
+
+
+STAFF_CATALOGUES = sorted(TRANSLATIONS.glob("*/LC_MESSAGES/staff.po"))
+
+
+def test_the_staff_workspace_has_german_and_english_catalogues():
+    assert {path.parts[-3] for path in STAFF_CATALOGUES} == {"de", "en"}
+
+
+@pytest.mark.parametrize("path", STAFF_CATALOGUES, ids=lambda p: p.parts[-3])
+def test_staff_catalogue_is_complete_and_in_step_with_the_code(path, tmp_path):
+    test_catalogue_is_complete_and_keeps_placeholders(path)
+    pot = tmp_path / "staff.pot"
+    subprocess.run(
+        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(TRANSLATIONS / "babel-staff.cfg"),
+         "-k", "lazy_gettext", "-k", "N_", "--no-location", "-o", str(pot), "."],
+        check=True, capture_output=True, cwd=ROOT,
+    )
+    in_code = {m.id if isinstance(m.id, str) else m.id[0] for m in read(pot) if m.id}
+    in_catalogue = {m.id if isinstance(m.id, str) else m.id[0] for m in read(path) if m.id}
+    assert in_code - in_catalogue == set(), "run make update-messages"
+    assert in_catalogue - in_code == set(), "obsolete strings; run make update-messages"

@@ -7,15 +7,16 @@ text goes to ``question_other``. Answers are codes, never translated labels.
 from __future__ import annotations
 
 import csv
+import io
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping, TextIO
+from typing import Any, Callable, Iterable, Iterator, Mapping, TextIO
 
 from survey.exports.cells import neutralize
 from survey.questionnaire.model import Question, Questionnaire, QuestionType
 
 META_COLUMNS = ("response_id", "submitted_at", "language")
-TRAILING_COLUMNS = ("questionnaire_version", "channel")
+TRAILING_COLUMNS = ("questionnaire_version", "channel", "interviewer_entered")
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class ResponseRecord:
     questionnaire_version: int
     channel: str
     answers: Mapping[str, Any]
+    interviewer_entered: bool = False  # staff entered it (paper questionnaire, assisted)
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,25 @@ def _cell(value: Any) -> Any:
     return neutralize(value)
 
 
+def _rows(versions: list[Questionnaire], records: Iterable[ResponseRecord]) -> Iterator[list[Any]]:
+    """The header, then one row per record, as cells ready for the csv module."""
+    columns = answer_columns(versions)
+    yield [*META_COLUMNS, *(column.name for column in columns), *TRAILING_COLUMNS]
+    for record in records:
+        submitted = record.submitted_at
+        if submitted.tzinfo is None:  # SQLite returns naive datetimes; they are stored as UTC
+            submitted = submitted.replace(tzinfo=dt.timezone.utc)
+        yield [
+            _cell(record.response_id),
+            submitted.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
+            _cell(record.language),
+            *(_cell(column.value(record.answers)) for column in columns),
+            record.questionnaire_version,
+            _cell(record.channel),
+            1 if record.interviewer_entered else 0,
+        ]
+
+
 def write_csv(
     out: TextIO,
     versions: list[Questionnaire],
@@ -84,21 +105,24 @@ def write_csv(
     delimiter: str = ",",
 ) -> int:
     """Write the header and one row per record (streamed); returns the number of rows."""
-    columns = answer_columns(versions)
     writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
-    writer.writerow([*META_COLUMNS, *(column.name for column in columns), *TRAILING_COLUMNS])
-    count = 0
-    for record in records:
-        submitted = record.submitted_at
-        if submitted.tzinfo is None:  # SQLite returns naive datetimes; they are stored as UTC
-            submitted = submitted.replace(tzinfo=dt.timezone.utc)
-        writer.writerow([
-            _cell(record.response_id),
-            submitted.astimezone(dt.timezone.utc).isoformat(timespec="seconds"),
-            _cell(record.language),
-            *(_cell(column.value(record.answers)) for column in columns),
-            record.questionnaire_version,
-            _cell(record.channel),
-        ])
+    count = -1
+    for row in _rows(versions, records):
+        writer.writerow(row)
         count += 1
     return count
+
+
+def iter_csv_text(
+    versions: list[Questionnaire], records: Iterable[ResponseRecord], delimiter: str = ",", batch: int = 1000
+) -> Iterator[str]:
+    """The same CSV as pieces of text of ``batch`` rows, for a streamed HTTP download."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    for number, row in enumerate(_rows(versions, records), start=1):
+        writer.writerow(row)
+        if number % batch == 0:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()

@@ -35,12 +35,12 @@ def iter_records(session: Session, slug: str) -> Iterator[ResponseRecord]:
     """Submitted responses in submission order, fetched in batches so memory stays flat."""
     query = (
         select(Response.public_id, Response.submitted_at, Response.language, QuestionnaireVersion.number,
-               Response.channel, Response.answers)
+               Response.channel, Response.answers, Response.interviewer_entered)
         .join(QuestionnaireVersion, Response.version_id == QuestionnaireVersion.id)
         .join(QuestionnaireRow, QuestionnaireVersion.questionnaire_id == QuestionnaireRow.id)
         .where(QuestionnaireRow.slug == slug)
         .order_by(Response.submitted_at, Response.id)
         .execution_options(yield_per=BATCH_SIZE)
     )
-    for public_id, submitted_at, language, number, channel, answers in session.execute(query):
-        yield ResponseRecord(public_id, submitted_at, language, number, channel, answers)
+    for public_id, submitted_at, language, number, channel, answers, interviewer in session.execute(query):
+        yield ResponseRecord(public_id, submitted_at, language, number, channel, answers, bool(interviewer))

@@ -16,10 +16,9 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from survey.languages import LANGUAGES
 from survey.models import Draft, QuestionnaireVersion
 from survey.questionnaire.model import Questionnaire, Section
-from survey.questionnaire_store import latest_version, questionnaire_for_version
+from survey.questionnaire_store import code_is_channel, live_version, questionnaire_for_version
 from survey.request_db import get_db
 from survey.respondent import bp
-from survey.respondent.messages import error_message
 from survey.respondent.page_answers import (
     AnswerError,
     missing_answers,
@@ -28,11 +27,14 @@ from survey.respondent.page_answers import (
     visible_questions,
     visible_sections,
 )
+from survey.respondent.interviewer import end_interview, is_interview
+from survey.respondent.page_context import section_context
 from survey.respondent.rendering import answer_display, audio_names, localizer
 from survey import responses
 
 SESSION_KEY = "drafts"
 SUBMITTED_KEY = "submitted"
+CHANNEL_KEY = "channel"
 REVIEW = "review"  # resume point after the last page
 AUDIO_TYPES = {".ogg": "audio/ogg", ".opus": "audio/ogg", ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".webm": "audio/webm"}
 
@@ -66,10 +68,20 @@ def _forget(slug: str, submitted: bool = False) -> None:
 
 
 def _questionnaire(slug: str) -> tuple[QuestionnaireVersion, Questionnaire]:
-    version = latest_version(get_db(), slug)
+    version = live_version(get_db(), slug)
     if version is None:
         abort(404)
+    if version.questionnaire.closed_at is not None:
+        abort(410)  # the survey has ended: a friendly page says so
     return version, questionnaire_for_version(version)
+
+
+def _note_channel(slug: str) -> None:
+    """Remember the channel code of the link (``?c=shelter-north``) until the draft starts.
+    Only codes staff defined count; anything else is the plain web link."""
+    code = request.args.get("c")
+    if code and code_is_channel(get_db(), slug, code):
+        session[CHANNEL_KEY] = {**(session.get(CHANNEL_KEY) or {}), slug: code}
 
 
 def _draft(slug: str) -> Draft | None:
@@ -84,6 +96,8 @@ def _context(slug: str, lang: str, draft: Draft | None = None) -> tuple[Question
     """The questionnaire the respondent answers (the draft's version if there is one) and the
     template context every page shares."""
     if draft is not None:
+        if draft.version.questionnaire.closed_at is not None:
+            abort(410)
         questionnaire = questionnaire_for_version(draft.version)
     else:
         _version, questionnaire = _questionnaire(slug)
@@ -136,6 +150,7 @@ def _neighbour(questionnaire: Questionnaire, answers: dict[str, Any], section: S
 @bp.get("/<slug>/")
 def choose_language(slug: str) -> str | WerkzeugResponse:
     _version, questionnaire = _questionnaire(slug)
+    _note_channel(slug)
     chosen = request.args.get("lang")
     if chosen in questionnaire.language_codes:
         return redirect(url_for("respondent.intro", slug=slug, lang=chosen))
@@ -158,6 +173,7 @@ def choose_language(slug: str) -> str | WerkzeugResponse:
 
 @bp.get("/<slug>/<lang>/")
 def intro(slug: str, lang: str) -> str:
+    _note_channel(slug)
     draft = _draft(slug)
     questionnaire, context = _context(slug, lang, draft)
     continue_url = _resume_url(slug, lang, questionnaire, draft) if draft is not None else None
@@ -172,7 +188,13 @@ def start(slug: str, lang: str) -> WerkzeugResponse:
         version, questionnaire = _questionnaire(slug)
         if lang not in questionnaire.language_codes:
             abort(404)
-        draft, handle = responses.start_draft(db, version, lang)
+        channels = dict(session.get(CHANNEL_KEY) or {})
+        channel = channels.pop(slug, "web")
+        if channels:
+            session[CHANNEL_KEY] = channels
+        else:
+            session.pop(CHANNEL_KEY, None)
+        draft, handle = responses.start_draft(db, version, lang, channel)
         db.commit()
         _remember(slug, handle)
     return redirect(_resume_url(slug, lang, questionnaire_for_version(draft.version), draft))
@@ -188,31 +210,9 @@ def _render_section(
     notice: str | None = None,
     status: int = 200,
 ) -> tuple[str, int]:
-    sections = visible_sections(questionnaire, answers)
-    codes = [s.code for s in sections]
-    position = codes.index(section.code) + 1 if section.code in codes else 1
-    errors = errors or []
-    messages = {error.question_code: error_message(error) for error in errors}
-    visible = visible_questions(section, answers)
-    on_page = {q.code for q in section.questions}
-    # Follow-ups that depend on an answer on this same page are sent hidden, for the optional
-    # script to show as soon as their condition holds; without script the server shows them.
-    live = [q for q in section.questions if q.condition and any(n.code in on_page for n in q.condition.names())]
-    referenced = {name.code for q in live for name in q.condition.names()} - on_page
     return render_template(
         "respondent/section.html",
-        section=section,
-        questions=[q for q in section.questions if q in visible or q in live],
-        visible_codes=[q.code for q in visible],
-        live_codes=[q.code for q in live],
-        saved_answers={code: answers[code] for code in sorted(referenced) if code in answers},
-        answers=answers,
-        form=form,
-        errors=messages,
-        error_order=[e.question_code for e in errors],
-        notice=notice,
-        position=position,
-        total=len(sections),
+        **section_context(questionnaire, section, answers, form, errors, notice, localize=context["t"]),
         returning=request.values.get("return") == "review",
         **context,
     ), status
@@ -238,7 +238,7 @@ def section(slug: str, lang: str, section_code: str) -> Any:
     form = request.form.to_dict(flat=False)
     shown = request.form.get("_shown", "").split()
     result = read_page(questionnaire, current, form, answers, shown, enforce_required=action == "next")
-    on_page = {q.code for q in current.questions} | {q.other_code for q in current.questions}
+    on_page = {q.code for q in current.questions} | {q.other_code for q in current.questions if q.other}
     merged = {key: value for key, value in answers.items() if key not in on_page}
     merged.update(result.answers)
     merged = prune_hidden(questionnaire, merged)
@@ -308,7 +308,8 @@ def submit(slug: str, lang: str) -> Any:
         incomplete, errors = missing
         return _render_section(questionnaire, context, incomplete, answers, errors=errors, status=422)
     draft.language = lang
-    stored = responses.submit_draft(db, draft, answers)
+    stored = responses.submit_draft(db, draft, answers, interviewer_entered=is_interview(session, slug))
+    end_interview(session, slug)
     if stored is None:
         db.rollback()
     else:

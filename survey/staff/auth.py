@@ -1,0 +1,186 @@
+"""Staff login, logout, password change, and the role check every staff view goes through."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Callable, TypeVar
+
+from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime, gettext
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from survey import accounts, audit
+from survey.accounts import Role
+from survey.models import StaffUser, utcnow
+from survey.request_db import get_db
+from survey.respondent.interviewer import end_interview
+from survey.staff import bp
+
+View = TypeVar("View", bound=Callable[..., Any])
+SESSION_USER, SESSION_EPOCH, SESSION_SEEN = "staff_user", "staff_epoch", "staff_seen"
+IDLE_TIMEOUT = dt.timedelta(hours=8)
+
+
+def requires(*roles: Role) -> Callable[[View], View]:
+    """Allow a view to logged-in staff holding any of ``roles`` (none given: any staff member)."""
+
+    def decorate(view: View) -> View:
+        view.required_roles = frozenset(roles)  # type: ignore[attr-defined]
+        return view
+
+    return decorate
+
+
+def public(view: View) -> View:
+    view.required_roles = None  # type: ignore[attr-defined]
+    return view
+
+
+def current_staff() -> StaffUser | None:
+    return g.get("staff")
+
+
+def actor() -> str:
+    user = current_staff()
+    return user.email if user else "anonymous"
+
+
+def _load_user() -> StaffUser | None:
+    user_id = session.get(SESSION_USER)
+    if user_id is None:
+        return None
+    seen = session.get(SESSION_SEEN, 0)
+    now = utcnow()
+    if now.timestamp() - seen > IDLE_TIMEOUT.total_seconds():
+        _end_session()
+        return None
+    user = get_db().get(StaffUser, user_id)
+    if user is None or not user.active or user.session_epoch != session.get(SESSION_EPOCH):
+        _end_session()  # deactivated, or the password changed since: logged out everywhere
+        return None
+    session[SESSION_SEEN] = int(now.timestamp())
+    return user
+
+
+def _end_session() -> None:
+    for key in (SESSION_USER, SESSION_EPOCH, SESSION_SEEN):
+        session.pop(key, None)
+    end_interview(session)
+
+
+@bp.before_request
+def check_access() -> WerkzeugResponse | None:
+    view = current_app.view_functions.get(request.endpoint or "")
+    if not hasattr(view, "required_roles"):
+        abort(403)  # every staff view must say who may use it
+    required = view.required_roles  # type: ignore[union-attr]
+    g.staff = _load_user()
+    if required is None:
+        return None
+    user = g.staff
+    if user is None:
+        return redirect(url_for("staff.login", next=request.full_path if request.method == "GET" else None))
+    if user.must_change_password and request.endpoint not in ("staff.change_password", "staff.logout"):
+        return redirect(url_for("staff.change_password"))
+    if required and not (user.role_set & {role.value for role in required}):
+        abort(403)
+    return None
+
+
+@bp.after_request
+def no_store(response: Any) -> Any:
+    # Staff pages show response data and personal account data: never cache them.
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.app_context_processor
+def staff_context() -> dict[str, Any]:
+    user = g.get("staff")
+    return {"staff_user": user, "staff_roles": user.role_set if user else frozenset()}
+
+
+def _safe_next(target: str | None) -> str:
+    # Only paths inside the staff area: never an open redirect to another site.
+    if target and target.startswith("/staff/") and not target.startswith("//"):
+        return target
+    return url_for("staff.home")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login() -> Any:
+    error = None
+    if request.method == "POST":
+        db = get_db()
+        email = request.form.get("email", "")[:254]
+        result = accounts.authenticate(db, email, request.form.get("password", "")[:1024])
+        if result.ok and result.user is not None:
+            session.clear()  # a fresh session: nothing carried over from before the login
+            session[SESSION_USER] = result.user.id
+            session[SESSION_EPOCH] = result.user.session_epoch
+            session[SESSION_SEEN] = int(utcnow().timestamp())
+            audit.record(db, result.user.email, "login")
+            db.commit()
+            return redirect(_safe_next(request.form.get("next")))
+        audit.record(db, accounts.normalize_email(email) or "?", "login_failed", locked=bool(result.locked_until))
+        db.commit()
+        if result.locked_until is not None:
+            error = gettext("Too many failed attempts. This account is locked until %(time)s.",
+                            time=format_datetime(result.locked_until, "short"))
+        else:
+            error = gettext("E-mail address or password is wrong.")
+    return render_template("staff/login.html", error=error, next=request.args.get("next", "")), (401 if error else 200)
+
+
+@bp.post("/logout")
+@public
+def logout() -> WerkzeugResponse:
+    user = current_staff()
+    if user is not None:
+        db = get_db()
+        audit.record(db, user.email, "logout")
+        db.commit()
+    _end_session()
+    flash(gettext("You are logged out."))
+    return redirect(url_for("staff.login"))
+
+
+@bp.route("/password", methods=["GET", "POST"])
+@requires()
+def change_password() -> Any:
+    user = current_staff()
+    assert user is not None
+    error = None
+    if request.method == "POST":
+        db = get_db()
+        if not accounts.authenticate(db, user.email, request.form.get("current", "")).ok:
+            error = gettext("The current password is wrong.")
+        elif request.form.get("new", "") != request.form.get("repeat", ""):
+            error = gettext("The two new passwords differ.")
+        else:
+            try:
+                accounts.change_password(db, user, request.form.get("new", ""))
+            except accounts.AccountError:
+                error = gettext("The new password must have at least %(n)d characters.", n=accounts.MIN_PASSWORD_LENGTH)
+            else:
+                audit.record(db, user.email, "password_changed", user.email)
+                db.commit()
+                session[SESSION_EPOCH] = user.session_epoch  # this session stays, all others end
+                flash(gettext("Your password was changed. You were logged out on every other device."))
+                return redirect(url_for("staff.home"))
+        db.commit()  # keep the failed-attempt counter
+    return render_template("staff/password.html", error=error), (422 if error else 200)
+
+
+@bp.get("/")
+@requires()
+def home() -> str:
+    return render_template("staff/home.html")
+
+
+@bp.errorhandler(403)
+def forbidden(_error: Exception) -> tuple[str, int]:
+    return render_template(
+        "staff/error.html", title=gettext("No access"),
+        message=gettext("Your role does not include this page. An admin can give you the role you need."),
+    ), 403

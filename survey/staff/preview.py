@@ -1,0 +1,106 @@
+"""Preview a version as a respondent would see it, in any language, without storing anything:
+the answers so far travel in a hidden field of the page itself."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import abort, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from survey.accounts import Role
+from survey.questionnaire.model import Questionnaire, Section
+from survey.questionnaire_store import questionnaire_for_version
+from survey.respondent.page_answers import prune_hidden, read_page, visible_questions, visible_sections
+from survey.respondent.page_context import section_context
+from survey.respondent.rendering import answer_display, localizer
+from survey.staff import bp
+from survey.staff.auth import requires
+from survey.staff.questionnaires import questionnaire_row, version_of
+
+MAX_PREVIEW_ANSWERS = 200_000  # characters of JSON; a preview is one person clicking through
+
+
+def _model(slug: str, number: int, lang: str) -> Questionnaire:
+    model = questionnaire_for_version(version_of(questionnaire_row(slug), number))
+    if lang not in model.language_codes:
+        abort(404)
+    return model
+
+
+@bp.get("/q/<slug>/v/<int:number>/preview/<lang>/")
+@requires(Role.DESIGNER, Role.ANALYST)
+def preview(slug: str, number: int, lang: str) -> str:
+    """The preview in a phone-sized frame."""
+    model = _model(slug, number, lang)
+    first = visible_sections(model, {})[0]
+    return render_template(
+        "staff/preview.html", row=questionnaire_row(slug), number=number, lang=lang, model=model,
+        frame_url=url_for("staff.preview_section", slug=slug, number=number, lang=lang, section_code=first.code),
+    )
+
+
+def _page(model: Questionnaire, slug: str, number: int, lang: str, section: Section, answers: dict[str, Any], **extra: Any) -> str:
+    from survey.languages import LANGUAGES  # noqa: PLC0415
+
+    return render_template(
+        "respondent/section.html",
+        **section_context(model, section, answers, extra.pop("form", None), extra.pop("errors", None),
+                          extra.pop("notice", None), localize=localizer(model, lang)),
+        questionnaire=model, slug=slug, lang=lang, t=localizer(model, lang), resume_code=None, has_draft=False,
+        kept_until=None, page_language=LANGUAGES[lang], returning=False, preview_answers=answers,
+        preview_banner=gettext("Preview: nothing entered here is stored."), preview_banner_lang=str(get_locale()),
+        form_action=url_for("staff.preview_section", slug=slug, number=number, lang=lang, section_code=section.code),
+    )
+
+
+@bp.route("/q/<slug>/v/<int:number>/preview/<lang>/p/<section_code>", methods=["GET", "POST"])
+@requires(Role.DESIGNER, Role.ANALYST)
+def preview_section(slug: str, number: int, lang: str, section_code: str) -> Any:
+    model = _model(slug, number, lang)
+    current = model.section(section_code)
+    if current is None:
+        abort(404)
+    if request.method == "GET":
+        return _page(model, slug, number, lang, current, {})
+    raw = request.form.get("_preview_answers", "{}")
+    try:
+        answers = json.loads(raw) if len(raw) <= MAX_PREVIEW_ANSWERS else {}
+    except ValueError:
+        answers = {}
+    if not isinstance(answers, dict):
+        answers = {}
+    answers = prune_hidden(model, answers)
+    action = request.form.get("action", "next")
+    form = request.form.to_dict(flat=False)
+    result = read_page(model, current, form, answers, request.form.get("_shown", "").split(), enforce_required=action == "next")
+    on_page = {q.code for q in current.questions} | {q.other_code for q in current.questions if q.other}
+    merged = {k: v for k, v in answers.items() if k not in on_page}
+    merged.update(result.answers)
+    merged = prune_hidden(model, merged)
+    if action == "switch_language" and request.form.get("new_language") in model.language_codes:
+        return _page(model, slug, number, request.form["new_language"], current, merged)
+    if result.errors:
+        return _page(model, slug, number, lang, current, merged, form=form, errors=result.errors), 422
+    if result.newly_shown:
+        return _page(model, slug, number, lang, current, merged,
+                     notice=gettext("Because of this answer, more questions appeared on this page."))
+    sections = visible_sections(model, merged)
+    codes = [s.code for s in sections]
+    index = codes.index(current.code) if current.code in codes else 0
+    step = -1 if action == "back" else 1
+    if 0 <= index + step < len(sections):
+        return _page(model, slug, number, lang, sections[index + step], merged)
+    if action == "back":
+        return _page(model, slug, number, lang, current, merged)
+    t = localizer(model, lang)
+    summary = [(s, [(q, answer_display(q, merged, t)) for q in visible_questions(s, merged) if q.takes_answer]) for s in sections]
+    return render_template("staff/preview_end.html", model=model, summary=summary, t=t, lang=lang,
+                           restart=url_for("staff.preview_section", slug=slug, number=number, lang=lang, section_code=sections[0].code))
+
+
+@bp.get("/q/<slug>/v/<int:number>/preview/<lang>/restart")
+@requires(Role.DESIGNER, Role.ANALYST)
+def preview_restart(slug: str, number: int, lang: str) -> WerkzeugResponse:
+    return redirect(url_for("staff.preview", slug=slug, number=number, lang=lang))

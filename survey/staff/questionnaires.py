@@ -1,0 +1,177 @@
+"""Questionnaires for staff: list with status, versions, upload, publish, close, download."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+from sqlalchemy import func, select
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from survey import audit
+from survey.accounts import Role
+from survey.languages import LANGUAGES
+from survey.models import Questionnaire as QuestionnaireRow
+from survey.models import QuestionnaireVersion, Response
+from survey.questionnaire import QuestionnaireError
+from survey.questionnaire.translation import completeness
+from survey.questionnaire.writer_yaml import dump_questionnaire
+from survey.questionnaire_store import (
+    DRAFT,
+    find_questionnaire,
+    list_questionnaires,
+    publish_version,
+    questionnaire_for_version,
+    save_draft,
+    set_closed,
+)
+from survey.request_db import get_db
+from survey.staff import bp
+from survey.staff.auth import actor, requires
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+
+
+def questionnaire_row(slug: str) -> QuestionnaireRow:
+    row = find_questionnaire(get_db(), slug)
+    if row is None or not row.versions:
+        abort(404)
+    return row
+
+
+def version_of(row: QuestionnaireRow, number: int) -> QuestionnaireVersion:
+    version = next((v for v in row.versions if v.number == number), None)
+    if version is None:
+        abort(404)
+    return version
+
+
+@bp.get("/questionnaires")
+@requires(Role.DESIGNER, Role.ANALYST)
+def questionnaire_list() -> str:
+    db = get_db()
+    rows = []
+    for summary in list_questionnaires(db):
+        row = questionnaire_row(summary.slug)
+        model = questionnaire_for_version(row.versions[-1])
+        rows.append((summary, completeness(model)))
+    return render_template("staff/questionnaires.html", rows=rows, languages=LANGUAGES)
+
+
+@bp.get("/q/<slug>")
+@requires(Role.DESIGNER, Role.ANALYST)
+def questionnaire_detail(slug: str) -> str:
+    db = get_db()
+    row = questionnaire_row(slug)
+    counts = dict(db.execute(
+        select(Response.version_id, func.count(Response.id))
+        .where(Response.version_id.in_([v.id for v in row.versions]))
+        .group_by(Response.version_id)
+    ).all())
+    newest = row.versions[-1]
+    model = questionnaire_for_version(newest)
+    return render_template(
+        "staff/questionnaire.html", row=row, versions=list(reversed(row.versions)), counts=counts,
+        newest=newest, model=model, completeness=completeness(model), languages=LANGUAGES,
+    )
+
+
+@bp.route("/questionnaires/upload", methods=["GET", "POST"])
+@requires(Role.DESIGNER)
+def upload() -> Any:
+    """A YAML or XLSForm file becomes the questionnaire's draft (a new questionnaire if the
+    slug is new). Nothing is stored when the file has errors."""
+    from survey.questionnaire.loading import load_questionnaire_upload
+
+    problems: list[str] = []
+    if request.method == "POST":
+        file = request.files.get("file")
+        if file is None or not file.filename:
+            problems = [gettext("Choose a file first.")]
+        else:
+            raw = file.stream.read(MAX_UPLOAD_BYTES + 1)
+            if len(raw) > MAX_UPLOAD_BYTES:
+                problems = [gettext("The file is larger than %(mb)d MB.", mb=MAX_UPLOAD_BYTES // 1024 // 1024)]
+            else:
+                try:
+                    loaded = load_questionnaire_upload(raw, file.filename)
+                except QuestionnaireError as error:
+                    problems = [problem.format(error.source_name) for problem in error.problems]
+                else:
+                    db = get_db()
+                    result = save_draft(db, loaded)
+                    audit.record(db, actor(), "questionnaire_uploaded", result.slug,
+                                 version=result.version_number, file=file.filename[:200])
+                    db.commit()
+                    for warning in loaded.warnings:
+                        flash(warning.format(loaded.source_name), "warning")
+                    if result.created:
+                        flash(gettext("Saved as draft version %(n)d. Check it in the preview, then publish it.", n=result.version_number))
+                    else:
+                        flash(gettext("This content is stored already as version %(n)d.", n=result.version_number))
+                    return redirect(url_for("staff.questionnaire_detail", slug=result.slug))
+    return render_template("staff/upload.html", problems=problems), (422 if problems else 200)
+
+
+def incomplete_languages(model: Any) -> list[tuple[str, int, int]]:
+    return [(lang, done, total) for lang, (done, total) in completeness(model).items() if done < total]
+
+
+@bp.post("/q/<slug>/v/<int:number>/publish")
+@requires(Role.DESIGNER)
+def publish(slug: str, number: int) -> Any:
+    """Publishing freezes the version. Languages still missing texts are listed first; staff
+    either complete them or publish with the declared fallback."""
+    db = get_db()
+    row = questionnaire_row(slug)
+    version = version_of(row, number)
+    if version.status != DRAFT:
+        flash(gettext("Version %(n)d is published already.", n=number), "warning")
+        return redirect(url_for("staff.questionnaire_detail", slug=slug))
+    model = questionnaire_for_version(version)
+    missing = incomplete_languages(model)
+    if missing and request.form.get("with_fallback") != "yes":
+        return render_template("staff/publish_confirm.html", row=row, version=version, missing=missing, languages=LANGUAGES)
+    publish_version(db, version)
+    audit.record(db, actor(), "questionnaire_published", slug, version=number,
+                 fallback_languages=[lang for lang, _d, _t in missing])
+    db.commit()
+    flash(gettext("Version %(n)d is published. Respondents now answer this version.", n=number))
+    return redirect(url_for("staff.questionnaire_detail", slug=slug))
+
+
+@bp.post("/q/<slug>/close")
+@requires(Role.DESIGNER)
+def close(slug: str) -> WerkzeugResponse:
+    db = get_db()
+    row = questionnaire_row(slug)
+    closing = request.form.get("closed") == "yes"
+    set_closed(db, row, closing)
+    audit.record(db, actor(), "questionnaire_closed" if closing else "questionnaire_reopened", slug)
+    db.commit()
+    flash(gettext("The questionnaire is closed: its link takes no more answers.") if closing
+          else gettext("The questionnaire is open again."))
+    return redirect(url_for("staff.questionnaire_detail", slug=slug))
+
+
+@bp.get("/q/<slug>/v/<int:number>/download.<fmt>")
+@requires(Role.DESIGNER)
+def download(slug: str, number: int, fmt: str) -> WerkzeugResponse:
+    from flask import Response as FlaskResponse
+
+    row = questionnaire_row(slug)
+    model = questionnaire_for_version(version_of(row, number))
+    name = f"{slug}-v{number}"
+    if fmt == "yaml":
+        body: bytes = dump_questionnaire(model).encode("utf-8")
+        mimetype = "application/yaml"
+    elif fmt == "xlsx":
+        from survey.questionnaire.writer_xlsform import write_xlsform
+
+        body = write_xlsform(model)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        abort(404)
+    response = FlaskResponse(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
