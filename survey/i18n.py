@@ -23,10 +23,20 @@ def url_language() -> str | None:
 STAFF_LANGUAGES = ("de", "en")
 
 
+def staff_language() -> Language:
+    """The staff workspace is written in English and translated into German (staff.po)."""
+    return LANGUAGES[request.accept_languages.best_match(STAFF_LANGUAGES) or "de"]
+
+
+# Staff pages that show a respondent page (the preview): in the respondent's language.
+RESPONDENT_PAGES_IN_STAFF = {"staff.preview_section"}
+
+
 def current_language() -> Language:
     if request and request.blueprint == "staff":
-        # The staff workspace is written in English and translated into German (staff.po).
-        return LANGUAGES[request.accept_languages.best_match(STAFF_LANGUAGES) or "de"]
+        if request.endpoint in RESPONDENT_PAGES_IN_STAFF and url_language():
+            return LANGUAGES[url_language() or "de"]
+        return staff_language()
     tag = url_language()
     if tag is None:
         tag = request.accept_languages.best_match(list(ui_languages())) if request else None

@@ -141,6 +141,8 @@ def test_preview_stores_nothing_and_shows_errors(app, db_session_factory, db, bu
     assert 'width="360"' in frame and "/preview/ar/p/about" in frame
     page = designer.get("/staff/q/needs-assessment/v/1/preview/ar/p/about").get_data(as_text=True)
     assert '<html lang="ar" dir="rtl">' in page and "preview-banner" in page
+    assert "الصفحة 1 من" in page and "Page 1 of" not in page  # the respondent's interface language
+    assert 'lang="en" dir="ltr">Preview: nothing entered here is stored.' in page  # the banner: the staff's
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
     shown = re.search(r'name="_shown" value="([^"]*)"', page).group(1)
     errors = designer.client.post("/staff/q/needs-assessment/v/1/preview/ar/p/about",

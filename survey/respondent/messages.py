@@ -11,6 +11,11 @@ from survey.questionnaire.model import Text
 from survey.respondent.page_answers import AnswerError
 
 
+def newly_shown_notice() -> str:
+    """Shown when an answer revealed more questions on the same page (no script to show them)."""
+    return gettext("Thank you. Because of your answer, there are more questions on this page. Please answer them too.")
+
+
 def error_message(error: AnswerError, localize: Callable[[Text | None], Markup] | None = None) -> str:
     """The message in the respondent's language; ``localize`` renders a questionnaire text
     (the constraint_message of a question)."""

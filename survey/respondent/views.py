@@ -28,6 +28,7 @@ from survey.respondent.page_answers import (
     visible_sections,
 )
 from survey.respondent.interviewer import end_interview, is_interview
+from survey.respondent.messages import newly_shown_notice
 from survey.respondent.page_context import section_context
 from survey.respondent.rendering import answer_display, audio_names, localizer
 from survey import responses
@@ -266,7 +267,7 @@ def section(slug: str, lang: str, section_code: str) -> Any:
     if action == "switch_language":
         return redirect(_section_url(slug, target_lang, current))
     if result.newly_shown:
-        notice = gettext("Thank you. Because of your answer, there are more questions on this page. Please answer them too.")
+        notice = newly_shown_notice()
         return _render_section(questionnaire, context, current, merged, form=None, notice=notice)
     if destination is not None:
         return redirect(_section_url(slug, lang, destination))

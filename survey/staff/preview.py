@@ -6,13 +6,15 @@ import json
 from typing import Any
 
 from flask import abort, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext
+from flask_babel import force_locale, gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey.accounts import Role
+from survey.i18n import staff_language
 from survey.questionnaire.model import Questionnaire, Section
 from survey.questionnaire_store import questionnaire_for_version
 from survey.respondent.page_answers import prune_hidden, read_page, visible_questions, visible_sections
+from survey.respondent.messages import newly_shown_notice
 from survey.respondent.page_context import section_context
 from survey.respondent.rendering import answer_display, localizer
 from survey.staff import bp
@@ -44,13 +46,16 @@ def preview(slug: str, number: int, lang: str) -> str:
 def _page(model: Questionnaire, slug: str, number: int, lang: str, section: Section, answers: dict[str, Any], **extra: Any) -> str:
     from survey.languages import LANGUAGES  # noqa: PLC0415
 
+    staff = staff_language()
+    with force_locale(staff.babel_locale):  # the page is in the respondent's language, the banner in the staff's
+        banner = gettext("Preview: nothing entered here is stored.")
     return render_template(
         "respondent/section.html",
         **section_context(model, section, answers, extra.pop("form", None), extra.pop("errors", None),
                           extra.pop("notice", None), localize=localizer(model, lang)),
         questionnaire=model, slug=slug, lang=lang, t=localizer(model, lang), resume_code=None, has_draft=False,
         kept_until=None, page_language=LANGUAGES[lang], returning=False, preview_answers=answers,
-        preview_banner=gettext("Preview: nothing entered here is stored."), preview_banner_lang=str(get_locale()),
+        preview_banner=banner, preview_banner_lang=staff.tag,
         form_action=url_for("staff.preview_section", slug=slug, number=number, lang=lang, section_code=section.code),
     )
 
@@ -85,7 +90,7 @@ def preview_section(slug: str, number: int, lang: str, section_code: str) -> Any
         return _page(model, slug, number, lang, current, merged, form=form, errors=result.errors), 422
     if result.newly_shown:
         return _page(model, slug, number, lang, current, merged,
-                     notice=gettext("Because of this answer, more questions appeared on this page."))
+                     notice=newly_shown_notice())
     sections = visible_sections(model, merged)
     codes = [s.code for s in sections]
     index = codes.index(current.code) if current.code in codes else 0
