@@ -24,6 +24,9 @@ install: $(STAMP)
 translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
 	$(PYBABEL) compile --statistics -i $< -o $@
 
+translations/%/LC_MESSAGES/staff.mo: translations/%/LC_MESSAGES/staff.po $(STAMP)
+	$(PYBABEL) compile --statistics -i $< -o $@
+
 translations: $(COMPILED)
 
 run: install translations
