@@ -52,3 +52,32 @@ def test_a_rejected_file_changes_nothing(tmp_path):
     from sqlalchemy.orm import Session
     with Session(make_engine(env["SURVEY_DATABASE_URL"])) as session:
         assert session.scalar(select(func.count(QuestionnaireVersion.id))) == 0
+
+
+def test_create_user_reads_the_password_from_stdin_and_the_first_admin_is_made_once(tmp_path):
+    from survey import accounts
+    from survey.db import make_engine
+    from sqlalchemy.orm import Session
+
+    url = f"sqlite:///{tmp_path / 'u.db'}"
+    env = {"SURVEY_INSTANCE_PATH": str(tmp_path / "instance"), "SURVEY_DATABASE_URL": url}
+    run(["init"], env)
+    runner = CliRunner()
+    result = runner.invoke(main, ["create-user", "Analyst@Musterstadt.example", "--role", "analyst", "--role", "designer",
+                                  "--password-stdin"], env=env, input="a long enough secret\n")
+    assert result.exit_code == 0 and "created analyst@musterstadt.example (analyst designer)" in result.output
+    short = runner.invoke(main, ["create-user", "b@musterstadt.example", "--role", "analyst", "--password-stdin"], env=env, input="short\n")
+    assert short.exit_code != 0 and "at least 12 characters" in short.output
+    first = run(["create-first-admin"], env)
+    assert first.output == ""  # an account exists already: nothing happens
+
+    fresh = {**env, "SURVEY_DATABASE_URL": f"sqlite:///{tmp_path / 'v.db'}"}
+    run(["init"], fresh)
+    first = run(["create-first-admin"], fresh)
+    password = first.output.split("One-time password:")[1].split()[0]
+    assert run(["create-first-admin"], fresh).output == ""
+    engine = make_engine(fresh["SURVEY_DATABASE_URL"])
+    with Session(engine) as session:
+        login = accounts.authenticate(session, "admin@musterstadt.example", password)
+        assert login.ok and login.user.must_change_password and login.user.role_set == {"admin", "designer", "analyst"}
+    engine.dispose()

@@ -186,3 +186,26 @@ def test_questionnaire_list_shows_status_languages_and_responses(app, db_session
     assert "needs-assessment" in page and "offer-inventory" in page
     assert "100 %" in page
     assert analyst.get("/staff/q/needs-assessment/v/1/download.yaml").status_code == 403
+
+
+def test_xlsform_upload_and_download_in_both_formats(app, db_session_factory, bundled):
+    from openpyxl import load_workbook
+
+    from survey.questionnaire import load_questionnaire_text
+    from survey.questionnaire.writer_xlsform import write_xlsform
+
+    designer = logged_in(app, db_session_factory, "d@musterstadt.example", "designer")
+    workbook = designer.get("/staff/q/needs-assessment/v/1/download.xlsx")
+    assert workbook.status_code == 200 and workbook.data[:2] == b"PK"
+    sheets = load_workbook(io.BytesIO(workbook.data), read_only=True).sheetnames
+    assert {"survey", "choices", "settings"} <= set(sheets)
+    yaml_text = designer.get("/staff/q/needs-assessment/v/1/download.yaml").get_data(as_text=True)
+    assert load_questionnaire_text(yaml_text).questionnaire.slug == "needs-assessment"
+
+    small = load_questionnaire_text(SMALL).questionnaire
+    response = designer.post("/staff/questionnaires/upload",
+                             {"file": (io.BytesIO(write_xlsform(small)), "kurz.xlsx")}, content_type="multipart/form-data")
+    assert response.status_code == 302 and response.headers["Location"] == "/staff/q/kurz"
+    broken = designer.post("/staff/questionnaires/upload",
+                           {"file": (io.BytesIO(b"PK\x03\x04 not really a workbook"), "kaputt.xlsx")}, content_type="multipart/form-data")
+    assert broken.status_code == 422 and "kaputt.xlsx" in broken.get_data(as_text=True)
