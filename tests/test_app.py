@@ -31,3 +31,16 @@ def test_request_log_with_client_addresses_is_silenced(tmp_path, monkeypatch):
     monkeypatch.setenv("SURVEY_INSTANCE_PATH", str(tmp_path))
     create_app()
     assert not logging.getLogger("werkzeug").isEnabledFor(logging.INFO)
+
+
+def test_page_titles_are_plain_text(browser):
+    """A <title> is read as text: any markup in it would be shown (or read aloud) literally."""
+    import re as _re
+
+    browser.get("/s/needs-assessment/ar/")
+    browser.post("/s/needs-assessment/ar/start")
+    for url in ("/s/needs-assessment/ar/p/about", "/s/needs-assessment/ar/p/needs", "/s/needs-assessment/ar/review"):
+        html = browser.get(url).html
+        title = _re.search(r"<title>(.*?)</title>", html, _re.S).group(1)
+        assert "<" not in title and "script" not in title, title
+        assert html.count('src="/assets/survey.') <= 1
