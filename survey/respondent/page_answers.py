@@ -127,6 +127,36 @@ def prune_hidden(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> di
     return kept
 
 
+def merge_page(
+    questionnaire: Questionnaire, section: Section, saved: Mapping[str, Any], posted: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The saved answers with this page's replaced by what was posted; answers to questions
+    that are hidden now are dropped. A separate question coded like ``q_other`` is not the
+    "please specify" text of ``q`` unless ``q`` offers "other"."""
+    on_page = {q.code for q in section.questions} | {q.other_code for q in section.questions if q.other}
+    merged = {key: value for key, value in saved.items() if key not in on_page}
+    merged.update(posted)
+    return prune_hidden(questionnaire, merged)
+
+
+def neighbour_section(
+    questionnaire: Questionnaire, answers: Mapping[str, Any], section: Section, step: int
+) -> Section | None:
+    """The visible page ``step`` pages after (or before, when negative) ``section``; None past
+    either end. When ``section`` itself is hidden now, the nearest visible one in that direction."""
+    sections = visible_sections(questionnaire, answers)
+    codes = [s.code for s in sections]
+    if section.code in codes:
+        index = codes.index(section.code) + step
+    else:
+        order = [s.code for s in questionnaire.sections]
+        position = order.index(section.code)
+        later = [s for s in sections if order.index(s.code) > position]
+        earlier = [s for s in sections if order.index(s.code) < position]
+        return (later[0] if later else None) if step > 0 else (earlier[-1] if earlier else None)
+    return sections[index] if 0 <= index < len(sections) else None
+
+
 def _chose_other(value: Any) -> bool:
     return value == OTHER_OPTION_CODE or (isinstance(value, list) and OTHER_OPTION_CODE in value)
 

@@ -9,7 +9,8 @@ from typing import Any, Callable, Mapping
 
 from markupsafe import Markup, escape
 
-from survey.questionnaire.model import OTHER_OPTION_CODE, Question, Questionnaire, QuestionType, Text
+from survey.questionnaire.model import OTHER_OPTION_CODE, Question, Questionnaire, QuestionType, Section, Text
+from survey.respondent.page_answers import visible_questions, visible_sections
 
 Localizer = Callable[[Text | None], Markup]
 
@@ -38,6 +39,16 @@ def audio_names(questionnaire: Questionnaire) -> frozenset[str]:
             if item.audio is not None:
                 names.update(item.audio.translations.values())
     return frozenset(names)
+
+
+def answer_summary(
+    questionnaire: Questionnaire, answers: Mapping[str, Any], localize: Localizer
+) -> list[tuple[Section, list[tuple[Question, Markup | None]]]]:
+    """Each visible page with its answerable visible questions and the answers as shown."""
+    return [
+        (section, [(q, answer_display(q, answers, localize)) for q in visible_questions(section, answers) if q.takes_answer])
+        for section in visible_sections(questionnaire, answers)
+    ]
 
 
 def answer_display(question: Question, answers: Mapping[str, Any], localize: Localizer) -> Markup | None:

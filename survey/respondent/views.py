@@ -21,16 +21,17 @@ from survey.request_db import get_db
 from survey.respondent import bp
 from survey.respondent.page_answers import (
     AnswerError,
+    merge_page,
     missing_answers,
+    neighbour_section,
     prune_hidden,
     read_page,
-    visible_questions,
     visible_sections,
 )
 from survey.respondent.interviewer import end_interview, is_interview
 from survey.respondent.messages import newly_shown_notice
 from survey.respondent.page_context import section_context
-from survey.respondent.rendering import answer_display, audio_names, localizer
+from survey.respondent.rendering import answer_summary, audio_names, localizer
 from survey import responses
 
 SESSION_KEY = "drafts"
@@ -131,20 +132,6 @@ def _resume_url(slug: str, lang: str, questionnaire: Questionnaire, draft: Draft
     return _section_url(slug, lang, section)
 
 
-def _neighbour(questionnaire: Questionnaire, answers: dict[str, Any], section: Section, step: int) -> Section | None:
-    sections = visible_sections(questionnaire, answers)
-    codes = [s.code for s in sections]
-    if section.code in codes:
-        index = codes.index(section.code) + step
-    else:  # the section itself is hidden now: find the nearest visible one in document order
-        order = [s.code for s in questionnaire.sections]
-        position = order.index(section.code)
-        later = [s for s in sections if order.index(s.code) > position]
-        earlier = [s for s in sections if order.index(s.code) < position]
-        return (later[0] if later else None) if step > 0 else (earlier[-1] if earlier else None)
-    return sections[index] if 0 <= index < len(sections) else None
-
-
 # --- pages -------------------------------------------------------------------------------------
 
 
@@ -231,7 +218,7 @@ def section(slug: str, lang: str, section_code: str) -> Any:
     answers = dict(draft.answers)
     if request.method == "GET":
         if current not in visible_sections(questionnaire, answers):
-            following = _neighbour(questionnaire, answers, current, +1)
+            following = neighbour_section(questionnaire, answers, current, +1)
             return redirect(_section_url(slug, lang, following) if following else url_for("respondent.review", slug=slug, lang=lang))
         return _render_section(questionnaire, context, current, answers)
 
@@ -239,10 +226,7 @@ def section(slug: str, lang: str, section_code: str) -> Any:
     form = request.form.to_dict(flat=False)
     shown = request.form.get("_shown", "").split()
     result = read_page(questionnaire, current, form, answers, shown, enforce_required=action == "next")
-    on_page = {q.code for q in current.questions} | {q.other_code for q in current.questions if q.other}
-    merged = {key: value for key, value in answers.items() if key not in on_page}
-    merged.update(result.answers)
-    merged = prune_hidden(questionnaire, merged)
+    merged = merge_page(questionnaire, current, answers, result.answers)
 
     target_lang = lang
     if action == "switch_language" and request.form.get("new_language") in questionnaire.language_codes:
@@ -252,11 +236,11 @@ def section(slug: str, lang: str, section_code: str) -> Any:
     destination: Section | None = current
     if not (result.errors or result.newly_shown or action == "switch_language"):
         if action == "back":
-            destination = _neighbour(questionnaire, merged, current, -1)
+            destination = neighbour_section(questionnaire, merged, current, -1)
         elif request.form.get("return") == "review":
             destination = None
         else:
-            destination = _neighbour(questionnaire, merged, current, +1)
+            destination = neighbour_section(questionnaire, merged, current, +1)
     resume_at = destination.code if destination else (current.code if action == "back" else REVIEW)
     db = get_db()
     responses.save_answers(db, draft, merged, resume_at, target_lang)
@@ -283,11 +267,7 @@ def review(slug: str, lang: str) -> Any:
         return redirect(url_for("respondent.intro", slug=slug, lang=lang))
     questionnaire, context = _context(slug, lang, draft)
     answers = draft.answers
-    t = context["t"]
-    rows = [
-        (s, [(q, answer_display(q, answers, t)) for q in visible_questions(s, answers) if q.takes_answer])
-        for s in visible_sections(questionnaire, answers)
-    ]
+    rows = answer_summary(questionnaire, answers, context["t"])
     return render_template("respondent/review.html", rows=rows, **context)
 
 

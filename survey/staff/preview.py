@@ -13,10 +13,10 @@ from survey.accounts import Role
 from survey.i18n import staff_language
 from survey.questionnaire.model import Questionnaire, Section
 from survey.questionnaire_store import questionnaire_for_version
-from survey.respondent.page_answers import prune_hidden, read_page, visible_questions, visible_sections
+from survey.respondent.page_answers import merge_page, neighbour_section, prune_hidden, read_page, visible_sections
 from survey.respondent.messages import newly_shown_notice
 from survey.respondent.page_context import section_context
-from survey.respondent.rendering import answer_display, localizer
+from survey.respondent.rendering import answer_summary, localizer
 from survey.staff import bp
 from survey.staff.auth import requires
 from survey.staff.questionnaires import questionnaire_row, version_of
@@ -80,10 +80,7 @@ def preview_section(slug: str, number: int, lang: str, section_code: str) -> Any
     action = request.form.get("action", "next")
     form = request.form.to_dict(flat=False)
     result = read_page(model, current, form, answers, request.form.get("_shown", "").split(), enforce_required=action == "next")
-    on_page = {q.code for q in current.questions} | {q.other_code for q in current.questions if q.other}
-    merged = {k: v for k, v in answers.items() if k not in on_page}
-    merged.update(result.answers)
-    merged = prune_hidden(model, merged)
+    merged = merge_page(model, current, answers, result.answers)
     if action == "switch_language" and request.form.get("new_language") in model.language_codes:
         return _page(model, slug, number, request.form["new_language"], current, merged)
     if result.errors:
@@ -91,18 +88,15 @@ def preview_section(slug: str, number: int, lang: str, section_code: str) -> Any
     if result.newly_shown:
         return _page(model, slug, number, lang, current, merged,
                      notice=newly_shown_notice())
-    sections = visible_sections(model, merged)
-    codes = [s.code for s in sections]
-    index = codes.index(current.code) if current.code in codes else 0
-    step = -1 if action == "back" else 1
-    if 0 <= index + step < len(sections):
-        return _page(model, slug, number, lang, sections[index + step], merged)
+    following = neighbour_section(model, merged, current, -1 if action == "back" else 1)
+    if following is not None:
+        return _page(model, slug, number, lang, following, merged)
     if action == "back":
         return _page(model, slug, number, lang, current, merged)
     t = localizer(model, lang)
-    summary = [(s, [(q, answer_display(q, merged, t)) for q in visible_questions(s, merged) if q.takes_answer]) for s in sections]
-    return render_template("staff/preview_end.html", model=model, summary=summary, t=t, lang=lang,
-                           restart=url_for("staff.preview_section", slug=slug, number=number, lang=lang, section_code=sections[0].code))
+    first = visible_sections(model, merged)[0]
+    return render_template("staff/preview_end.html", model=model, summary=answer_summary(model, merged, t), t=t, lang=lang,
+                           restart=url_for("staff.preview_section", slug=slug, number=number, lang=lang, section_code=first.code))
 
 
 @bp.get("/q/<slug>/v/<int:number>/preview/<lang>/restart")
