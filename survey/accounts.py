@@ -34,7 +34,12 @@ class Role(StrEnum):
 
 
 class AccountError(ValueError):
-    """A problem with what was entered, worded for the person entering it."""
+    """A problem with what was entered, worded for the person entering it (CLI); ``reason``
+    names it, so a web form can show its own translated message."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason  # email_invalid, email_taken, password_short, password_long, role_unknown, no_role
 
 
 @dataclass(frozen=True)
@@ -53,9 +58,9 @@ def normalize_email(email: str) -> str:
 
 def check_password_rules(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise AccountError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+        raise AccountError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.", "password_short")
     if len(password) > 1024:
-        raise AccountError("The password is too long (at most 1024 characters).")
+        raise AccountError("The password is too long (at most 1024 characters).", "password_long")
 
 
 def generate_password() -> str:
@@ -70,9 +75,9 @@ def parse_roles(roles: list[str] | tuple[str, ...] | set[str]) -> str:
         try:
             chosen.append(Role(role).value)
         except ValueError:
-            raise AccountError(f"Unknown role '{role}'. Roles: {', '.join(r.value for r in Role)}.") from None
+            raise AccountError(f"Unknown role '{role}'. Roles: {', '.join(r.value for r in Role)}.", "role_unknown") from None
     if not chosen:
-        raise AccountError("Choose at least one role.")
+        raise AccountError("Choose at least one role.", "no_role")
     return " ".join(sorted(set(chosen)))
 
 
@@ -85,9 +90,9 @@ def create_user(
 ) -> StaffUser:
     email = normalize_email(email)
     if not EMAIL_PATTERN.match(email):
-        raise AccountError(f"'{email}' is not an e-mail address.")
+        raise AccountError(f"'{email}' is not an e-mail address.", "email_invalid")
     if find_user(session, email) is not None:
-        raise AccountError(f"A user with the e-mail address {email} exists already.")
+        raise AccountError(f"A user with the e-mail address {email} exists already.", "email_taken")
     check_password_rules(password)
     user = StaffUser(
         email=email, password_hash=_hasher.hash(password), roles=parse_roles(roles), active=True,

@@ -37,12 +37,11 @@ def users() -> Any:
 
 
 def _account_message(problem: accounts.AccountError, email: str) -> str:
-    text = str(problem)
-    if "exists already" in text:
+    if problem.reason == "email_taken":
         return gettext("A user with the e-mail address %(email)s exists already.", email=accounts.normalize_email(email))
-    if "role" in text.lower():
+    if problem.reason in ("no_role", "role_unknown"):
         return gettext("Choose at least one role.")
-    return gettext("Please enter a valid e-mail address.")
+    return gettext("Please enter a valid e-mail address.")  # the password is generated here
 
 
 def _user(user_id: int) -> StaffUser:
