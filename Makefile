@@ -11,7 +11,7 @@ COMPILED := $(CATALOGUES:.po=.mo)
 
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: run test install translations browser-deps bench extract-messages update-messages clean
+.PHONY: run serve test install translations browser-deps bench bench-exports bench-aggregate bench-throughput test-load extract-messages update-messages clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -32,12 +32,22 @@ translations: $(COMPILED)
 run: install translations
 	$(BIN)/survey init
 	$(BIN)/survey import-bundled
+	$(BIN)/survey load-sample
 	@$(BIN)/survey create-first-admin
 	@echo
 	@$(BIN)/survey links --base-url http://127.0.0.1:5000
 	@echo "Staff area: http://127.0.0.1:5000/staff/"
 	@echo
 	$(BIN)/survey run --host 127.0.0.1 --port 5000
+
+# Production serving: gunicorn with gunicorn.conf.py (SURVEY_BIND, default 127.0.0.1:8000;
+# SURVEY_WORKERS, SURVEY_THREADS). SQLite unless SURVEY_DATABASE_URL names PostgreSQL;
+# see docs/deployment.md for the reverse proxy, TLS and backups. Questionnaires are not
+# imported here (a production instance publishes only what its staff choose): survey import.
+serve: install translations
+	$(BIN)/survey init
+	@$(BIN)/survey create-first-admin
+	exec $(BIN)/gunicorn -c gunicorn.conf.py
 
 test: install translations browser-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -55,6 +65,31 @@ browser-deps: $(AXE)
 
 bench: install translations
 	$(BIN)/python bench/page_weight.py
+
+# Wall time and peak memory of every export format at 100,000 and 1,000,000 synthetic responses
+# (about 15 minutes on two cores); writes the "## Exports" section of docs/performance.md.
+bench-exports: install
+	$(BIN)/python bench/export_bench.py --sizes 100000,1000000
+
+# Aggregate vs. plain pandas at 100,000 responses (add SIZES="100000 1000000" for a million).
+SIZES ?= 100000
+bench-aggregate: install
+	$(BIN)/python bench/aggregate_bench.py --sizes $(SIZES)
+
+# Requests/s and p50/p99 of a bare Flask route, a respondent page view and a page submission
+# under gunicorn at 50 and 200 connections, with Debian's wrk (installed here when missing);
+# PostgreSQL too when SURVEY_BENCH_DATABASE_URL or SURVEY_TEST_DATABASE_URL names one. Writes the
+# "## Throughput" section of docs/performance.md.
+bench-throughput: install translations
+	@command -v wrk >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
+	  else echo "The throughput benchmark needs Debian's wrk: sudo apt-get install wrk"; exit 1; fi; }
+	$(BIN)/python bench/throughput.py
+
+# The load and fault tests at full size (200 concurrent respondents; CI runs 40), on SQLite and,
+# with SURVEY_TEST_DATABASE_URL, on PostgreSQL (docs/reliability.md).
+test-load: install translations
+	SURVEY_FULL_LOAD=1 $(BIN)/python -m pytest -m load tests/test_load.py
 
 # Translators' workflow (see README): extract the strings, merge them into every catalogue.
 extract-messages: install

@@ -101,11 +101,28 @@ def measure(app) -> list[PageWeight]:
             get("review", f"{base}/review")
             get("delete", f"{base}/delete")
             get("thanks", f"{base}/thanks")
+    # The public offer directory (with the sample city's ~30 offers, all unfiltered: the heaviest)
+    # and the contact form, plain and with every error shown.
+    for language in versions["needs-assessment"].language_codes:
+        client = app.test_client()
+        response = client.get(f"/offers/{language}/", headers=gz)
+        results.append(_weigh(client, "directory", language, "offers", response))
+        response = client.get(f"/contact/{language}/", headers=gz)
+        results.append(_weigh(client, "directory", language, "contact", response))
+        token = CSRF.search(_html(response).decode()).group(1)
+        response = client.post(f"/contact/{language}/", headers=gz, data={"csrf_token": token})
+        results.append(_weigh(client, "directory", language, "contact (errors)", response))
     return results
 
 
 def make_app():
-    return seeded_app(Path(tempfile.mkdtemp(prefix="page-weight-")))
+    app = seeded_app(Path(tempfile.mkdtemp(prefix="page-weight-")))
+    from survey.offers.sample import load_sample
+
+    with app.app_context(), app.extensions["survey.db"].session_factory() as session:
+        load_sample(session)  # only into empty tables: harmless if the seed already has it
+        session.commit()
+    return app
 
 
 def write_report(results: list[PageWeight], path: Path) -> None:
@@ -149,7 +166,14 @@ def write_report(results: list[PageWeight], path: Path) -> None:
             cells = [f"{table[(page, lang)]:,}" if (page, lang) in table else "" for lang in slug_languages]
             lines.append(f"| {page} | " + " | ".join(cells) + " |")
         lines.append("")
-    path.write_text("\n".join(lines).rstrip() + "\n", encoding="utf-8")
+    # Replace only this section: the export, aggregate and throughput benchmarks own the others.
+    body = lines[2:]
+    existing = path.read_text(encoding="utf-8").rstrip("\n").split("\n") if path.exists() else lines[:1]
+    heading = body[0]
+    start = existing.index(heading) if heading in existing else len(existing)
+    end = next((i for i in range(start + 1, len(existing)) if existing[i].startswith("## ")), len(existing))
+    new = existing[:start] + body + ([""] + existing[end:] if end < len(existing) else [])
+    path.write_text("\n".join(new).rstrip() + "\n", encoding="utf-8")
 
 
 def main() -> int:

@@ -1,11 +1,10 @@
 """KIM needs assessment survey: the Flask application factory."""
 from __future__ import annotations
 
-import logging
 import os
 from typing import Any, Mapping
 
-from flask import Flask, g, has_request_context, request
+from flask import Flask, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from flask_compress import Compress
 from flask_wtf.csrf import CSRFProtect
@@ -46,19 +45,23 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
 
     @app.teardown_appcontext
     def close_session(_exc: BaseException | None) -> None:
-        session = g.pop("db_session", None)
-        if session is not None:
-            session.close()
+        from survey.request_db import close_db
+        close_db()
 
     from survey.i18n import init_i18n
     init_i18n(app)
     csrf.init_app(app)
+    from survey import input_guard
+    input_guard.register(app)  # U+0000 in any field: a 400 that says so, never a database error
     compress.init_app(app)
     from survey.assets import init_assets
     init_assets(app)
+    from survey.security_headers import init_security_headers
+    init_security_headers(app)
 
-    from survey import errors, respondent, staff
+    from survey import directory, errors, respondent, staff
     app.register_blueprint(respondent.bp)
+    app.register_blueprint(directory.bp)
     app.register_blueprint(staff.bp)
     errors.register(app)
 
@@ -78,5 +81,7 @@ class _SessionInterface(SecureCookieSessionInterface):
 
 
 def _quiet_request_log() -> None:
-    # Werkzeug's access log prints client IP addresses; respondents' addresses are never logged.
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    # Werkzeug's request log (survey run) would print client IP addresses; respondents'
+    # addresses are never logged, so the address field is blanked (survey/request_log.py).
+    from survey import request_log
+    request_log.install()

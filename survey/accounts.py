@@ -31,6 +31,7 @@ class Role(StrEnum):
     ADMIN = "admin"  # users, settings, audit log
     DESIGNER = "designer"  # questionnaires, translations, distribution, offers
     ANALYST = "analyst"  # results and exports
+    COUNSELLOR = "counsellor"  # contact requests from respondents ("a counsellor may contact me")
 
 
 class AccountError(ValueError):

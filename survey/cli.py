@@ -4,11 +4,13 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from pathlib import Path
+from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
+from survey.accounts import Role
 from survey.db import Database
 from survey.migrate import upgrade_database
 from survey.questionnaire import QuestionnaireError, load_questionnaire_path
@@ -25,6 +27,11 @@ def init_command() -> None:
     """Create the database or upgrade it to the newest schema (safe to repeat)."""
     database = _database()
     upgrade_database(database.engine)
+    from survey.municipality import ensure_default_fields
+
+    with database.session_factory() as session:
+        ensure_default_fields(session)  # the seven KIM fields, once; a city may change them later
+        session.commit()
     click.echo(f"Database ready: {database.engine.url.render_as_string(hide_password=True)}")
 
 
@@ -85,37 +92,81 @@ def list_command() -> None:
         click.echo(f"{item.slug}\t{item.version_number}\t{item.responses}\t{item.title}")
 
 
+def _export_formats() -> str:
+    from survey.exports.formats import FORMATS
+    return ", ".join(FORMATS)
+
+
 @click.command("export")
 @click.argument("slug")
-@click.option("--format", "export_format", type=click.Choice(["csv"]), default="csv", show_default=True)
+@click.option("--format", "export_format", default="csv", show_default=True, help=f"One of: {_export_formats()}.")
+@click.option("--labels", "values", type=click.Choice(["codes", "labels"]), default="codes", show_default=True,
+              help="Answers as option codes, or as labels in --label-language.")
+@click.option("--label-language", default="de", show_default=True, help="Language of labels, question texts and codebooks.")
+@click.option("--from", "date_from", default="", metavar="YYYY-MM-DD", help="Submitted on or after this day (UTC).")
+@click.option("--to", "date_to", default="", metavar="YYYY-MM-DD", help="Submitted on or before this day (UTC).")
+@click.option("--language", "languages", multiple=True, help="Only responses in this language (repeatable).")
+@click.option("--district", "districts", multiple=True, help="Only responses from this district code (repeatable).")
+@click.option("--channel", "channels", multiple=True, help="Only responses from this channel code (repeatable).")
+@click.option("--version", "versions", multiple=True, help="Only responses to this questionnaire version (repeatable).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file ('-' for standard output). Default: a new file in exports/.")
-@click.option("--bom/--no-bom", default=False, help="Start with a UTF-8 byte order mark (for Excel).")
+@click.option("--bom/--no-bom", default=False, help="Start a CSV with a UTF-8 byte order mark (for Excel).")
 @click.option("--delimiter", type=click.Choice([",", ";"]), default=",", show_default=True, help="';' for German Excel.")
 @with_appcontext
-def export_command(slug: str, export_format: str, out: Path | None, bom: bool, delimiter: str) -> None:
-    """Export the submitted responses of a questionnaire."""
-    from survey.exports.csv_export import write_csv
-    from survey.exports.source import UnknownQuestionnaire, iter_records, versions_newest_first
+def export_command(slug: str, export_format: str, values: str, label_language: str, date_from: str, date_to: str,
+                   languages: tuple[str, ...], districts: tuple[str, ...], channels: tuple[str, ...],
+                   versions: tuple[str, ...], out: Path | None, bom: bool, delimiter: str) -> None:
+    """Export the submitted responses of a questionnaire (csv, xlsx, sav) or its codebook."""
+    import tempfile
 
+    from survey.exports.filters import FilterError, parse_filter
+    from survey.exports.formats import FormatNotApplicable, UnknownFormat, get_format
+    from survey.exports.labels import UnknownLabelLanguage
+    from survey.exports.request import ExportRequest, prepare
+    from survey.exports.source import UnknownQuestionnaire
+
+    try:
+        chosen = get_format(export_format)
+    except UnknownFormat:
+        raise click.ClickException(f"unknown format '{export_format}'; choose one of: {_export_formats()}") from None
+    try:
+        export_filter = parse_filter(date_from, date_to, languages, districts, channels, versions)
+    except FilterError as error:
+        raise click.ClickException(str(error)) from None
+    request = ExportRequest(slug, export_filter, values == "labels", label_language, delimiter, bom)
     with _database().session_factory() as session:
         try:
-            versions = versions_newest_first(session, slug)
+            prepared = prepare(session, request)
         except UnknownQuestionnaire:
             raise click.ClickException(f"no questionnaire with the slug '{slug}'; see: survey list") from None
+        except (FilterError, UnknownLabelLanguage) as error:
+            raise click.ClickException(str(error)) from None
+        if out is not None and str(out) == "-":
+            with tempfile.TemporaryDirectory() as folder:
+                path = Path(folder) / f"export.{chosen.extension}"
+                chosen.write(prepared, path)
+                with open(path, "rb") as handle:
+                    while chunk := handle.read(1 << 20):
+                        sys.stdout.buffer.write(chunk)
+                sys.stdout.flush()
+            return
         if out is None:
             stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-            out = Path(current_app.config["EXPORT_DIR"]) / f"{slug}-{stamp}.{export_format}"
-        encoding = "utf-8-sig" if bom else "utf-8"
-        if str(out) == "-":
-            sys.stdout.reconfigure(encoding=encoding, newline="")  # type: ignore[union-attr]
-            count = write_csv(sys.stdout, versions, iter_records(session, slug), delimiter)
-            return
+            suffix = "" if export_format == chosen.extension else f"-{export_format}"
+            out = Path(current_app.config["EXPORT_DIR"]) / f"{slug}-{stamp}{suffix}.{chosen.extension}"
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_name(out.name + ".part")
-        with open(partial, "w", encoding=encoding, newline="") as handle:
-            count = write_csv(handle, versions, iter_records(session, slug), delimiter)
+        try:
+            count = chosen.write(prepared, partial)
+        except FormatNotApplicable as error:
+            partial.unlink(missing_ok=True)
+            raise click.ClickException(str(error)) from None
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         partial.replace(out)  # never leave a half-written file under the final name
-    click.echo(f"{count} responses written to {out}", err=True)
+    what = "variables described" if export_format == "codebook" else "responses written"
+    click.echo(f"{count} {what} to {out}", err=True)
     click.echo(str(out))
 
 
@@ -126,9 +177,73 @@ def delete_expired_drafts_command() -> None:
     from survey.responses import delete_expired_drafts
 
     with _database().session_factory() as session:
-        count = delete_expired_drafts(session, int(current_app.config["DRAFT_RETENTION_DAYS"]))
+        days = int(current_app.config["DRAFT_RETENTION_DAYS"])
+        count = delete_expired_drafts(session, days)
+        from survey import audit
+        audit.record(session, "cli", "delete-expired-drafts", "", drafts=count, retention_days=days)
         session.commit()
     click.echo(f"{count} expired drafts deleted")
+
+
+@click.command("delete-responses")
+@click.argument("slug")
+@click.option("--confirm", is_flag=True, help="Required: the raw answers cannot be restored.")
+@with_appcontext
+def delete_responses_command(slug: str, confirm: bool) -> None:
+    """Delete a CLOSED questionnaire's responses and drafts, keeping the suppressed aggregate."""
+    from survey.config import suppression_threshold
+    from survey.raw_answers import NotClosed, UnknownSlug, delete_raw_answers
+
+    if not confirm:
+        raise click.ClickException("this deletes every raw answer of the questionnaire for good; "
+                                   "repeat with --confirm to do it")
+    with _database().session_factory() as session:
+        try:
+            snapshot = delete_raw_answers(session, slug, "cli", suppression_threshold())
+        except UnknownSlug:
+            raise click.ClickException(f"no questionnaire with the slug '{slug}'; see: survey list") from None
+        except NotClosed:
+            raise click.ClickException(f"'{slug}' is still open; close it in the staff area first") from None
+        session.commit()
+        click.echo(f"{snapshot.responses} responses of {slug} deleted; their aggregated results are kept")
+
+
+@click.command("report")
+@click.argument("slug")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The HTML file to write.")
+@click.option("--language", type=click.Choice(["de", "en"]), default="de", show_default=True)
+@click.option("--include-open-text", is_flag=True, help="Add the answers to open questions (escaped).")
+@with_appcontext
+def report_command(slug: str, out: Path, language: str, include_open_text: bool) -> None:
+    """Write the printable council report of a questionnaire (HTML with print CSS)."""
+    from survey.config import suppression_threshold
+    from survey.exports.report import UnknownReport, render_report
+
+    with _database().session_factory() as session:
+        try:
+            html = render_report(session, slug, suppression_threshold(), language, include_open_text)
+        except UnknownReport:
+            raise click.ClickException(f"no questionnaire with the slug '{slug}'; see: survey list") from None
+        from survey import audit
+        audit.record(session, "cli", "report", slug, language=language, open_text=include_open_text)
+        session.commit()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    partial = out.with_name(out.name + ".part")
+    partial.write_text(html, encoding="utf-8")
+    partial.replace(out)
+    click.echo(str(out))
+
+
+@click.command("delete-handled-contacts")
+@with_appcontext
+def delete_handled_contacts_command() -> None:
+    """Delete contact requests handled SURVEY_CONTACT_RETENTION_DAYS or more days ago."""
+    from survey.offers.contact_requests import delete_handled
+
+    with _database().session_factory() as session:
+        count = delete_handled(session, int(current_app.config["CONTACT_RETENTION_DAYS"]))
+        session.commit()
+    click.echo(f"{count} handled contact requests deleted")
 
 
 @click.command("links")
@@ -144,7 +259,7 @@ def links_command(base_url: str) -> None:
 @click.command("create-user")
 @click.argument("email")
 @click.option("--role", "roles", multiple=True, required=True,
-              type=click.Choice(["admin", "designer", "analyst"]), help="Repeat for several roles.")
+              type=click.Choice([role.value for role in Role]), help="Repeat for several roles.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of a prompt.")
 @with_appcontext
 def create_user_command(email: str, roles: tuple[str, ...], password_stdin: bool) -> None:
@@ -176,6 +291,7 @@ def create_first_admin_command(email: str) -> None:
         if accounts.count_users(session) > 0:
             return  # silent: `make run` calls this every time
         password = accounts.generate_password()
+        # Not counsellor: contact requests are personal data; an admin grants that role deliberately.
         user = accounts.create_user(session, email, password, ["admin", "designer", "analyst"], must_change_password=True)
         audit.record(session, "cli", "user_created", user.email, roles=user.roles, first_admin=True)
         session.commit()
@@ -221,8 +337,81 @@ def export_form_command(slug: str, form_format: str, out: Path | None) -> None:
     click.echo(str(out))
 
 
+def _table_file(path: Path, parse_and_save: Any) -> None:
+    """Import one table file in one transaction; every row problem printed, nothing saved then."""
+    from survey.table_import import TableImportError
+
+    with _database().session_factory() as session:
+        try:
+            report = parse_and_save(session, path.read_bytes(), path.name)
+        except TableImportError as error:
+            session.rollback()
+            for problem in error.problems:
+                click.echo(f"{path.name}: {problem.format()}", err=True)
+            raise click.ClickException("nothing was imported; fix the rows above and try again") from None
+        session.commit()
+    click.echo(f"{len(report.added)} added, {len(getattr(report, 'updated', getattr(report, 'changed', ())))} updated, "
+               f"{len(report.unchanged)} unchanged")
+
+
+@click.command("import-offers")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_offers_command(file: Path) -> None:
+    """Import offers from CSV or XLSX (layout: docs/offers.md); all rows or none."""
+    from survey import audit
+    from survey.offers.importing import import_offers
+
+    def run(session: Any, raw: bytes, name: str) -> Any:
+        report = import_offers(session, raw, name)
+        audit.record(session, "cli", "offers_imported", name, added=len(report.added), updated=len(report.updated))
+        return report
+
+    _table_file(file, run)
+
+
+@click.command("import-districts")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_districts_command(file: Path) -> None:
+    """Import districts (columns code, name, parent) from CSV or XLSX; all rows or none."""
+    from survey import municipality
+
+    _table_file(file, lambda session, raw, name: municipality.save_districts(session, municipality.parse_districts(raw, name)))
+
+
+@click.command("import-fields")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@with_appcontext
+def import_fields_command(file: Path) -> None:
+    """Import integration fields (columns code, label_de, label_<lang>...) from CSV or XLSX."""
+    from survey import municipality
+
+    _table_file(file, lambda session, raw, name: municipality.save_fields(session, municipality.parse_fields(raw, name)))
+
+
+@click.command("load-sample")
+@click.argument("directory", required=False, type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def load_sample_command(directory: Path | None) -> None:
+    """Load the fictional sample municipality (default samples/musterstadt) into empty tables."""
+    from survey.offers.sample import SAMPLE_DIR, load_sample
+    from survey.table_import import TableImportError
+
+    with _database().session_factory() as session:
+        try:
+            report = load_sample(session, directory or SAMPLE_DIR)
+        except TableImportError as error:
+            session.rollback()
+            raise click.ClickException(str(error)) from None
+        session.commit()
+    click.echo(f"sample: {report.districts} districts, {report.fields} fields, {report.offers} offers added")
+
+
 COMMANDS = [create_user_command, create_first_admin_command, init_command, import_command, import_bundled_command, list_command, export_command,
-            delete_expired_drafts_command, links_command, export_form_command]
+            delete_expired_drafts_command, delete_handled_contacts_command, links_command, export_form_command,
+            import_offers_command, import_districts_command, import_fields_command, load_sample_command,
+            delete_responses_command, report_command]
 
 
 def register_commands(app: Flask) -> None:

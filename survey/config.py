@@ -23,6 +23,10 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "AUDIO_DIR": str(PROJECT_ROOT / "questionnaires" / "audio"),
         # Drafts never submitted are kept this long after their last save.
         "DRAFT_RETENTION_DAYS": 30,
+        # Published aggregates hide cells of fewer respondents than this (never below 3).
+        "SUPPRESSION_THRESHOLD": 5,
+        # "A counsellor may contact me" requests are deleted this long after being handled.
+        "CONTACT_RETENTION_DAYS": 90,
         # Secure cookies need HTTPS; set SURVEY_SECURE_COOKIES=true behind a TLS proxy.
         "SECURE_COOKIES": False,
         # Reverse proxies in front of the app whose X-Forwarded-Proto/Host to trust (0: none).
@@ -52,9 +56,42 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "COMPRESS_ALGORITHM": ["gzip"],
         "COMPRESS_LEVEL": 6,
         "COMPRESS_MIN_SIZE": 500,
+        # Rate limits per minute, shared by all workers (survey/rate_limit.py; 0: no limit).
+        # Per questionnaire: new drafts, final submissions and resume-code attempts each. Generous,
+        # because a flyer campaign sends hundreds of phones at once; it only stops floods.
+        "RATE_LIMIT_SUBMISSIONS": 600,
+        # All staff logins together (each account also locks after five failures): keeps
+        # password guessing across many accounts, and its Argon2 work, bounded.
+        "RATE_LIMIT_LOGINS": 60,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 512 * 1024,
     }
+
+
+class SettingError(ValueError):
+    pass
+
+
+def suppression_threshold(config: Any = None) -> int:
+    """SURVEY_SUPPRESSION_THRESHOLD, checked: below 3 a published table reveals individuals,
+    so the app refuses to start (and every writer refuses to run) with a clear message.
+    ``config``: a Flask config; None reads the running app's, else the environment."""
+    from survey.analysis.thresholds import MIN_THRESHOLD, ThresholdTooLow, checked_threshold
+
+    if config is None:
+        try:
+            from flask import current_app
+            config = current_app.config
+        except RuntimeError:  # outside an app (a script): the environment decides
+            config = {"SUPPRESSION_THRESHOLD": os.environ.get("SURVEY_SUPPRESSION_THRESHOLD", 5)}
+    value = config.get("SUPPRESSION_THRESHOLD", 5)
+    try:
+        return checked_threshold(int(value))
+    except (TypeError, ValueError) as error:
+        if isinstance(error, ThresholdTooLow):
+            raise SettingError(f"SURVEY_SUPPRESSION_THRESHOLD is {value}; it must be at least {MIN_THRESHOLD}, "
+                               "so that no published table shows cells of one or two people") from None
+        raise SettingError(f"SURVEY_SUPPRESSION_THRESHOLD must be a whole number, not {value!r}") from None
 
 
 def load_or_create_secret_key(instance_path: str) -> str:

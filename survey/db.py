@@ -4,10 +4,12 @@ Operations in other modules only ``flush``; the caller (a view or a CLI command)
 """
 from __future__ import annotations
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -27,17 +29,36 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# True while a request that changes data (a POST) is served. Its SQLite transactions then begin
+# IMMEDIATE, taking the write lock at once: a transaction that reads first and writes later
+# fails at once with "database is locked" when another process wrote in between (SQLite cannot
+# upgrade a stale read snapshot, and the busy timeout does not help), which under load turned
+# respondents' pages into retry pages. Waiting for the lock up front makes writers queue instead.
+# Reading requests keep plain BEGIN, so page views never wait for each other.
+writes_expected: ContextVar[bool] = ContextVar("writes_expected", default=False)
+
+
 def _begin(connection: Any) -> None:
+    if writes_expected.get():
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            return
+        except OperationalError:
+            # Locked for longer than the busy timeout: begin as a reader, so the request can
+            # still load what its page needs; its save then meets the lock and the view shows
+            # the page again, with its answers, asking to send it once more.
+            pass
     connection.exec_driver_sql("BEGIN")
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        # hide_parameters: an error message must never carry answers into a log.
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, hide_parameters=True)
         event.listen(engine, "connect", _set_sqlite_pragmas)
         event.listen(engine, "begin", _begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
 
 
 @dataclass

@@ -2,14 +2,26 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Flask, render_template
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
+
+# Errors that mean "the database is unavailable or locked just now", not "the request is wrong":
+# SQLite's busy timeout ran out, PostgreSQL is restarting or unreachable, the pool is exhausted.
+# The respondent views catch these around their saves to re-render the page with its answers.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (OperationalError, InterfaceError, PoolTimeout)
+RETRY_AFTER_SECONDS = 10
+
+
+def is_database_unavailable(error: BaseException) -> bool:
+    return isinstance(error, DATABASE_UNAVAILABLE) or bool(getattr(error, "connection_invalidated", False))
 
 
 def _page(title: str, message: str, status: int) -> tuple[str, int]:
@@ -17,6 +29,9 @@ def _page(title: str, message: str, status: int) -> tuple[str, int]:
 
 
 def register(app: Flask) -> None:
+    # Imported here: the respondent views import this module, and the staff package imports them.
+    from survey.staff import error_pages as staff_pages
+
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError) -> tuple[str, int]:
         return _page(
@@ -35,16 +50,31 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(_error: HTTPException) -> tuple[str, int]:
+        if staff_pages.is_staff_request():
+            return staff_pages.too_large()
         return _page(gettext("Too much text"), gettext("What you sent is too long. Please shorten it and try again."), 413)
 
-    @app.errorhandler(OperationalError)
-    def database_unavailable(error: OperationalError) -> tuple[str, int]:
-        log.error("database unavailable: %s", type(error.orig).__name__)
-        return _page(
-            gettext("Please try again in a moment"),
-            gettext("We could not save just now. Your earlier answers are safe. Please go back and send the page again in a minute."),
-            503,
-        )
+    def database_unavailable(error: Exception) -> Any:
+        # Only the kind of error: its message may quote the SQL parameters, i.e. answers.
+        log.error("database unavailable: %s", type(getattr(error, "orig", None) or error).__name__)
+        if staff_pages.is_staff_request():
+            body, status = staff_pages.database_unavailable()
+        else:
+            body, status = _page(
+                gettext("Please try again in a moment"),
+                gettext("We could not save just now. Your earlier answers are safe. Please go back and send the page again in a minute."),
+                503,
+            )
+        return body, status, {"Retry-After": str(RETRY_AFTER_SECONDS)}
+
+    for error_class in DATABASE_UNAVAILABLE:
+        app.register_error_handler(error_class, database_unavailable)
+
+    @app.errorhandler(DBAPIError)
+    def database_error(error: DBAPIError) -> Any:
+        if is_database_unavailable(error):
+            return database_unavailable(error)
+        return unexpected(error)
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException) -> tuple[str, int]:

@@ -169,3 +169,133 @@ class TranslationStatus(Base):
     key: Mapped[str] = mapped_column(String(255))  # survey.questionnaire.translation key
     source_hash: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class District(Base):
+    """A district of the municipality. Questionnaires, offers and results all use its code."""
+
+    __tablename__ = "district"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # An optional larger area the district belongs to (its code), e.g. "Stadtbezirk 1".
+    parent_code: Mapped[str | None] = mapped_column(String(32))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IntegrationFieldRow(Base):
+    """One integration field (language, work, ...): the seven defaults or the city's own."""
+
+    __tablename__ = "integration_field"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    labels: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # language -> label
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Offer(Base):
+    """An advice or support offer in the local inventory.
+
+    Lists (fields, districts, languages, target groups) are JSON lists of codes: an inventory
+    holds hundreds of offers, not millions, and is filtered in Python."""
+
+    __tablename__ = "offer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # draft: being written; pending: submitted by a provider, awaiting staff review;
+    # published: in the directory and the analysis; archived: no longer offered.
+    status: Mapped[str] = mapped_column(String(16), default="published", index=True)
+    provider_name: Mapped[str] = mapped_column(String(300))
+    provider_kind: Mapped[str] = mapped_column(String(32))  # mso, welfare, municipal, other
+    title: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)  # language -> text
+    description: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    city_wide: Mapped[bool] = mapped_column(Boolean, default=False)
+    districts: Mapped[list[str]] = mapped_column(JSON, default=list)
+    target_groups: Mapped[list[str]] = mapped_column(JSON, default=list)
+    languages: Mapped[list[str]] = mapped_column(JSON, default=list)  # advice given in
+    cost: Mapped[str] = mapped_column(String(16), default="free")  # free, reduced, paid
+    barrier_free: Mapped[bool | None] = mapped_column(Boolean)
+    opening_hours: Mapped[str] = mapped_column(Text, default="")
+    appointment_only: Mapped[bool] = mapped_column(Boolean, default=False)
+    childcare: Mapped[bool] = mapped_column(Boolean, default=False)
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+    phone_advice: Mapped[bool] = mapped_column(Boolean, default=False)
+    contact_phone: Mapped[str] = mapped_column(String(100), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    contact_address: Mapped[str] = mapped_column(String(500), default="")
+    website: Mapped[str] = mapped_column(String(500), default="")
+    last_verified_on: Mapped[dt.date | None] = mapped_column(Date)
+    # staff, import, questionnaire (a provider's answers to the offer-inventory questionnaire)
+    source: Mapped[str] = mapped_column(String(16), default="staff")
+    source_response_id: Mapped[int | None] = mapped_column(ForeignKey("response.id"))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(
+        DateTime(timezone=True), default=utcnow, onupdate=utcnow)
+
+
+class ContactRequest(Base):
+    """"A counsellor may contact me": stored apart from the answers and unlinkable to them.
+
+    No response id, no questionnaire version, no time finer than the ISO week it arrived in, so
+    neither a database copy nor the timing links a contact wish to a set of answers."""
+
+    __tablename__ = "contact_request"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    week_of: Mapped[dt.date] = mapped_column(Date)  # Monday of the week it arrived
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(100), default="")
+    email: Mapped[str] = mapped_column(String(254), default="")
+    language: Mapped[str] = mapped_column(String(16))  # to be contacted in
+    fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    message: Mapped[str] = mapped_column(Text, default="")
+    handled_on: Mapped[dt.date | None] = mapped_column(Date)
+    handled_by: Mapped[str | None] = mapped_column(String(254))
+
+
+class RateLimitBucket(Base):
+    """A fixed-window request counter shared by every worker and host (no IP addresses: the
+    key names what is limited, e.g. ``submit:needs-assessment`` or a hash of a login e-mail)."""
+
+    __tablename__ = "rate_limit_bucket"
+
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    window_start: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+    count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ExportJob(Base):
+    """An export built in the background; the file lands in the exports folder."""
+
+    __tablename__ = "export_job"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    public_id: Mapped[str] = mapped_column(String(36), unique=True)
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaire.id"), index=True)
+    requested_by: Mapped[str] = mapped_column(String(254))
+    format: Mapped[str] = mapped_column(String(16))
+    options: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # filters, label language
+    status: Mapped[str] = mapped_column(String(16), default="queued")  # queued running done failed
+    rows_done: Mapped[int] = mapped_column(Integer, default=0)
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    file_name: Mapped[str | None] = mapped_column(String(255))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AggregateSnapshot(Base):
+    """Aggregated, suppressed results kept when a closed questionnaire's raw answers are deleted."""
+
+    __tablename__ = "aggregate_snapshot"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaire.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))  # aggregate-csv, gap-csv
+    content: Mapped[str] = mapped_column(Text)
+    responses: Mapped[int] = mapped_column(Integer)  # how many responses it summarises
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(254))

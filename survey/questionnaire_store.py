@@ -2,12 +2,12 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager, defer
 
 from survey.models import Questionnaire as QuestionnaireRow
 from survey.models import Channel, QuestionnaireVersion, Response, utcnow
@@ -149,10 +149,12 @@ def import_directory(session: Session, directory: str | Path) -> list[ImportResu
 
 
 def live_version(session: Session, slug: str) -> QuestionnaireVersion | None:
-    """The version respondents answer: the newest published one (None if never published)."""
+    """The version respondents answer: the newest published one (None if never published).
+    Loaded with its questionnaire row and without its source text (see questionnaire_for_version)."""
     return session.scalar(
         select(QuestionnaireVersion)
         .join(QuestionnaireRow)
+        .options(defer(QuestionnaireVersion.source), contains_eager(QuestionnaireVersion.questionnaire))
         .where(QuestionnaireRow.slug == slug, QuestionnaireVersion.status == PUBLISHED)
         .order_by(QuestionnaireVersion.number.desc())
         .limit(1)
@@ -211,14 +213,23 @@ def set_closed(session: Session, row: QuestionnaireRow, closed: bool) -> None:
     session.flush()
 
 
-@lru_cache(maxsize=64)
-def _parse(content_hash: str, source: str, source_name: str) -> Questionnaire:
-    return load_questionnaire_text(source, source_name).questionnaire
+MODELS_KEPT = 64
+_models: dict[str, Questionnaire] = {}  # content hash -> model; a stored version never changes
+_models_lock = threading.Lock()
 
 
 def questionnaire_for_version(version: QuestionnaireVersion) -> Questionnaire:
-    """The model of a stored version (parsed once per content and cached)."""
-    return _parse(version.content_hash, version.source, version.source_name)
+    """The model of a stored version, parsed once per content and cached by its hash: a request
+    that loaded the version row without its source text (large: every translation) needs neither
+    the text nor a second query."""
+    model = _models.get(version.content_hash)
+    if model is None:
+        model = load_questionnaire_text(version.source, version.source_name).questionnaire
+        with _models_lock:
+            if len(_models) >= MODELS_KEPT:
+                del _models[next(iter(_models))]
+            _models[version.content_hash] = model
+    return model
 
 
 @dataclass(frozen=True)

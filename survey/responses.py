@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer, joinedload
 
 from survey.models import Draft, QuestionnaireVersion, Response
 
@@ -75,10 +75,16 @@ def start_draft(
     return draft, DraftHandle(token, code)
 
 
+# Every respondent page needs the draft's version and questionnaire row: one query, not three,
+# and without the version's source text (the model comes from the cache by content hash).
+_WITH_VERSION = joinedload(Draft.version).options(
+    defer(QuestionnaireVersion.source), joinedload(QuestionnaireVersion.questionnaire))
+
+
 def find_draft(session: Session, token: str | None) -> Draft | None:
     if not token:
         return None
-    return session.scalar(select(Draft).where(Draft.token_hash == _hash(token)))
+    return session.scalar(select(Draft).options(_WITH_VERSION).where(Draft.token_hash == _hash(token)))
 
 
 def resume_with_code(session: Session, code: str, slug: str) -> tuple[Draft, DraftHandle] | None:

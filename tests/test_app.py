@@ -27,10 +27,17 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(tmp_path):
         assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
 
 
-def test_request_log_with_client_addresses_is_silenced(tmp_path, monkeypatch):
+def test_request_log_loses_client_addresses(tmp_path, monkeypatch):
+    """The development server's log keeps the request, not the address (tests/test_privacy_logs.py
+    checks a real server)."""
     monkeypatch.setenv("SURVEY_INSTANCE_PATH", str(tmp_path))
     create_app()
-    assert not logging.getLogger("werkzeug").isEnabledFor(logging.INFO)
+    create_app()
+    record = logging.LogRecord("werkzeug", logging.INFO, __file__, 1,
+                               '203.0.113.8 - - [21/Nov/2026 10:00:00] "%s" %s %s', ("GET /s/x/ HTTP/1.1", "200", "-"), None)
+    logger = logging.getLogger("werkzeug")
+    assert all(active.filter(record) for active in logger.filters) and len(logger.filters) == 1
+    assert record.getMessage() == '- - - [21/Nov/2026 10:00:00] "GET /s/x/ HTTP/1.1" 200 -'
 
 
 def test_page_titles_are_plain_text(browser):

@@ -229,11 +229,11 @@ def test_sections_add_update_move_delete(data):
     edit = e.add_section(data, e.SectionInput("housing", {"de": "Wohnen"}, {}, "housing"),
                          e.QuestionInput(code="flat", type="yes_no", label={"de": "Wohnung?"}))
     model = e.check(edit)
-    assert model.sections[-1].code == "housing" and model.sections[-1].field.value == "housing"
+    assert model.sections[-1].code == "housing" and model.sections[-1].field == "housing"
     with pytest.raises(e.FormErrors) as caught:
         e.add_section(data, e.SectionInput("one", {}, {}, "sport"), e.QuestionInput(code="", type="yes_no", label={"de": "Sport?"}))
     errors = keys(caught.value)
-    assert "used already" in errors["section.code"][0] and "unknown integration field" in errors["section.field"][0]
+    assert "used already" in errors["section.code"][0] and "not one of the city's integration fields" in errors["section.field"][0]
     assert "missing the 'de' translation" in errors["section.title.de"][0] and "Enter a code" in errors["code"][0]
 
     edit = e.update_section(data, "two", e.SectionInput("second", {"de": "Zwei", "en": "Two"}, {"de": "Intro"}, ""))

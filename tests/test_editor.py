@@ -92,7 +92,7 @@ def test_build_publish_answer_and_edit_a_questionnaire(app, db_session_factory, 
     version, model = newest(db)
     assert version.number == 1 and version.status == "draft"
     work = model.section("work")
-    assert work.field.value == "work" and work.questions[0].other
+    assert work.field == "work" and work.questions[0].other
     assert [o.code for o in work.questions[0].options] == ["looking", "employed"]
 
     # Districts first, then questions of every type.

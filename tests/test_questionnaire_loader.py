@@ -61,7 +61,7 @@ def refused(text: str) -> list[str]:
 def test_valid_file_builds_the_model():
     questionnaire = load(VALID).questionnaire
     assert questionnaire.slug == "mini"
-    assert questionnaire.sections[0].field is IntegrationField.WORK
+    assert questionnaire.sections[0].field == IntegrationField.WORK
     question = questionnaire.question("work_help")
     assert question.type is QuestionType.MULTIPLE_CHOICE
     assert question.options[1].exclusive

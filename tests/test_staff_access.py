@@ -13,7 +13,9 @@ from survey.models import AuditEvent, StaffUser
 from tests.staff_helpers import PASSWORD, Staff, logged_in, make_user
 
 SAMPLE_ARGS = {"slug": "needs-assessment", "number": 1, "lang": "ar", "section_code": "about",
-               "fmt": "svg", "user_id": 1, "code": "district"}
+               "fmt": "svg", "user_id": 1, "code": "district", "offer_id": 1, "request_id": 1,
+               "district": "nord", "field": "housing", "job_id": "00000000-0000-0000-0000-000000000000",
+               "name": "weekly"}
 
 
 def staff_rules(app):
@@ -48,7 +50,7 @@ def test_anonymous_visitors_are_sent_to_the_login_for_every_staff_page(app, bund
         assert response.headers["Location"].startswith("/staff/login"), rule.rule
 
 
-@pytest.mark.parametrize("role", ["admin", "designer", "analyst"])
+@pytest.mark.parametrize("role", ["admin", "designer", "analyst", "counsellor"])
 def test_each_role_reaches_exactly_its_pages(app, db_session_factory, bundled, role):
     staff = logged_in(app, db_session_factory, f"{role}@musterstadt.example", role)
     checked = 0

@@ -284,8 +284,8 @@ def test_an_arabic_and_english_xlsform_imports():
     assert q.slug == "job-needs" and q.default_language == "en" and q.language_codes == ("en", "ar")
     assert q.title.get("en") == "Work and housing"
     work, housing = q.sections
-    assert work.field is IntegrationField.WORK and work.title.get("ar") == "العمل"
-    assert housing.field is IntegrationField.HOUSING and housing.intro.get("en") == "About your flat"
+    assert work.field == IntegrationField.WORK and work.title.get("ar") == "العمل"
+    assert housing.field == IntegrationField.HOUSING and housing.intro.get("en") == "About your flat"
     assert housing.condition.source == "count(help) > 0"
     hours = q.question("hours")
     assert hours.required and hours.condition.source == "has_job == 'yes'"
@@ -321,7 +321,7 @@ def test_header_and_cell_quirks_of_real_forms():
     loaded = load_xlsform_bytes(workbook(survey, choices), "Quirks Form.xlsx")
     q = loaded.questionnaire
     assert q.slug == "quirks-form" and q.language_codes == ("en",)
-    assert q.sections[0].field is IntegrationField.LANGUAGE
+    assert q.sections[0].field == IntegrationField.LANGUAGE
     assert [s.code for s in q.sections] == ["language", "general"]
     assert q.question("level").required and q.question("level").type is QuestionType.SINGLE_CHOICE
     assert [o.code for o in q.question("level").options] == ["a1", "2", "3"]

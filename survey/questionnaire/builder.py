@@ -7,7 +7,9 @@ path, line, and how to fix them.
 from __future__ import annotations
 
 import difflib
+import math
 import re
+from dataclasses import replace
 from collections import defaultdict
 from typing import Any
 
@@ -28,7 +30,9 @@ from survey.questionnaire.model import (
     Section,
     Text,
 )
+from survey.questionnaire.offer_mapping import MAPPABLE
 
+MAX_BOUND = 10**15  # the largest min/max of a number question
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{0,47}$")
 OPTION_CODE_PATTERN = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,47}$")
@@ -37,9 +41,9 @@ RESERVED_CODES = frozenset(
     {"response_id", "submitted_at", "started_on", "language", "channel", "questionnaire_version"}
 )
 
-TOP_KEYS = {"slug", "title", "default_language", "languages", "intro", "districts", "sections"}
+TOP_KEYS = {"slug", "title", "default_language", "languages", "intro", "districts", "sections", "analysis", "offer_mapping"}
 LANGUAGE_KEYS = {"code", "reviewed", "partial"}
-SECTION_KEYS = {"code", "field", "title", "intro", "condition", "questions"}
+SECTION_KEYS = {"code", "field", "title", "intro", "condition", "need", "questions"}
 QUESTION_KEYS = {
     "code", "type", "label", "hint", "required", "condition", "options", "other", "min", "max",
     "decimals", "max_length", "audio", "constraint", "constraint_message",
@@ -168,6 +172,8 @@ class _Builder:
         intro = self.text(root.get("intro"), "intro", root.line_of("intro"), required=False)
         districts = self.read_districts(root)
         sections = self.read_sections(root, districts)
+        breakdowns = self.read_analysis(root, sections)
+        offer_mapping = self.read_offer_mapping(root, sections)
 
         for language, count in sorted(self.fallback_counts.items()):
             chain = [c for c in LANGUAGES[language].fallback if c in {s.code for s in self.languages}]
@@ -190,12 +196,66 @@ class _Builder:
             sections=tuple(sections),
             districts=tuple(districts),
             intro=intro,
+            breakdowns=breakdowns,
+            offer_mapping=offer_mapping,
         )
+
+    def read_offer_mapping(self, root: LocDict, sections: list[Section]) -> dict[str, str]:
+        """``offer_mapping: {provider_name: org_name, fields: offer_fields, ...}``: a provider
+        questionnaire whose responses become offers for staff review."""
+        if "offer_mapping" not in root:
+            return {}
+        mapping = self.mapping(root["offer_mapping"], "offer_mapping", root.line_of("offer_mapping"), "'offer_mapping'")
+        if mapping is None:
+            return {}
+        questions = {q.code: q for section in sections for q in section.questions}
+        found: dict[str, str] = {}
+        for attribute, code in mapping.items():
+            path, line = f"offer_mapping.{attribute}", mapping.line_of(attribute)
+            question = questions.get(code) if isinstance(code, str) else None
+            if attribute not in MAPPABLE:
+                self.error(path, f"'{attribute}' is not an offer attribute.{_suggest(str(attribute), MAPPABLE)} Allowed: {', '.join(MAPPABLE)}.", line)
+            elif question is None:
+                self.error(path, f"{code!r} is not a question of this questionnaire.{_suggest(str(code), list(questions))}", line)
+            elif question.type not in MAPPABLE[attribute]:
+                allowed = ", ".join(sorted(t.value for t in MAPPABLE[attribute]))
+                self.error(path, f"'{code}' is a {question.type.value} question; '{attribute}' needs one of: {allowed}.", line)
+            else:
+                found[str(attribute)] = code
+        return found
+
+    def read_analysis(self, root: LocDict, sections: list[Section]) -> tuple[str, ...]:
+        """``analysis: {breakdowns: [age_band, gender]}``: the target-group questions results
+        are broken down by. Only closed single-answer questions make groups."""
+        if "analysis" not in root:
+            return ()
+        analysis = self.mapping(root["analysis"], "analysis", root.line_of("analysis"), "'analysis'")
+        if analysis is None:
+            return ()
+        self.check_keys(analysis, {"breakdowns"}, "analysis")
+        items = self.sequence(analysis.get("breakdowns"), "analysis.breakdowns", analysis.line_of("breakdowns"), "'breakdowns'")
+        if items is None:
+            return ()
+        questions = {q.code: q for section in sections for q in section.questions}
+        groupable = {QuestionType.SINGLE_CHOICE, QuestionType.YES_NO, QuestionType.DISTRICT, QuestionType.SCALE}
+        found: list[str] = []
+        for index, code in enumerate(items):
+            path, line = f"analysis.breakdowns[{index}]", items.line_of(index)
+            question = questions.get(code) if isinstance(code, str) else None
+            if question is None:
+                self.error(path, f"breakdown {code!r} is not a question of this questionnaire.{_suggest(str(code), list(questions))}", line)
+            elif question.type not in groupable:
+                self.error(path, f"breakdown '{code}' is a {question.type.value} question; results can only be broken down by single choice, yes/no, scale or district questions.", line)
+            elif code in found:
+                self.error(path, f"breakdown '{code}' is listed twice.", line)
+            else:
+                found.append(code)
+        return tuple(found)
 
     def read_languages(self, root: LocDict) -> None:
         default = root.get("default_language")
         if "default_language" in root:
-            if default in LANGUAGES:
+            if isinstance(default, str) and default in LANGUAGES:
                 self.default_language = default
             else:
                 self.error("default_language", _unknown_language(default), root.line_of("default_language"))
@@ -215,7 +275,7 @@ class _Builder:
                 continue
             self.check_keys(entry, LANGUAGE_KEYS, path)
             code = entry.get("code")
-            if code not in LANGUAGES:
+            if not isinstance(code, str) or code not in LANGUAGES:
                 self.error(f"{path}.code", _unknown_language(code), line)
                 continue
             if code in seen:
@@ -230,7 +290,7 @@ class _Builder:
             if code == self.default_language and partial is True:
                 self.error(f"{path}.partial", "the default language cannot be partial.", entry.line_of("partial"))
             self.languages.append(LanguageSpec(code, reviewed is not False, partial is True))
-        if self.default_language not in seen and default in LANGUAGES:
+        if self.default_language not in seen and isinstance(default, str) and default in LANGUAGES:
             self.error("languages", f"the default language '{self.default_language}' must be declared in 'languages'.", items.line)
 
     def read_districts(self, root: LocDict) -> list[Option]:
@@ -302,6 +362,7 @@ class _Builder:
         if not items:
             self.error("sections", "a questionnaire needs at least one section.", items.line)
         sections: list[Section] = []
+        need_entries: list[tuple[int, LocDict, str]] = []
         section_lines: dict[str, int | None] = {}
         # Questions seen so far, in order: conditions may only refer to these.
         earlier: dict[str, Question] = {}
@@ -321,17 +382,24 @@ class _Builder:
                 self.error(f"{path}.code", f"duplicate section code '{code}' (first at line {section_lines[code]}).", line)
             section_lines.setdefault(code, line)
             field_value = entry.get("field")
-            integration_field: IntegrationField | None = None
+            integration_field: str | None = None
             if field_value is not None:
-                try:
-                    integration_field = IntegrationField(field_value)
-                except ValueError:
+                # Any well-formed code: a city may define its own fields; whether the code is
+                # one of this municipality's is checked on import (survey.municipality).
+                if isinstance(field_value, str) and CODE_PATTERN.match(field_value):
+                    integration_field = field_value
+                else:
                     known = [f.value for f in IntegrationField]
                     self.error(
                         f"{path}.field",
-                        f"unknown integration field {field_value!r}.{_suggest(field_value, known)} Known: {', '.join(known)}.",
+                        f"integration field {field_value!r} must be a code like {', '.join(known)}.",
                         entry.line_of("field"),
                     )
+            if "need" in entry:
+                if integration_field is None:
+                    self.error(f"{path}.need", "'need' says when someone needs help in the section's integration field: give the section a 'field' too.", entry.line_of("need"))
+                else:
+                    need_entries.append((len(sections), entry, path))
             title = self.text(entry.get("title"), f"{path}.title", entry.line_of("title"))
             intro = self.text(entry.get("intro"), f"{path}.intro", entry.line_of("intro"), required=False)
             condition = self.condition(entry, path, earlier, all_codes)
@@ -350,6 +418,13 @@ class _Builder:
                         earlier[question.code] = question
             if title is not None:
                 sections.append(Section(code, title, tuple(questions), integration_field, intro, condition))
+            elif need_entries and need_entries[-1][0] == len(sections):
+                need_entries.pop()
+        # A need is judged on the whole submitted response, so it may use any question.
+        for index, entry, path in need_entries:
+            need = self.condition(entry, path, earlier, all_codes, key="need", order_line=10**9)
+            if need is not None:
+                sections[index] = replace(sections[index], need=need)
         return sections
 
     def _collect_all_codes(self, sections: LocList, all_codes: dict[str, int | None]) -> None:
@@ -549,6 +624,11 @@ class _Builder:
         value = entry[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             self.error(f"{path}.{key}", f"'{key}' must be a number.", entry.line_of(key))
+            return None
+        # .inf, .nan and numbers beyond any answer (which floats could not even hold) would be
+        # written back as text that no longer reads as a number.
+        if not (isinstance(value, int) or math.isfinite(value)) or abs(value) > MAX_BOUND:
+            self.error(f"{path}.{key}", f"'{key}' must be a number between -10^15 and 10^15.", entry.line_of(key))
             return None
         return value
 

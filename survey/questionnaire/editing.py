@@ -37,7 +37,7 @@ from survey.questionnaire.condition_builder import (
 from survey.questionnaire.conditions import ConditionSyntaxError, parse_condition
 from survey.questionnaire.errors import Problem, QuestionnaireError
 from survey.questionnaire.loader_yaml import load_questionnaire_text
-from survey.questionnaire.model import Option, Question, Questionnaire, QuestionType, Text
+from survey.questionnaire.model import IntegrationField, Option, Question, Questionnaire, QuestionType, Text
 
 Data = dict[str, Any]
 
@@ -67,6 +67,7 @@ MESSAGES: dict[str, str] = {
     "section_referred_to": "The section %(code)s cannot be deleted: %(where)s uses its questions in a condition. Change or remove those conditions first.",
     "last_question": "The question %(code)s is the only one on its page, and a page needs at least one question. Delete the whole section instead, or add another question first.",
     "last_section": "A questionnaire needs at least one section.",
+    "unknown_field": "%(field)s is not one of the city's integration fields. Known: %(known)s.",
     "already_first": "It is first already.",
     "already_last": "It is last already.",
     "not_found": "%(what)s no longer exists; someone may have changed the questionnaire meanwhile. Reload the page.",
@@ -206,13 +207,19 @@ def to_data(questionnaire: Questionnaire) -> Data:
         data["intro"] = _text_data(questionnaire.intro)
     if questionnaire.districts:
         data["districts"] = [_option_data(option, False) for option in questionnaire.districts]
+    if questionnaire.breakdowns:
+        data["analysis"] = {"breakdowns": list(questionnaire.breakdowns)}
+    if questionnaire.offer_mapping:
+        data["offer_mapping"] = dict(questionnaire.offer_mapping)
     sections = []
     for section in questionnaire.sections:
         entry: dict[str, Any] = {"code": section.code}
         if section.field is not None:
-            entry["field"] = section.field.value
+            entry["field"] = str(section.field)
         if section.condition is not None:
             entry["condition"] = section.condition.source
+        if section.need is not None:
+            entry["need"] = section.need.source
         entry["title"] = _text_data(section.title)
         if section.intro:
             entry["intro"] = _text_data(section.intro)
@@ -822,6 +829,8 @@ class SectionInput:
     title: dict[str, str] = field(default_factory=dict)
     intro: dict[str, str] = field(default_factory=dict)
     field: str = ""  # an integration field, or "" for general questions
+    # The city's integration fields (survey.municipality); the seven defaults unless given.
+    known_fields: tuple[str, ...] = tuple(IntegrationField)
 
     @classmethod
     def from_data(cls, section: Mapping[str, Any]) -> SectionInput:
@@ -834,12 +843,19 @@ class SectionInput:
                    texts_from_form(form, prefix + "intro", languages), (form.get(prefix + "field") or "").strip())
 
 
+def _check_field(given: SectionInput, errors: FormErrors) -> None:
+    if given.field and given.field not in given.known_fields:
+        errors.add("section.field", Message("unknown_field", {"field": given.field, "known": ", ".join(given.known_fields)}))
+
+
 def _apply_section(old: Mapping[str, Any] | None, given: SectionInput, languages: list[str]) -> dict[str, Any]:
     section: dict[str, Any] = {"code": given.code}
     if given.field:
         section["field"] = given.field
     if old is not None and old.get("condition"):
         section["condition"] = old["condition"]
+    if old is not None and old.get("need") and given.field:
+        section["need"] = old["need"]  # a need belongs to a field: it goes when the field does
     _set_text(section, "title", given.title, languages, required=True)
     _set_text(section, "intro", given.intro, languages, required=False)
     section["questions"] = copy.deepcopy(list((old or {}).get("questions") or []))
@@ -860,6 +876,7 @@ def add_section(data: Data, given: SectionInput, first_question: QuestionInput) 
                                  text=given.title.get(_default(data), ""))
     question_ok = _check_new_code(first_question.code, _question_codes(data), "question", errors,
                                   text=first_question.label.get(_default(data), ""))
+    _check_field(given, errors)
     section = _apply_section(None, given, languages)
     section["questions"] = [_apply_question(None, first_question, languages, errors)]
     if not section_ok:
@@ -882,6 +899,7 @@ def update_section(data: Data, section_code: str, given: SectionInput) -> Edit:
     errors = FormErrors()
     code_ok = given.code == section_code or _check_new_code(
         given.code, _section_codes(data, index), "section", errors, text=given.title.get(_default(data), ""))
+    _check_field(given, errors)
     data["sections"][index] = _apply_section(data["sections"][index], given, language_codes(data))
     if not code_ok:
         data["sections"][index]["code"] = section_code

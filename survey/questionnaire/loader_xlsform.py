@@ -870,7 +870,7 @@ class XLSFormReader:
         letter = lambda key: self.letter("survey", key) or ""  # noqa: E731
 
         def new_section(row: SurveyRow, code: str, implicit_section: bool) -> LocDict:
-            place = Place("survey", row.number, {"code": letter("name"), "condition": letter("relevant"), "field": letter("kim_field"),
+            place = Place("survey", row.number, {"code": letter("name"), "condition": letter("relevant"), "field": letter("kim_field"), "need": letter("kim_need"),
                                                  "title": letter(f"label::{self.default_language}")})
             values = values_by_row[row.number]
             entry = LocDict(line=row.number)
@@ -894,6 +894,9 @@ class XLSFormReader:
                     field_value = row.code
                 if field_value is not None and field_value != "none":
                     entry["field"] = field_value
+                need = _text_value(self.get("survey", values, "kim_need"))
+                if need is not None:
+                    entry["need"] = need
             entry["questions"] = LocList(line=row.number)
             for key in entry:
                 entry.key_lines[key] = row.number
@@ -977,6 +980,16 @@ class XLSFormReader:
             if districts is not None:
                 root["districts"] = districts
         root["sections"] = sections
+        breakdowns = _text_value(self.get("settings", settings_values, "kim_breakdowns"))
+        if breakdowns:
+            root["analysis"] = LocDict({"breakdowns": LocList(breakdowns.split(), line=settings_row or 1)}, line=settings_row or 1)
+            self.places.setdefault("analysis", Place("settings", settings_row or 1, {"": self.letter("settings", "kim_breakdowns") or ""}))
+        offer_mapping = _text_value(self.get("settings", settings_values, "kim_offer_mapping"))
+        if offer_mapping:
+            # "attr=question attr=question"; a pair without '=' is passed on for the builder to refuse.
+            pairs = [item.partition("=") for item in offer_mapping.split()]
+            root["offer_mapping"] = LocDict({a: c if sep else None for a, sep, c in pairs}, line=settings_row or 1)
+            self.places.setdefault("offer_mapping", Place("settings", settings_row or 1, {"": self.letter("settings", "kim_offer_mapping") or ""}))
         for key in root:
             root.key_lines[key] = 1
         self.assign_paths(root)

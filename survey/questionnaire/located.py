@@ -5,6 +5,7 @@ The YAML reader produces it; the builder reports problems with those lines. Othe
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -48,12 +49,19 @@ def read_yaml(text: str) -> Any:
 
     Duplicate keys, which YAML would silently resolve to the last one, are refused.
     """
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # refuses characters YAML does not allow, before parsing
+    except yaml.reader.ReaderError as error:
+        raise _unacceptable_character(text, error) from None
     try:
         node = loader.get_single_node()
         if node is None:
             return None
-        return _convert(node, loader)
+        return _convert(node, loader, _Budget())
+    except RecursionError:
+        raise YamlSyntaxError("the document is nested too deeply to read", None) from None
+    except yaml.reader.ReaderError as error:
+        raise _unacceptable_character(text, error) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
@@ -66,18 +74,47 @@ def read_yaml(text: str) -> Any:
         loader.dispose()
 
 
+def _unacceptable_character(text: str, error: yaml.reader.ReaderError) -> YamlSyntaxError:
+    line = text[: error.position].count("\n") + 1
+    return YamlSyntaxError(
+        f"the character U+{error.character:04X} is not allowed in a YAML file; remove it, or write it "
+        f"as \"\\u{error.character:04x}\" inside double quotes",
+        line,
+    )
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap"}
 
 
-def _convert(node: yaml.Node, loader: yaml.SafeLoader) -> Any:
+# About twice the values a file within the 2 MB upload limit can hold. An alias (*name) counts
+# every time it is used, so a "billion laughs" document stops here instead of expanding for
+# minutes.
+MAX_NODES = 200_000
+
+
+class _Budget:
+    def __init__(self) -> None:
+        self.left = MAX_NODES
+
+    def spend(self, line: int) -> None:
+        self.left -= 1
+        if self.left < 0:
+            raise YamlSyntaxError(
+                f"the document holds more than {MAX_NODES} values once its aliases (*name) are expanded; "
+                "write the parts out instead of repeating aliases", line)
+
+
+def _convert(node: yaml.Node, loader: yaml.SafeLoader, budget: _Budget) -> Any:
     line = node.start_mark.line + 1
+    budget.spend(line)
     if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
         raise YamlSyntaxError(f"the YAML tag {node.tag!r} is not allowed; remove it", line)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # resolves YAML merge keys (<<)
         result = LocDict(line=line)
         for key_node, value_node in node.value:
-            key = _convert(key_node, loader)
+            key = _convert(key_node, loader, budget)
             if isinstance(key, (dict, list)):
                 raise YamlSyntaxError("a mapping key must be a plain value", key_node.start_mark.line + 1)
             if key in result:
@@ -86,13 +123,19 @@ def _convert(node: yaml.Node, loader: yaml.SafeLoader) -> Any:
                     "remove one of them",
                     key_node.start_mark.line + 1,
                 )
-            result[key] = _convert(value_node, loader)
+            result[key] = _convert(value_node, loader, budget)
             result.key_lines[key] = key_node.start_mark.line + 1
         return result
     if isinstance(node, yaml.SequenceNode):
         items = LocList(line=line)
         for item_node in node.value:
-            items.append(_convert(item_node, loader))
+            items.append(_convert(item_node, loader, budget))
             items.item_lines.append(item_node.start_mark.line + 1)
         return items
-    return loader.construct_object(node, deep=True)
+    value = loader.construct_object(node, deep=True)
+    if isinstance(value, str) and _SURROGATE.search(value):
+        # Only an escape such as "\ud800" makes one; it cannot be stored or shown as UTF-8.
+        raise YamlSyntaxError(
+            "an escape between \\ud800 and \\udfff is half of a character, not a character; "
+            "write the character itself", line)
+    return value

@@ -12,7 +12,8 @@ from survey.questionnaire.conditions import Condition
 
 
 class IntegrationField(StrEnum):
-    """The seven default integration fields of KIM (see DOMAIN.md)."""
+    """The seven default integration fields of KIM (see DOMAIN.md). A municipality may define
+    its own (survey.municipality); a section's ``field`` is then any such code."""
 
     LANGUAGE = "language"
     EDUCATION = "education"
@@ -138,9 +139,11 @@ class Section:
     code: str
     title: Text
     questions: tuple[Question, ...]
-    field: IntegrationField | None = None
+    field: str | None = None  # an integration field code (IntegrationField or the city's own)
     intro: Text | None = None
     condition: Condition | None = None
+    # When a respondent needs help in this section's field (gap analysis); may use any question.
+    need: Condition | None = None
 
 
 @dataclass(frozen=True)
@@ -160,6 +163,10 @@ class Questionnaire:
     sections: tuple[Section, ...]
     districts: tuple[Option, ...] = ()
     intro: Text | None = None
+    # Questions (single choice, yes/no, district) results are broken down by: target groups.
+    breakdowns: tuple[str, ...] = ()
+    # Offer attribute -> question code: responses become offers for staff review (offer-inventory).
+    offer_mapping: Mapping[str, str] = field(default_factory=dict)
     _questions: Mapping[str, Question] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -185,6 +192,14 @@ class Questionnaire:
 
     def has_question(self, code: str) -> bool:
         return code in self._questions
+
+    def district_question(self) -> Question | None:
+        """The question that asks for the district, if any (results per district use it)."""
+        return next((q for q in self.questions() if q.type == QuestionType.DISTRICT), None)
+
+    def need_sections(self) -> tuple[Section, ...]:
+        """Sections that declare when a respondent needs help in their integration field."""
+        return tuple(s for s in self.sections if s.field is not None and s.need is not None)
 
     def section(self, code: str) -> Section | None:
         return next((section for section in self.sections if section.code == code), None)

@@ -18,10 +18,10 @@ from survey.questionnaire.model import IntegrationField, Option, Question, Quest
 from survey.questionnaire.xlsform_expressions import ExpressionError, _number, _xpath_string, condition_to_xlsform
 
 SURVEY_ORDER = ("type", "name", "label", "hint", "required", "relevant", "constraint", "constraint_message",
-                "choice_filter", "appearance", "kim_type", "kim_field", "kim_max_length", "audio")
+                "choice_filter", "appearance", "kim_type", "kim_field", "kim_need", "kim_max_length", "audio")
 CHOICES_ORDER = ("list_name", "name", "label", "audio", "kim_exclusive")
 SETTINGS_ORDER = ("form_title", "form_id", "default_language", "kim_unreviewed", "kim_partial", "kim_districts",
-                  "kim_intro")
+                  "kim_breakdowns", "kim_offer_mapping", "kim_intro")
 LANGUAGE_KEYS = {"label", "hint", "constraint_message", "audio", "form_title", "kim_intro"}
 
 
@@ -190,12 +190,14 @@ def _option_row(choices: _Sheet, list_name: str, option: Option, cells: dict[str
 
 
 def _section_rows(section: Section, districts_list: str, survey: _Sheet, choices: _Sheet) -> None:
-    field = section.field.value if section.field is not None else None
+    field = section.field
     if field is None and section.code in {f.value for f in IntegrationField}:
         field = "none"  # a section named like a field that is not one
     survey.add(type="begin_group", name=section.code, **_texts("label", section.title),
                **_texts("hint", section.intro), relevant=_xpath(section.condition),
-               kim_field=field if field != section.code else None)
+               kim_field=field if field != section.code else None,
+               # our own expression language: XLSForm tools ignore unknown kim_ columns
+               kim_need=section.need.source if section.need is not None else None)
     for question in section.questions:
         _question_rows(question, districts_list, survey, choices)
     survey.add(type="end_group", name=section.code)
@@ -246,6 +248,8 @@ def write_xlsform(questionnaire: Questionnaire) -> bytes:
         kim_unreviewed=" ".join(spec.code for spec in questionnaire.languages if not spec.reviewed),
         kim_partial=" ".join(spec.code for spec in questionnaire.languages if spec.partial),
         kim_districts=districts_list if questionnaire.districts else None,
+        kim_breakdowns=" ".join(questionnaire.breakdowns) or None,
+        kim_offer_mapping=" ".join(f"{a}={c}" for a, c in questionnaire.offer_mapping.items()) or None,
         **_texts("kim_intro", questionnaire.intro),
     )
     workbook = Workbook()

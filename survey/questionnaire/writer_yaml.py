@@ -2,16 +2,37 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Iterable
+
+import yaml
 
 from survey.questionnaire.model import Option, Question, Questionnaire, QuestionType, Text
 
 HEADER = "# Questionnaire file; the format is described in docs/questionnaire-format.md\n"
 
 
+# Characters JSON leaves raw but YAML refuses (DEL, C1 controls, non-characters) or reads as a
+# line break (NEL, U+2028, U+2029) are written as \u escapes, so every text a spreadsheet or a
+# form can hold reads back unchanged.
+_NOT_YAML_PRINTABLE = re.compile("[\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+
+
 def _scalar(value: str) -> str:
     # JSON strings are valid YAML double-quoted scalars and escape everything that needs it.
-    return json.dumps(value, ensure_ascii=False)
+    return _NOT_YAML_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
+
+
+_RESOLVER = yaml.resolver.Resolver()
+
+
+def _code(value: str) -> str:
+    """A slug or code as it is when YAML reads it back as that string; quoted when YAML would
+    read a number, a yes/no value or null (an XLSForm question named ``no``, a form_id ``2024``)."""
+    plain = re.fullmatch(r"[A-Za-z0-9_.-]+", value) is not None
+    if plain and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str":
+        return value
+    return _scalar(value)
 
 
 def _text(key: str, text: Text, indent: int, languages: Iterable[str]) -> list[str]:
@@ -44,7 +65,7 @@ def _number(value: float) -> str:
 
 
 def _question(question: Question, languages: list[str]) -> list[str]:
-    lines = [f"      - code: {question.code}", f"        type: {question.type.value}"]
+    lines = [f"      - code: {_code(question.code)}", f"        type: {question.type.value}"]
     if question.required:
         lines.append("        required: true")
     if question.condition is not None:
@@ -78,7 +99,7 @@ def _question(question: Question, languages: list[str]) -> list[str]:
 def dump_questionnaire(questionnaire: Questionnaire, header: str = HEADER) -> str:
     languages = list(questionnaire.language_codes)
     lines = [header.rstrip("\n")] if header else []
-    lines += [f"slug: {questionnaire.slug}", f"default_language: {questionnaire.default_language}", "languages:"]
+    lines += [f"slug: {_code(questionnaire.slug)}", f"default_language: {questionnaire.default_language}", "languages:"]
     for spec in questionnaire.languages:
         flags = []
         if not spec.reviewed:
@@ -92,14 +113,22 @@ def dump_questionnaire(questionnaire: Questionnaire, header: str = HEADER) -> st
     if questionnaire.districts:
         lines.append("districts:")
         lines += _options(questionnaire.districts, 2, languages)
+    if questionnaire.breakdowns:
+        lines.append("analysis:")
+        lines.append(f"  breakdowns: [{', '.join(questionnaire.breakdowns)}]")
+    if questionnaire.offer_mapping:
+        lines.append("offer_mapping:")
+        lines += [f"  {attribute}: {code}" for attribute, code in questionnaire.offer_mapping.items()]
     lines.append("")
     lines.append("sections:")
     for section in questionnaire.sections:
-        lines.append(f"  - code: {section.code}")
+        lines.append(f"  - code: {_code(section.code)}")
         if section.field is not None:
-            lines.append(f"    field: {section.field.value}")
+            lines.append(f"    field: {section.field}")
         if section.condition is not None:
             lines.append(f"    condition: {_scalar(section.condition.source)}")
+        if section.need is not None:
+            lines.append(f"    need: {_scalar(section.need.source)}")
         lines += _text("title", section.title, 4, languages)
         if section.intro:
             lines += _text("intro", section.intro, 4, languages)

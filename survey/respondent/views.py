@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey.languages import LANGUAGES
 from survey.models import Draft, QuestionnaireVersion
+from survey.offers.intake import offer_from_response
 from survey.questionnaire.model import Questionnaire, Section
 from survey.questionnaire_store import code_is_channel, live_version, questionnaire_for_version
 from survey.request_db import get_db
@@ -28,11 +29,14 @@ from survey.respondent.page_answers import (
     read_page,
     visible_sections,
 )
+from survey.errors import DATABASE_UNAVAILABLE
+from survey.respondent import busy
 from survey.respondent.interviewer import end_interview, is_interview
 from survey.respondent.messages import newly_shown_notice
 from survey.respondent.page_context import section_context
 from survey.respondent.rendering import answer_summary, audio_names, localizer
 from survey import responses
+from survey.directory.thanks import remember_needs, thanks_context
 
 SESSION_KEY = "drafts"
 SUBMITTED_KEY = "submitted"
@@ -168,8 +172,14 @@ def intro(slug: str, lang: str) -> str:
     return render_template("respondent/intro.html", continue_url=continue_url, **context)
 
 
+def _intro_again(slug: str, lang: str, message: str, status: int, headers: dict[str, str]) -> Any:
+    """The intro page once more, with ``message`` above it: the start could not happen now."""
+    _model, context = _context(slug, lang)
+    return render_template("respondent/intro.html", continue_url=None, retry_message=message, **context), status, headers
+
+
 @bp.post("/<slug>/<lang>/start")
-def start(slug: str, lang: str) -> WerkzeugResponse:
+def start(slug: str, lang: str) -> Any:
     db = get_db()
     draft = _draft(slug)
     if draft is None:
@@ -178,12 +188,21 @@ def start(slug: str, lang: str) -> WerkzeugResponse:
             abort(404)
         channels = dict(session.get(CHANNEL_KEY) or {})
         channel = channels.pop(slug, "web")
+        try:
+            refusal = busy.refused(db, busy.START, slug)
+            if refusal is None:
+                draft, handle = responses.start_draft(db, version, lang, channel)
+                db.commit()
+        except DATABASE_UNAVAILABLE:
+            busy.discard(db)
+            return _intro_again(slug, lang, busy.database_busy_message(), 503, busy.unavailable_headers())
+        if refusal is not None:
+            return _intro_again(slug, lang, busy.too_many_message(), 429, busy.retry_headers(refusal.retry_after))
+        # The channel is forgotten only once the draft that records it exists.
         if channels:
             session[CHANNEL_KEY] = channels
         else:
             session.pop(CHANNEL_KEY, None)
-        draft, handle = responses.start_draft(db, version, lang, channel)
-        db.commit()
         _remember(slug, handle)
     return redirect(_resume_url(slug, lang, questionnaire_for_version(draft.version), draft))
 
@@ -197,13 +216,18 @@ def _render_section(
     errors: list[AnswerError] | None = None,
     notice: str | None = None,
     status: int = 200,
-) -> tuple[str, int]:
-    return render_template(
+    retry_message: str | None = None,
+) -> Any:
+    html = render_template(
         "respondent/section.html",
         **section_context(questionnaire, section, answers, form, errors, notice, localize=context["t"]),
         returning=request.values.get("return") == "review",
+        retry_message=retry_message,
         **context,
-    ), status
+    )
+    if retry_message:
+        return html, status, busy.unavailable_headers()
+    return html, status
 
 
 @bp.route("/<slug>/<lang>/p/<section_code>", methods=["GET", "POST"])
@@ -229,6 +253,7 @@ def section(slug: str, lang: str, section_code: str) -> Any:
     merged = merge_page(questionnaire, current, answers, result.answers)
 
     target_lang = lang
+    page_questionnaire, page_context = questionnaire, context  # for a retry, the page as it was
     if action == "switch_language" and request.form.get("new_language") in questionnaire.language_codes:
         target_lang = request.form["new_language"]
         questionnaire, context = _context(slug, target_lang, draft)
@@ -243,8 +268,14 @@ def section(slug: str, lang: str, section_code: str) -> Any:
             destination = neighbour_section(questionnaire, merged, current, +1)
     resume_at = destination.code if destination else (current.code if action == "back" else REVIEW)
     db = get_db()
-    responses.save_answers(db, draft, merged, resume_at, target_lang)
-    db.commit()
+    try:
+        responses.save_answers(db, draft, merged, resume_at, target_lang)
+        db.commit()
+    except DATABASE_UNAVAILABLE:
+        # Locked or unreachable: the same page again, filled in with what was just posted.
+        busy.discard(db)
+        return _render_section(page_questionnaire, page_context, current, merged, form, result.errors or None,
+                               status=503, retry_message=busy.database_busy_message())
 
     if result.errors:
         return _render_section(questionnaire, context, current, merged, form, result.errors, status=422)
@@ -266,9 +297,14 @@ def review(slug: str, lang: str) -> Any:
     if draft is None:
         return redirect(url_for("respondent.intro", slug=slug, lang=lang))
     questionnaire, context = _context(slug, lang, draft)
-    answers = draft.answers
+    return _render_review(questionnaire, context, draft.answers)
+
+
+def _render_review(questionnaire: Questionnaire, context: dict[str, Any], answers: dict[str, Any],
+                   status: int = 200, retry_message: str | None = None, headers: dict[str, str] | None = None) -> Any:
     rows = answer_summary(questionnaire, answers, context["t"])
-    return render_template("respondent/review.html", rows=rows, **context)
+    html = render_template("respondent/review.html", rows=rows, retry_message=retry_message, **context)
+    return html, status, headers or {}
 
 
 @bp.post("/<slug>/<lang>/submit")
@@ -288,21 +324,38 @@ def submit(slug: str, lang: str) -> Any:
     if missing is not None:
         incomplete, errors = missing
         return _render_section(questionnaire, context, incomplete, answers, errors=errors, status=422)
-    draft.language = lang
-    stored = responses.submit_draft(db, draft, answers, interviewer_entered=is_interview(session, slug))
+    try:
+        refusal = busy.refused(db, busy.SUBMIT, slug)
+        if refusal is None:
+            draft.language = lang
+            stored = responses.submit_draft(db, draft, answers, interviewer_entered=is_interview(session, slug))
+            if stored is None:
+                db.rollback()
+            else:
+                # A provider questionnaire: the answers also become an offer for staff review.
+                offer_from_response(db, questionnaire, stored)
+                db.commit()
+    except DATABASE_UNAVAILABLE:
+        busy.discard(db)
+        return _render_review(questionnaire, context, answers, 503, busy.database_busy_message(), busy.unavailable_headers())
+    if refusal is not None:
+        # The answers stay in the draft; the review page offers the send button again.
+        return _render_review(questionnaire, context, answers, 429, busy.too_many_message(),
+                              busy.retry_headers(refusal.retry_after))
     end_interview(session, slug)
-    if stored is None:
-        db.rollback()
-    else:
-        db.commit()
     _forget(slug, submitted=True)
+    if stored is not None:
+        # Field and district codes only, for the one thank-you view (survey/directory/thanks.py).
+        remember_needs(session, slug, questionnaire, answers)
     return redirect(url_for("respondent.thanks", slug=slug, lang=lang))
 
 
 @bp.get("/<slug>/<lang>/thanks")
-def thanks(slug: str, lang: str) -> str:
-    _questionnaire_model, context = _context(slug, lang)
-    return render_template("respondent/thanks.html", **context)
+def thanks(slug: str, lang: str) -> Any:
+    questionnaire, context = _context(slug, lang)
+    offers = thanks_context(session, get_db(), slug, questionnaire, lang)
+    # no-store: the list of offers says what someone needed; not for the next user of the phone.
+    return render_template("respondent/thanks.html", **offers, **context), 200, {"Cache-Control": "no-store"}
 
 
 @bp.route("/<slug>/<lang>/resume", methods=["GET", "POST"])
@@ -312,12 +365,23 @@ def resume(slug: str, lang: str) -> Any:
     if request.method == "POST":
         code = request.form.get("code", "")[:40]
         db = get_db()
-        found = responses.resume_with_code(db, code, slug)
+        try:
+            # Limited because each attempt is a guess at someone's code.
+            refusal = busy.refused(db, busy.RESUME, slug)
+            found = responses.resume_with_code(db, code, slug) if refusal is None else None
+            if found is not None:
+                db.commit()
+        except DATABASE_UNAVAILABLE:
+            busy.discard(db)
+            return render_template("respondent/resume.html", error=None, code=code, retry_message=busy.database_busy_message(),
+                                   **context), 503, busy.unavailable_headers()
+        if refusal is not None:
+            return render_template("respondent/resume.html", error=None, code=code, retry_message=busy.too_many_message(),
+                                   **context), 429, busy.retry_headers(refusal.retry_after)
         if found is None:
             error = gettext("We could not find answers with this code. Please check the code and try again.")
         else:
             draft, handle = found
-            db.commit()
             _remember(slug, handle)
             return redirect(_resume_url(slug, lang, questionnaire_for_version(draft.version), draft))
     return render_template("respondent/resume.html", error=error, **context), (422 if error else 200)

@@ -7,11 +7,16 @@ bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="template
 
 from survey.staff import (  # noqa: E402,F401  (views register themselves on bp)
     auth,
+    contacts,
+    districts,
     distribution,
     editor,
     exports,
+    gaps,
+    offers,
     preview,
     questionnaires,
+    results,
     translations,
     users,
 )

@@ -8,7 +8,7 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import format_datetime, gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey import accounts, audit
+from survey import accounts, audit, rate_limit
 from survey.accounts import Role
 from survey.models import StaffUser, utcnow
 from survey.request_db import get_db
@@ -112,6 +112,15 @@ def login() -> Any:
     error = None
     if request.method == "POST":
         db = get_db()
+        # All logins together, before any password is checked: bounds guessing across many
+        # accounts (each account also locks itself) and the Argon2 work an attacker can cause.
+        decision = rate_limit.hit(db, rate_limit.bucket_key("login"), int(current_app.config["RATE_LIMIT_LOGINS"]))
+        if not decision.allowed:
+            db.rollback()  # a refused attempt does not count
+            error = gettext("Too many login attempts in the last minute. Please wait a minute and try again.")
+            return (render_template("staff/login.html", error=error, next=request.form.get("next", "")), 429,
+                    {"Retry-After": str(decision.retry_after)})
+        db.commit()  # counted even if the password is wrong; the row lock is held only briefly
         email = request.form.get("email", "")[:254]
         result = accounts.authenticate(db, email, request.form.get("password", "")[:1024])
         if result.ok and result.user is not None:

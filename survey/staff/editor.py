@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Callable, Mapping
 
 from flask import abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext
+from flask_babel import get_locale, gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey import audit
@@ -20,6 +20,7 @@ from survey.languages import LANGUAGES
 from survey.questionnaire import editing
 from survey.questionnaire.condition_builder import AND, MANY_VALUES, NO_VALUE, NUMERIC_TYPES, OR, Rule, operators_for
 from survey.questionnaire.editing import Edit, FormErrors, Message, Target
+from survey.municipality import list_fields
 from survey.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
@@ -47,6 +48,7 @@ EDITING_MESSAGES = (
     N_("The section %(code)s cannot be deleted: %(where)s uses its questions in a condition. Change or remove those conditions first."),
     N_("The question %(code)s is the only one on its page, and a page needs at least one question. Delete the whole section instead, or add another question first."),
     N_("A questionnaire needs at least one section."),
+    N_("%(field)s is not one of the city's integration fields. Known: %(known)s."),
     N_("It is first already."),
     N_("It is last already."),
     N_("%(what)s no longer exists; someone may have changed the questionnaire meanwhile. Reload the page."),
@@ -93,15 +95,9 @@ def type_names() -> dict[str, str]:
 
 
 def field_names() -> dict[str, str]:
-    return {
-        "language": gettext("Language"),
-        "education": gettext("Education"),
-        "work": gettext("Work"),
-        "housing": gettext("Housing"),
-        "health": gettext("Health"),
-        "legal": gettext("Legal status"),
-        "participation": gettext("Participation"),
-    }
+    """The city's integration fields (Staff area, Districts and fields) in the staff language."""
+    language = str(get_locale() or "de")
+    return {f.code: f.label(language) for f in list_fields(get_db())}
 
 
 def operator_names() -> dict[str, str]:
@@ -298,6 +294,7 @@ def editor_section(slug: str, section_code: str) -> Any:
     given = editing.SectionInput.from_data(section)
     if request.method == "POST":
         given = editing.SectionInput.from_form(request.form, languages)
+        given.known_fields = tuple(field_names())
         try:
             _store(slug, current, editing.update_section(current.data, code, given))
         except FormErrors as problems:
@@ -356,6 +353,7 @@ def _question_form(slug: str, current: Editable, section_code: str | None, quest
         if given.type not in type_names():
             given.type = str(question["type"]) if question else "info"
         section = editing.SectionInput.from_form(request.form, languages, prefix="section.")
+        section.known_fields = tuple(field_names())
     errors: dict[str, list[str]] = {}
     action = request.form.get("row_action", "") if request.method == "POST" else ""
     if action and action != "type":

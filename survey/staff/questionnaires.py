@@ -12,6 +12,7 @@ from survey import audit
 from survey.accounts import Role
 from survey.languages import LANGUAGES
 from survey.models import Questionnaire as QuestionnaireRow
+from survey.municipality import check_questionnaire, list_districts, list_fields
 from survey.models import QuestionnaireVersion, Response
 from survey.questionnaire import QuestionnaireError
 from survey.questionnaire.translation import completeness
@@ -73,6 +74,7 @@ def questionnaire_detail(slug: str) -> str:
     return render_template(
         "staff/questionnaire.html", row=row, versions=list(reversed(row.versions)), counts=counts,
         newest=newest, model=model, completeness=completeness(model), languages=LANGUAGES,
+        code_warnings=check_questionnaire(model, [d.code for d in list_districts(db)], [f.code for f in list_fields(db)]),
     )
 
 

@@ -82,8 +82,9 @@ def new_context(chromium, live_server):
     """Open a fresh phone-sized browser context (a new device); all are closed after the test."""
     contexts = []
 
-    def make(javascript: bool = True, locale: str = "de"):
-        context = chromium.new_context(viewport=PHONE, java_script_enabled=javascript, locale=locale)
+    def make(javascript: bool = True, locale: str = "de", bypass_csp: bool = False):
+        # bypass_csp only for axe, which the page's Content-Security-Policy (rightly) refuses to run
+        context = chromium.new_context(viewport=PHONE, java_script_enabled=javascript, locale=locale, bypass_csp=bypass_csp)
         context.set_default_timeout(10_000)
         contexts.append(context)
         return context

@@ -1,0 +1,84 @@
+"""Gunicorn settings for production (``make serve``; ``gunicorn -c gunicorn.conf.py``).
+
+Everything here can be changed with environment variables, so one file serves a laptop, a single
+VM with SQLite and several app servers in front of PostgreSQL (docs/deployment.md):
+
+- ``SURVEY_BIND``     address to listen on, default ``127.0.0.1:8000`` (a reverse proxy in front
+                      terminates TLS; ``unix:/run/survey/survey.sock`` works too)
+- ``SURVEY_WORKERS``  processes, default ``2 * cores + 1``, at most 8
+- ``SURVEY_THREADS``  threads per process, default 4
+- ``SURVEY_TIMEOUT``  seconds a request may take before its worker is restarted, default 30
+- ``SURVEY_ACCESS_LOG`` where the access log goes: ``-`` (standard output, the default), a file,
+                      or empty for none
+
+The application's own settings (database, secret key, proxies) are the ``SURVEY_*`` variables
+read by survey/config.py.
+"""
+import multiprocessing
+import os
+
+
+def _int_env(name: str, default: int) -> int:
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+wsgi_app = "survey.wsgi:app"
+proc_name = "kim-survey"
+bind = [os.environ.get("SURVEY_BIND", "127.0.0.1:8000")]
+
+# Worker model: "gthread", threads inside a few processes. A request spends most of its time
+# waiting for the database, and phones on prepaid mobile networks are slow to send their forms
+# and keep connections open; with threads, such a phone holds a thread, not a whole process, and
+# keep-alive works even when the proxy in front does not buffer requests (the sync worker needs
+# a buffering proxy such as nginx to be safe against slow clients, and has no keep-alive).
+# Processes give the parallelism past the GIL. Every worker is stateless: drafts, sessions'
+# server-side state and rate-limit counters live in the database, so any worker (or any host)
+# may answer any request.
+worker_class = "gthread"
+# 2 * cores + 1 is gunicorn's rule of thumb; the cap keeps memory bounded on large machines and
+# keeps SQLite's single writer from being queued by dozens of processes (for more, use
+# PostgreSQL and more hosts rather than more processes on one).
+workers = max(1, _int_env("SURVEY_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 8)))
+threads = max(1, _int_env("SURVEY_THREADS", 4))
+
+# A respondent page needs milliseconds; 30 s only catches a stuck worker (the SQLite busy
+# timeout is 5 s, so a locked database answers with the friendly 503 page long before this).
+timeout = _int_env("SURVEY_TIMEOUT", 30)
+# On SIGTERM (systemd stop, container stop) workers finish the requests they have, for up to
+# this long, so an answer being submitted at shutdown is stored or refused, never half-done.
+graceful_timeout = 30
+keepalive = 5
+# Recycle workers now and then (gracefully, staggered) so slow memory growth cannot accumulate.
+max_requests = 5000
+max_requests_jitter = 500
+# Each worker opens its own database connections after the fork (SQLAlchemy engines must not be
+# shared between processes), so the app is loaded per worker.
+preload_app = False
+
+# Request size limits at the HTTP layer; the application limits bodies itself
+# (SURVEY_MAX_CONTENT_LENGTH, 1 MB) and answers with a friendly page.
+limit_request_line = 4094
+limit_request_fields = 100
+limit_request_field_size = 8190
+
+# Logging: no client address, no user agent, no referrer, and no query string (%(U)s is the
+# path only). Never add %(h)s, %(a)s, %(f)s, %(r)s, %(q)s or {...}i header fields here.
+# Fields: time, method, path, protocol, status, body bytes, duration in ms.
+accesslog = os.environ.get("SURVEY_ACCESS_LOG", "-") or None
+access_log_format = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
+errorlog = "-"
+loglevel = os.environ.get("SURVEY_LOG_LEVEL", "info")
+# Gunicorn's own error messages about malformed requests name the client address; this logger
+# removes it (survey/gunicorn_logging.py).
+logger_class = "survey.gunicorn_logging.PrivacyLogger"
+
+# Forwarded headers: gunicorn trusts nobody's; the application alone decides, with
+# SURVEY_PROXY_COUNT, how many proxies' X-Forwarded-Proto/Host to believe (X-Forwarded-For is
+# never used). One switch instead of two that could disagree.
+forwarded_allow_ips = ""
+proxy_protocol = "off"
+
+# No runtime control socket: signals (HUP, TERM) are enough, and several instances on one host
+# would otherwise fight over the same default socket path.
+control_socket_disable = True

@@ -1,0 +1,94 @@
+"""Read what the gap matrix needs from the database: responses (streamed), the city's districts
+and fields, and the published offers."""
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey.analysis.gaps import GapMatrix, ResponseFacts, compute_gap_matrix, facts_of
+from survey.models import Offer
+from survey.models import Questionnaire as QuestionnaireRow
+from survey.models import QuestionnaireVersion, Response
+from survey.municipality import list_districts, list_fields
+from survey.questionnaire.model import Questionnaire
+from survey.questionnaire_store import questionnaire_for_version
+
+BATCH_SIZE = 2000
+
+
+class NotANeedsQuestionnaire(LookupError):
+    """The questionnaire declares no ``need`` in any section: there is nothing to compare."""
+
+
+def _versions(session: Session, slug: str) -> dict[int, Questionnaire]:
+    rows = session.scalars(
+        select(QuestionnaireVersion).join(QuestionnaireRow).where(QuestionnaireRow.slug == slug)
+    ).all()
+    if not rows:
+        raise LookupError(slug)
+    return {row.id: questionnaire_for_version(row) for row in rows}
+
+
+def iter_facts(session: Session, slug: str, versions: dict[int, Questionnaire], districts: set[str]) -> Iterator[ResponseFacts]:
+    query = (
+        select(Response.version_id, Response.language, Response.answers)
+        .where(Response.version_id.in_(list(versions)))
+        .order_by(Response.id)
+        .execution_options(yield_per=BATCH_SIZE)
+    )
+    for version_id, language, answers in session.execute(query):
+        yield facts_of(versions[version_id], language, answers or {}, districts)
+
+
+def published_offers(session: Session) -> list[Offer]:
+    return list(session.scalars(select(Offer).where(Offer.status == "published")))
+
+
+def gap_matrix_for(session: Session, slug: str, threshold: int | None = None) -> GapMatrix:
+    """The matrix for one questionnaire over all its versions. Raises LookupError for an unknown
+    slug and NotANeedsQuestionnaire when no version declares needs."""
+    versions = _versions(session, slug)
+    if not any(model.need_sections() for model in versions.values()):
+        raise NotANeedsQuestionnaire(slug)
+    districts = [(d.code, d.name) for d in list_districts(session)]
+    codes = {code for code, _ in districts}
+    fields = [f.code for f in list_fields(session)]
+    return compute_gap_matrix(iter_facts(session, slug, versions, codes), districts, fields,
+                              published_offers(session), threshold)
+
+
+REPORT_WORDS = {
+    "de": {"district": "Stadtteil", "no_district": "Stadtteil nicht angegeben", "city": "Ganze Stadt", "offers": "Angebote"},
+    "en": {"district": "District", "no_district": "District not given", "city": "Whole city", "offers": "offers"},
+}
+
+
+def gap_report_table(session: Session, slug: str, threshold: int | None = None, language: str = "de") -> dict[str, Any] | None:
+    """The matrix as a table for the council report: a row per district, a column per field,
+    each cell "share with a need (with need/respondents) · offers", hidden figures as ".".
+    None when the questionnaire declares no needs."""
+    from survey.analysis.gaps import NO_DISTRICT
+    from survey.analysis.suppression import SUPPRESSED
+
+    try:
+        matrix = gap_matrix_for(session, slug, threshold)
+    except NotANeedsQuestionnaire:
+        return None
+    words = REPORT_WORDS.get(language, REPORT_WORDS["en"])
+    labels = {f.code: f.label(language) for f in list_fields(session)}
+
+    def text(cell: Any) -> str:
+        offers = f"{cell.offers} {words['offers']}"
+        if cell.suppressed or cell.share is None:
+            return f"{SUPPRESSED} · {offers}" if cell.district else SUPPRESSED
+        figure = f"{cell.share * 100:.0f} % ({cell.with_need}/{cell.respondents})"
+        return f"{figure} · {offers}"
+
+    rows = []
+    for code, name in matrix.districts:
+        rows.append([words["no_district"] if code == NO_DISTRICT else name,
+                     *[text(matrix.cell(code, f)) for f in matrix.fields]])
+    rows.append([words["city"], *[text(matrix.cell("", f)) for f in matrix.fields]])
+    return {"columns": [words["district"], *[labels.get(f, f) for f in matrix.fields]], "rows": rows}

@@ -1,0 +1,87 @@
+"""Small-cell suppression for published tables, as statistical offices do it.
+
+Primary suppression hides every cell counting fewer than ``threshold`` people (but more than
+none). Secondary suppression then hides further cells so that no published total minus the
+published cells of its row or column gives a hidden one back: wherever a row or column that has
+a published total holds exactly one hidden cell, the smallest other cell there is hidden too
+(non-zero cells first, as hiding a zero protects less), repeated until nothing changes. Hidden
+cells are shown as ``SUPPRESSED`` ("."), the sign German statistical offices use.
+
+Plain pandas; no Flask, no database.
+"""
+from __future__ import annotations
+
+import pandas as pd
+
+from survey.analysis.thresholds import (DEFAULT_THRESHOLD, MIN_THRESHOLD, SUPPRESSED,  # noqa: F401
+                                        ThresholdTooLow, checked_threshold)
+
+
+def primary_mask(counts: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """True where a cell counts between 1 and threshold - 1 people."""
+    threshold = checked_threshold(threshold)
+    values = counts.fillna(0)
+    return (values > 0) & (values < threshold)
+
+
+def _complement(values: pd.Series, hidden: pd.Series) -> object | None:
+    """The label of the cell to hide next to a lone hidden cell: the smallest non-zero visible
+    one, else the smallest visible one; None when there is none."""
+    visible = values[~hidden]
+    if visible.empty:
+        return None
+    nonzero = visible[visible > 0]
+    pool = nonzero if not nonzero.empty else visible
+    return pool.sort_values(kind="stable").index[0]
+
+
+def secondary_mask(counts: pd.DataFrame, mask: pd.DataFrame, row_totals: bool = True,
+                   column_totals: bool = True) -> pd.DataFrame:
+    """Extend ``mask`` so no row (when row totals are published) or column (when column totals
+    are) has exactly one hidden cell."""
+    values = counts.fillna(0)
+    mask = mask.copy()
+    changed = True
+    while changed:
+        changed = False
+        if row_totals:
+            for label in mask.index:
+                row = mask.loc[label]
+                if int(row.sum()) == 1:
+                    other = _complement(values.loc[label], row)
+                    if other is not None:
+                        mask.loc[label, other] = True
+                        changed = True
+        if column_totals:
+            for label in mask.columns:
+                column = mask[label]
+                if int(column.sum()) == 1:
+                    other = _complement(values[label], column)
+                    if other is not None:
+                        mask.loc[other, label] = True
+                        changed = True
+    return mask
+
+
+def suppression_mask(counts: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD, row_totals: bool = True,
+                     column_totals: bool = True) -> pd.DataFrame:
+    """Primary plus secondary suppression of a table of counts (rows x columns)."""
+    return secondary_mask(counts, primary_mask(counts, threshold), row_totals, column_totals)
+
+
+def suppress_groups(sizes: pd.Series, threshold: int = DEFAULT_THRESHOLD, total_published: bool = True) -> pd.Series:
+    """For groups that partition everyone (districts, languages): which groups to hide as a
+    whole. Groups under the threshold are hidden; if that leaves exactly one hidden group while
+    the total is published, the smallest other group is hidden too."""
+    threshold = checked_threshold(threshold)
+    hidden = (sizes > 0) & (sizes < threshold)
+    if total_published and int(hidden.sum()) == 1:
+        other = _complement(sizes, hidden)
+        if other is not None:
+            hidden[other] = True
+    return hidden
+
+
+def apply_mask(table: pd.DataFrame, mask: pd.DataFrame) -> pd.DataFrame:
+    """The table as published: hidden cells replaced by ``SUPPRESSED``."""
+    return table.astype(object).mask(mask.reindex_like(table).fillna(False).astype(bool), SUPPRESSED)

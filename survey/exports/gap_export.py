@@ -1,0 +1,54 @@
+"""The needs-versus-offers matrix as CSV: one row per district x field, then the city totals.
+Suppressed figures are ".", as in the other aggregated exports."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import TYPE_CHECKING, Mapping, TextIO
+
+from survey.analysis.gaps import GapMatrix
+from survey.exports.cells import neutralize
+
+if TYPE_CHECKING:
+    from survey.exports.request import PreparedExport, Progress
+
+
+def write_gap_csv(matrix: GapMatrix, out: TextIO, field_names: Mapping[str, str] | None = None) -> int:
+    frame = matrix.to_frame(field_names)
+    # District and field names are typed by staff: neutralise them like any other text cell.
+    for column in ("district_name", "field_name"):
+        frame[column] = frame[column].map(neutralize)
+    frame.to_csv(out, index=False, lineterminator="\n")
+    return len(frame)
+
+
+def gap_csv_text(matrix: GapMatrix, field_names: Mapping[str, str] | None = None) -> str:
+    out = io.StringIO()
+    write_gap_csv(matrix, out, field_names)
+    return out.getvalue()
+
+
+def write_gap(prepared: PreparedExport, path: Path, progress: Progress | None = None) -> int:
+    """The export-format entry (``survey export SLUG --format gap``): the matrix over all
+    responses of the questionnaire, field names in the label language. Returns the number of
+    responses it summarises."""
+    from survey.analysis.gap_source import NotANeedsQuestionnaire, gap_matrix_for
+    from survey.exports.formats import FormatNotApplicable
+    from survey.municipality import list_fields
+
+    from survey.config import suppression_threshold
+
+    threshold = suppression_threshold()
+    try:
+        matrix = gap_matrix_for(prepared.session, prepared.request.slug, threshold)
+    except NotANeedsQuestionnaire:
+        raise FormatNotApplicable(f"'{prepared.request.slug}' declares no 'need' in any section, so there are no needs to "
+                                  "compare with offers (see docs/questionnaire-format.md).") from None
+    names = {f.code: f.label(prepared.request.label_language) for f in list_fields(prepared.session)}
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        if prepared.request.bom:
+            out.write("\ufeff")
+        write_gap_csv(matrix, out, names)
+    if progress is not None:
+        progress(matrix.responses, matrix.responses)
+    return matrix.responses

@@ -1,0 +1,81 @@
+"""What an analyst asked for (questionnaire, filter, codes or labels) and what every writer
+needs to fulfil it: the versions, the labels, the number of rows and the rows themselves."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Callable, Iterator, Mapping
+
+from sqlalchemy.orm import Session
+
+from survey.exports.filters import ExportFilter, check_filter
+from survey.exports.labels import DEFAULT_LABEL_LANGUAGE, Labels
+from survey.exports.records import ResponseRecord
+from survey.exports.source import count_records, iter_records, version_numbers, versions_newest_first
+from survey.questionnaire.model import Questionnaire
+
+# Called with (rows done, rows in total) every PROGRESS_EVERY rows and once at the end.
+Progress = Callable[[int, int], None]
+PROGRESS_EVERY = 2000
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    slug: str
+    export_filter: ExportFilter = field(default_factory=ExportFilter)
+    labels: bool = False  # answers as labels in label_language instead of codes
+    label_language: str = DEFAULT_LABEL_LANGUAGE
+    delimiter: str = ","  # CSV only
+    bom: bool = False  # CSV only: a UTF-8 byte order mark for Excel
+    extra: Mapping[str, Any] = field(default_factory=dict)  # options of formats added later
+
+    def to_options(self) -> dict[str, Any]:
+        """JSON-safe, for ExportJob.options and the audit log."""
+        return {"filter": self.export_filter.to_options(), "labels": "labels" if self.labels else "codes",
+                "label_language": self.label_language, "delimiter": self.delimiter, "bom": self.bom,
+                "extra": dict(self.extra)}
+
+    @classmethod
+    def from_options(cls, slug: str, options: Mapping[str, Any]) -> "ExportRequest":
+        return cls(slug, ExportFilter.from_options(options.get("filter")), options.get("labels") == "labels",
+                   options.get("label_language") or DEFAULT_LABEL_LANGUAGE, options.get("delimiter") or ",",
+                   bool(options.get("bom")), options.get("extra") or {})
+
+
+@dataclass
+class PreparedExport:
+    """The request resolved against the database; ``records()`` streams the rows."""
+
+    session: Session
+    request: ExportRequest
+    versions: list[Questionnaire]
+    labels: Labels  # always there: headers and codebooks need texts even when values are codes
+
+    @cached_property
+    def total(self) -> int:
+        """How many responses match (counted on first use: a streamed CSV never needs it)."""
+        return count_records(self.session, self.request.slug, self.request.export_filter)
+
+    @property
+    def value_labels(self) -> Labels | None:
+        """The labels to put in place of codes, or None for codes."""
+        return self.labels if self.request.labels else None
+
+    def records(self, progress: Progress | None = None) -> Iterator[ResponseRecord]:
+        done = 0
+        for record in iter_records(self.session, self.request.slug, self.request.export_filter):
+            yield record
+            done += 1
+            if progress is not None and done % PROGRESS_EVERY == 0:
+                progress(done, max(done, self.total))
+        if progress is not None:
+            progress(done, done)
+
+
+def prepare(session: Session, request: ExportRequest) -> PreparedExport:
+    """Check the request against the questionnaire. Raises UnknownQuestionnaire, FilterError or
+    UnknownLabelLanguage with a specific message."""
+    versions = versions_newest_first(session, request.slug)
+    check_filter(request.export_filter, versions, version_numbers(session, request.slug))
+    labels = Labels(versions, request.label_language)
+    return PreparedExport(session, request, versions, labels)

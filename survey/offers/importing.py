@@ -1,0 +1,220 @@
+"""Offers from and to a CSV/XLSX table (layout in docs/offers.md).
+
+An import validates every row first and reports each problem with row and column; only when
+all rows are valid are the offers saved, in the caller's transaction. A row with an ``id``
+updates that offer; a row without one updates the offer with the same provider and German title,
+or adds a new offer, so importing the same file twice changes nothing.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+from typing import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from survey.exports.cells import FORMULA_PREFIXES, neutralize
+from survey.languages import LANGUAGES
+from survey.models import Offer
+from survey.offers.inventory import OfferInput, city_codes, create_offer, update_offer, validate
+from survey.table_import import RowProblem, TableImportError, read_table
+
+TEXT_COLUMNS = ("provider_name", "provider_kind", "cost", "opening_hours", "contact_phone", "contact_email",
+                "contact_address", "website", "status")
+LIST_COLUMNS = ("fields", "districts", "target_groups", "languages")
+BOOL_COLUMNS = ("city_wide", "appointment_only", "childcare", "online", "phone_advice")
+# The export's column order; title_<lang>/description_<lang> columns follow title_de/description_de.
+COLUMNS = ("id", "provider_name", "provider_kind", "title_de", "description_de", "fields", "city_wide", "districts",
+           "target_groups", "languages", "cost", "barrier_free", "opening_hours", "appointment_only", "childcare",
+           "online", "phone_advice", "contact_phone", "contact_email", "contact_address", "website",
+           "last_verified_on", "status")
+REQUIRED = ("provider_name", "title_de", "fields")
+TRUE = {"yes", "ja", "true", "wahr", "1", "x"}
+FALSE = {"no", "nein", "false", "falsch", "0", ""}
+IMPORT_STATUSES = ("published", "draft", "archived")
+SPLIT = re.compile(r"[;,]")
+
+
+@dataclass(frozen=True)
+class OfferImportReport:
+    added: tuple[int, ...]
+    updated: tuple[int, ...]
+    unchanged: tuple[int, ...]
+
+
+def _text(value: str) -> str:
+    # The export prefixes formula-like text with an apostrophe (CSV injection); take it off again.
+    if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+        return value[1:]
+    return value
+
+
+def _bool(value: str) -> bool | None:
+    lowered = value.strip().casefold()
+    if lowered in TRUE:
+        return True
+    if lowered in FALSE:
+        return False
+    return None
+
+
+def _date(value: str) -> dt.date | None:
+    value = value.strip()
+    if re.match(r"^\d{4}-\d{2}-\d{2}( 00:00:00)?$", value):  # ISO, or an Excel date cell
+        return dt.date.fromisoformat(value[:10])
+    match = re.match(r"^(\d{1,2})\.(\d{1,2})\.(\d{4})$", value)
+    if match:
+        return dt.date(int(match[3]), int(match[2]), int(match[1]))
+    raise ValueError(value)
+
+
+def _translation_columns(columns: Iterable[str], problems: list[RowProblem]) -> list[tuple[str, str, str]]:
+    """(column, attribute, language) for every title_<lang>/description_<lang> column."""
+    found = []
+    for column in columns:
+        for attribute in ("title", "description"):
+            if column.startswith(attribute + "_"):
+                tag = column[len(attribute) + 1:]
+                if tag in LANGUAGES:
+                    found.append((column, attribute, tag))
+                else:
+                    problems.append(RowProblem(1, column, f"'{tag}' is not a language tag of this product ({', '.join(LANGUAGES)})."))
+    return found
+
+
+def _row_input(cells: dict[str, str], translations: list[tuple[str, str, str]],
+               number: int, problems: list[RowProblem]) -> OfferInput:
+    data = OfferInput()
+    for column in TEXT_COLUMNS:
+        if column in cells:
+            value = _text(cells[column])
+            if column in ("provider_kind", "cost", "status"):
+                value = value.casefold() or getattr(OfferInput(), column)
+            setattr(data, column, value)
+    for column in LIST_COLUMNS:
+        if column in cells:
+            setattr(data, column, [item.strip() for item in SPLIT.split(cells[column]) if item.strip()])
+    for column in BOOL_COLUMNS:
+        if column in cells:
+            value = _bool(cells[column])
+            if value is None:
+                problems.append(RowProblem(number, column, f"'{cells[column]}' is not yes or no."))
+            else:
+                setattr(data, column, value)
+    if cells.get("barrier_free", "").strip():
+        value = _bool(cells["barrier_free"])
+        if value is None:
+            problems.append(RowProblem(number, "barrier_free", f"'{cells['barrier_free']}' is not yes, no or empty (unknown)."))
+        data.barrier_free = value
+    if cells.get("last_verified_on", "").strip():
+        try:
+            data.last_verified_on = _date(cells["last_verified_on"])
+        except ValueError:
+            problems.append(RowProblem(number, "last_verified_on", f"'{cells['last_verified_on']}' is not a date; write 2025-03-31 or 31.03.2025."))
+    for column, attribute, tag in translations:
+        if cells.get(column):
+            getattr(data, attribute)[tag] = _text(cells[column])
+    if data.status not in IMPORT_STATUSES:
+        problems.append(RowProblem(number, "status", f"'{data.status}' cannot be imported; use one of: {', '.join(IMPORT_STATUSES)}."))
+    return data
+
+
+def _key(provider: str, title: str) -> tuple[str, str]:
+    return (" ".join(provider.split()).casefold(), " ".join(title.split()).casefold())
+
+
+def parse_offers(session: Session, raw: bytes, file_name: str,
+                 today: dt.date | None = None) -> list[tuple[Offer | None, OfferInput]]:
+    """Every row as (the offer it updates or None, its values); raises ``TableImportError``
+    with every problem of every row."""
+    table = read_table(raw, file_name, required=REQUIRED)
+    problems: list[RowProblem] = []
+    translations = _translation_columns(table.columns, problems)
+    known = {"id", *TEXT_COLUMNS, *LIST_COLUMNS, *BOOL_COLUMNS, "barrier_free", "last_verified_on"}
+    for column in table.columns:
+        if column and column not in known and not column.startswith(("title_", "description_")):
+            problems.append(RowProblem(1, column, "unknown column; see docs/offers.md for the layout."))
+    codes = city_codes(session)
+    existing = {offer.id: offer for offer in session.scalars(select(Offer))}
+    by_key = {_key(o.provider_name, (o.title or {}).get("de", "")): o for o in existing.values()}
+    rows: list[tuple[Offer | None, OfferInput]] = []
+    seen_ids: dict[int, int] = {}
+    seen_keys: dict[tuple[str, str], int] = {}
+    for number, cells in table.rows:
+        data = _row_input(cells, translations, number, problems)
+        for problem in validate(data, codes, today):
+            problems.append(RowProblem(number, problem.field, problem.message))
+        target: Offer | None = None
+        raw_id = cells.get("id", "").strip()
+        if raw_id:
+            if not raw_id.isdigit() or int(raw_id) not in existing:
+                problems.append(RowProblem(number, "id", f"there is no offer with the id '{raw_id}'; leave the cell empty to add a new offer."))
+            elif int(raw_id) in seen_ids:
+                problems.append(RowProblem(number, "id", f"the id {raw_id} appears twice (first in row {seen_ids[int(raw_id)]})."))
+            else:
+                seen_ids[int(raw_id)] = number
+                target = existing[int(raw_id)]
+        key = _key(data.provider_name, data.title.get("de", ""))
+        if key in seen_keys:
+            problems.append(RowProblem(number, "title_de", f"the same provider and German title appear in row {seen_keys[key]} already."))
+        seen_keys.setdefault(key, number)
+        if target is None and not raw_id:
+            target = by_key.get(key)
+        rows.append((target, data))
+    if not table.rows:
+        problems.append(RowProblem(None, None, "the table has no offers."))
+    if problems:
+        raise TableImportError(problems)
+    return rows
+
+
+def import_offers(session: Session, raw: bytes, file_name: str, today: dt.date | None = None) -> OfferImportReport:
+    """Validate the whole table, then save every row (flush only; the caller commits once)."""
+    rows = parse_offers(session, raw, file_name, today)
+    codes = city_codes(session)
+    added, updated, unchanged = [], [], []
+    for target, data in rows:
+        if target is None:
+            added.append(create_offer(session, data, source="import", today=today, codes=codes).id)
+        elif update_offer(session, target, data, today, codes):
+            updated.append(target.id)
+        else:
+            unchanged.append(target.id)
+    return OfferImportReport(tuple(added), tuple(updated), tuple(unchanged))
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+def export_offers(offers: list[Offer]) -> str:
+    """The offers as CSV in the import layout (UTF-8; the caller adds a BOM for Excel if wanted)."""
+    languages = [tag for tag in LANGUAGES if tag != "de" and any(tag in (o.title or {}) or tag in (o.description or {}) for o in offers)]
+    columns = list(COLUMNS)
+    columns[columns.index("description_de") + 1:columns.index("description_de") + 1] = [
+        f"{attribute}_{tag}" for tag in languages for attribute in ("title", "description")]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for offer in offers:
+        row: dict[str, object] = {
+            "id": offer.id, "provider_name": offer.provider_name, "provider_kind": offer.provider_kind,
+            "cost": offer.cost, "opening_hours": offer.opening_hours, "contact_phone": offer.contact_phone,
+            "contact_email": offer.contact_email, "contact_address": offer.contact_address, "website": offer.website,
+            "status": offer.status if offer.status in IMPORT_STATUSES else "draft",
+            "barrier_free": _yes_no(offer.barrier_free),
+            "last_verified_on": offer.last_verified_on.isoformat() if offer.last_verified_on else "",
+        }
+        for column in LIST_COLUMNS:
+            row[column] = ";".join(getattr(offer, column) or [])
+        for column in BOOL_COLUMNS:
+            row[column] = _yes_no(bool(getattr(offer, column)))
+        for tag in ["de", *languages]:
+            row[f"title_{tag}"] = (offer.title or {}).get(tag, "")
+            row[f"description_{tag}"] = (offer.description or {}).get(tag, "")
+        writer.writerow([neutralize(row.get(column, "")) for column in columns])
+    return buffer.getvalue()

@@ -1,0 +1,308 @@
+"""The offer inventory for staff: validated input, create/update/archive/verify, listing with
+filters and the twelve-month staleness flag.
+
+Every problem is named per field (``FieldProblem``) so that a form shows it at the field and an
+import reports it with row and column. Plain Python over a SQLAlchemy session: no Flask.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field, fields as dataclass_fields
+from typing import Iterable
+from urllib.parse import urlsplit
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from survey import municipality
+from survey.languages import LANGUAGES, MISLEADING_TAGS
+from survey.models import Offer
+
+PROVIDER_KINDS = ("mso", "welfare", "municipal", "other")
+COSTS = ("free", "reduced", "paid")
+STATUSES = ("draft", "pending", "published", "archived")
+SOURCES = ("staff", "import", "questionnaire")
+# Target groups cut across fields (DOMAIN.md): tags for analysis, not fields.
+TARGET_GROUPS = ("young_adults", "eu_citizens_18_27", "women", "single_parents", "disability", "lgbtiq",
+                 "household_members")
+# Codes the bundled offer-inventory questionnaire uses for the same groups.
+TARGET_GROUP_ALIASES = {"eu_18_27": "eu_citizens_18_27", "women_girls": "women", "disabilities": "disability",
+                        "household": "household_members"}
+# Names people type for a language instead of its tag: refused, with the tag to use.
+LANGUAGE_NAMES = {lang.english_name.casefold(): lang.tag for lang in LANGUAGES.values()} | {
+    lang.native_name.casefold(): lang.tag for lang in LANGUAGES.values()} | {
+    "farsi": "fa", "persian": "fa", "dari": "prs", "kurmanji": "kmr", "sorani": "ckb", "deutsch": "de"}
+
+TITLE_MAX, DESCRIPTION_MAX, PROVIDER_MAX = 300, 5000, 300
+EMAIL = re.compile(r"^[^@\s<>\"']+@[^@\s<>\"']+\.[A-Za-z]{2,}$")
+PHONE = re.compile(r"^[0-9+()/ \-]{3,100}$")
+
+
+@dataclass
+class OfferInput:
+    """What staff, an import row or a provider submission say about one offer."""
+
+    provider_name: str = ""
+    provider_kind: str = "other"
+    title: dict[str, str] = field(default_factory=dict)
+    description: dict[str, str] = field(default_factory=dict)
+    fields: list[str] = field(default_factory=list)
+    city_wide: bool = False
+    districts: list[str] = field(default_factory=list)
+    target_groups: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    cost: str = "free"
+    barrier_free: bool | None = None
+    opening_hours: str = ""
+    appointment_only: bool = False
+    childcare: bool = False
+    online: bool = False
+    phone_advice: bool = False
+    contact_phone: str = ""
+    contact_email: str = ""
+    contact_address: str = ""
+    website: str = ""
+    last_verified_on: dt.date | None = None
+    status: str = "published"
+
+    @classmethod
+    def from_offer(cls, offer: Offer) -> "OfferInput":
+        values = {f.name: getattr(offer, f.name) for f in dataclass_fields(cls)}
+        for name in ("title", "description"):
+            values[name] = dict(values[name] or {})
+        for name in ("fields", "districts", "target_groups", "languages"):
+            values[name] = list(values[name] or [])
+        return cls(**values)
+
+    def apply_to(self, offer: Offer) -> None:
+        for f in dataclass_fields(self):
+            value = getattr(self, f.name)
+            # Fresh containers: JSON columns notice a change only when a new object is assigned.
+            setattr(offer, f.name, dict(value) if isinstance(value, dict) else list(value) if isinstance(value, list) else value)
+
+    def normalized(self) -> "OfferInput":
+        """Texts trimmed, empty translations dropped, lists without repeats."""
+        copy = OfferInput(**{f.name: getattr(self, f.name) for f in dataclass_fields(self)})
+        copy.title = {k: v.strip() for k, v in self.title.items() if v and v.strip()}
+        copy.description = {k: v.strip() for k, v in self.description.items() if v and v.strip()}
+        for name in ("fields", "districts", "target_groups", "languages"):
+            setattr(copy, name, list(dict.fromkeys(v.strip() for v in getattr(self, name) if v and v.strip())))
+        for name in ("provider_name", "opening_hours", "contact_phone", "contact_email", "contact_address", "website"):
+            setattr(copy, name, (getattr(self, name) or "").strip())
+        if copy.city_wide:
+            copy.districts = []  # a city-wide offer serves every district; a list would only mislead
+        return copy
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    field: str  # an OfferInput attribute, "title_de" style for a translation
+    message: str
+
+
+class OfferInvalid(ValueError):
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
+
+
+@dataclass(frozen=True)
+class CityCodes:
+    """The codes an offer may use; read once per import, not once per row."""
+
+    fields: tuple[str, ...]
+    districts: tuple[str, ...]
+
+
+def city_codes(session: Session) -> CityCodes:
+    return CityCodes(tuple(f.code for f in municipality.list_fields(session)),
+                     tuple(d.code for d in municipality.list_districts(session)))
+
+
+def _unknown(kind: str, value: str, allowed: Iterable[str]) -> str:
+    return f"'{value}' is not {kind}; use one of: {', '.join(allowed)}."
+
+
+def _language_problem(tag: str) -> str:
+    if tag in MISLEADING_TAGS:
+        return f"'{tag}' is ambiguous: {MISLEADING_TAGS[tag]}."
+    if tag.casefold() in LANGUAGE_NAMES:
+        return f"'{tag}' is a language name; use its tag '{LANGUAGE_NAMES[tag.casefold()]}'."
+    return _unknown("a language tag", tag, LANGUAGES)
+
+
+def is_safe_website(url: str) -> bool:
+    """Only http(s) addresses with a host: never javascript:, data: or a relative path."""
+    if any(ch.isspace() for ch in url):
+        return False
+    parts = urlsplit(url)
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+def validate(data: OfferInput, codes: CityCodes, today: dt.date | None = None) -> list[FieldProblem]:
+    """Every problem of ``data`` (normalised first), each named by its field."""
+    data = data.normalized()
+    today = today or dt.date.today()
+    problems: list[FieldProblem] = []
+
+    def add(name: str, message: str) -> None:
+        problems.append(FieldProblem(name, message))
+
+    if not data.provider_name:
+        add("provider_name", "the provider's name is required.")
+    elif len(data.provider_name) > PROVIDER_MAX:
+        add("provider_name", f"the provider's name is longer than {PROVIDER_MAX} characters.")
+    if data.provider_kind not in PROVIDER_KINDS:
+        add("provider_kind", _unknown("a kind of provider", data.provider_kind, PROVIDER_KINDS))
+    if data.status not in STATUSES:
+        add("status", _unknown("a status", data.status, STATUSES))
+    if not data.title.get("de"):
+        add("title_de", "a German title is required.")
+    for name, texts, maximum in (("title", data.title, TITLE_MAX), ("description", data.description, DESCRIPTION_MAX)):
+        for tag, text in texts.items():
+            if tag not in LANGUAGES:
+                add(f"{name}_{tag}", _language_problem(tag))
+            elif len(text) > maximum:
+                add(f"{name}_{tag}", f"is longer than {maximum} characters.")
+    if not data.fields:
+        add("fields", "choose at least one integration field.")
+    for code in data.fields:
+        if code not in codes.fields:
+            add("fields", _unknown("an integration field of the city", code, codes.fields))
+    if not data.city_wide and not data.districts:
+        add("districts", "choose at least one district, or mark the offer as city-wide.")
+    for code in data.districts:
+        if code not in codes.districts:
+            add("districts", _unknown("a district of the city", code, codes.districts) if codes.districts
+                else f"'{code}' is not a district: the city has no districts yet (import them first).")
+    for code in data.target_groups:
+        if code not in TARGET_GROUPS:
+            hint = f" (did you mean '{TARGET_GROUP_ALIASES[code]}'?)" if code in TARGET_GROUP_ALIASES else ""
+            add("target_groups", _unknown("a target group", code, TARGET_GROUPS).rstrip(".") + hint + ".")
+    for tag in data.languages:
+        if tag not in LANGUAGES:
+            add("languages", _language_problem(tag))
+    if data.cost not in COSTS:
+        add("cost", _unknown("a cost", data.cost, COSTS))
+    for name in ("appointment_only", "childcare", "online", "phone_advice", "city_wide"):
+        if not isinstance(getattr(data, name), bool):
+            add(name, "must be yes or no.")
+    if data.barrier_free is not None and not isinstance(data.barrier_free, bool):
+        add("barrier_free", "must be yes, no or empty (unknown).")
+    if len(data.opening_hours) > 2000:
+        add("opening_hours", "is longer than 2000 characters.")
+    if data.contact_email and (len(data.contact_email) > 254 or not EMAIL.match(data.contact_email)):
+        add("contact_email", f"'{data.contact_email}' is not an e-mail address (name@example.org).")
+    if data.contact_phone and not PHONE.match(data.contact_phone):
+        add("contact_phone", "a phone number may hold digits, spaces and + ( ) / - only.")
+    if len(data.contact_address) > 500:
+        add("contact_address", "is longer than 500 characters.")
+    if data.website and (len(data.website) > 500 or not is_safe_website(data.website)):
+        add("website", "the website must be a full address starting with https:// or http://.")
+    if data.last_verified_on is not None and data.last_verified_on > today:
+        add("last_verified_on", "the date lies in the future.")
+    return problems
+
+
+def _checked(session: Session, data: OfferInput, today: dt.date | None, codes: CityCodes | None) -> OfferInput:
+    problems = validate(data, codes or city_codes(session), today)
+    if problems:
+        raise OfferInvalid(problems)
+    return data.normalized()
+
+
+def create_offer(session: Session, data: OfferInput, source: str = "staff", today: dt.date | None = None,
+                 codes: CityCodes | None = None) -> Offer:
+    """Add a valid offer (raises ``OfferInvalid`` before adding anything); flush only."""
+    clean = _checked(session, data, today, codes)
+    offer = Offer(source=source)
+    clean.apply_to(offer)
+    session.add(offer)
+    session.flush()
+    return offer
+
+
+def update_offer(session: Session, offer: Offer, data: OfferInput, today: dt.date | None = None,
+                 codes: CityCodes | None = None) -> bool:
+    """Replace the offer's values; returns whether anything changed."""
+    clean = _checked(session, data, today, codes)
+    if OfferInput.from_offer(offer).normalized() == clean:
+        return False
+    clean.apply_to(offer)
+    session.flush()
+    return True
+
+
+def archive_offer(session: Session, offer: Offer) -> None:
+    offer.status = "archived"
+    session.flush()
+
+
+def verify_offer(session: Session, offer: Offer, today: dt.date | None = None) -> None:
+    """Staff checked the offer: it counts as verified today."""
+    offer.last_verified_on = today or dt.date.today()
+    session.flush()
+
+
+def approve_offer(session: Session, offer: Offer, today: dt.date | None = None) -> None:
+    """A reviewed provider submission: published and verified today. Raises ``OfferInvalid``
+    when it still lacks what a published offer needs (e.g. the German title)."""
+    data = OfferInput.from_offer(offer)
+    data.status = "published"
+    data.last_verified_on = today or dt.date.today()
+    update_offer(session, offer, data, today)
+
+
+def reject_offer(session: Session, offer: Offer) -> None:
+    archive_offer(session, offer)
+
+
+def stale_since(today: dt.date) -> dt.date:
+    """Verified on or before this day means: not verified for twelve months."""
+    try:
+        return today.replace(year=today.year - 1)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - 1, day=28)
+
+
+def is_stale(offer: Offer | OfferInput, today: dt.date | None = None) -> bool:
+    """Never verified, or not for twelve months: staff should check it again."""
+    verified = offer.last_verified_on
+    return verified is None or verified <= stale_since(today or dt.date.today())
+
+
+def serves_district(offer: Offer, district: str) -> bool:
+    return bool(offer.city_wide) or district in (offer.districts or [])
+
+
+def list_offers(session: Session, status: str | None = None, field_code: str | None = None,
+                district: str | None = None, language: str | None = None, stale: bool | None = None,
+                today: dt.date | None = None) -> list[Offer]:
+    """Offers by provider and title; filters combine. ``district`` includes city-wide offers."""
+    query = select(Offer).order_by(Offer.provider_name, Offer.id)
+    if status:
+        query = query.where(Offer.status == status)
+    found = []
+    for offer in session.scalars(query):
+        if field_code and field_code not in (offer.fields or []):
+            continue
+        if district and not serves_district(offer, district):
+            continue
+        if language and language not in (offer.languages or []):
+            continue
+        if stale is not None and is_stale(offer, today) != stale:
+            continue
+        found.append(offer)
+    return found
+
+
+def count_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(select(Offer.status, func.count()).group_by(Offer.status))
+    return {status: count for status, count in rows}
+
+
+def offer_label(offer: Offer) -> str:
+    """For audit entries and messages: the German title (or any) and the provider."""
+    title = (offer.title or {}).get("de") or next(iter((offer.title or {}).values()), "")
+    return f"offer {offer.id}: {title} ({offer.provider_name})"[:255]

@@ -1,0 +1,52 @@
+"""Contact requests ("a counsellor may contact me"): counsellors only, not admins as such.
+
+The audit log names the request by its number and the action, never the person's details.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from survey import audit
+from survey.accounts import Role
+from survey.languages import LANGUAGES
+from survey.models import ContactRequest
+from survey.offers import contact_requests
+from survey.request_db import get_db
+from survey.directory.presenting import municipality
+from survey.staff import bp
+from survey.staff.auth import actor, requires
+
+
+@bp.get("/contacts")
+@requires(Role.COUNSELLOR)
+def contacts() -> str:
+    db = get_db()
+    retention = int(current_app.config["CONTACT_RETENTION_DAYS"])
+    handled = [(item, contact_requests.deletion_date(item, retention)) for item in contact_requests.handled_requests(db)]
+    return render_template("staff/contacts.html", open_requests=contact_requests.open_requests(db), handled=handled,
+                           city=municipality(db), languages=LANGUAGES, retention_days=retention)
+
+
+@bp.post("/contacts/<int:request_id>")
+@requires(Role.COUNSELLOR)
+def update_contact(request_id: int) -> Any:
+    db = get_db()
+    item = db.get(ContactRequest, request_id)
+    if item is None:
+        abort(404)
+    action = request.form.get("action")
+    if action == "handled":
+        contact_requests.mark_handled(item, actor())
+        audit.record(db, actor(), "contact_request_handled", f"contact-request:{request_id}")
+        flash(gettext("Request %(number)d marked as handled.", number=request_id))
+    elif action == "delete":
+        db.delete(item)
+        audit.record(db, actor(), "contact_request_deleted", f"contact-request:{request_id}")
+        flash(gettext("Request %(number)d deleted.", number=request_id))
+    else:
+        abort(400)
+    db.commit()
+    return redirect(url_for("staff.contacts"))

@@ -1,0 +1,79 @@
+"""Needs versus offers: the heat map of gaps per district and field, and the offers of a cell."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Response, abort, render_template
+from flask_babel import get_locale
+
+from survey import audit
+from survey.accounts import Role
+from survey.config import suppression_threshold
+from survey.municipality import list_fields
+from survey.request_db import get_db
+from survey.staff import bp
+from survey.staff.auth import actor, requires
+from survey.staff.questionnaires import questionnaire_row
+
+
+def _field_names() -> dict[str, str]:
+    language = str(get_locale() or "de")
+    return {f.code: f.label(language) for f in list_fields(get_db())}
+
+
+NO_DISTRICT = "-"  # survey.analysis.gaps.NO_DISTRICT (pandas loads on first use, not at start)
+
+
+def _matrix(slug: str):
+    from survey.analysis.gap_source import NotANeedsQuestionnaire, gap_matrix_for
+
+    questionnaire_row(slug)  # 404 for an unknown questionnaire
+    try:
+        return gap_matrix_for(get_db(), slug, suppression_threshold())
+    except NotANeedsQuestionnaire:
+        return None
+
+
+@bp.get("/q/<slug>/gaps")
+@requires(Role.ANALYST, Role.DESIGNER)
+def gap_page(slug: str) -> str:
+    from survey.analysis.gaps import gap_level
+
+    row = questionnaire_row(slug)
+    matrix = _matrix(slug)
+    return render_template("staff/gaps.html", row=row, matrix=matrix, field_names=_field_names(),
+                           level=(lambda cell: gap_level(cell, matrix)), NO_DISTRICT=NO_DISTRICT)
+
+
+@bp.get("/q/<slug>/gaps/<district>/<field>")
+@requires(Role.ANALYST, Role.DESIGNER)
+def gap_cell(slug: str, district: str, field: str) -> str:
+    from survey.analysis.gap_source import published_offers
+    from survey.analysis.gaps import gap_level, serves
+
+    row = questionnaire_row(slug)
+    matrix = _matrix(slug)
+    if matrix is None or field not in matrix.fields or district not in dict(matrix.districts) or district == NO_DISTRICT:
+        abort(404)
+    cell = matrix.cell(district, field)
+    offers = [o for o in published_offers(get_db()) if serves(o, field, district)]
+    return render_template("staff/gap_cell.html", row=row, matrix=matrix, cell=cell, offers=offers,
+                           district_name=dict(matrix.districts)[district], field_names=_field_names(),
+                           level=gap_level(cell, matrix))
+
+
+@bp.get("/q/<slug>/gaps.csv")
+@requires(Role.ANALYST)
+def gap_csv(slug: str) -> Response:
+    from survey.exports.gap_export import gap_csv_text
+
+    matrix = _matrix(slug)
+    if matrix is None:
+        abort(404)
+    db = get_db()
+    audit.record(db, actor(), "export", slug, format="gap")
+    db.commit()
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
+    response = Response(gap_csv_text(matrix, _field_names()), mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{slug}-gaps-{stamp}.csv"'
+    return response

@@ -1,0 +1,247 @@
+"""Results of a questionnaire for analysts: responses over time and by language, district and
+channel; a chart and a table per closed question; the aggregate CSV; the council report; and,
+for admins, deleting a closed questionnaire's raw answers (the aggregate stays as a snapshot).
+
+Charts are separate SVG images (``<img src>``): matplotlib's SVG carries style attributes that a
+strict Content-Security-Policy would refuse inline. Every number shown passes the same
+suppression (survey.analysis)."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+from babel import Locale
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext
+from werkzeug.wrappers import Response as WerkzeugResponse
+
+from survey import audit
+from survey.accounts import Role
+from survey.config import suppression_threshold
+from survey.languages import LANGUAGES
+from survey.municipality import list_fields
+from survey.raw_answers import NotClosed, delete_raw_answers, latest_snapshot, response_count
+from survey.request_db import get_db
+from survey.staff import bp
+from survey.staff.auth import actor, requires
+from survey.staff.questionnaires import questionnaire_row
+
+if TYPE_CHECKING:
+    from survey.analysis.results import Results
+
+CHART_CACHE_SECONDS = 300
+SUPPRESSED = "."  # survey.analysis.suppression.SUPPRESSED; pandas and matplotlib load on first use,
+# not in every worker at start (about 100 MB each)
+
+
+@bp.record_once
+def _check_threshold(state: Any) -> None:
+    # Refuse to start with a threshold that would publish cells of one or two people.
+    suppression_threshold(state.app.config)
+
+
+def _language() -> str:
+    return "en" if str(get_locale() or "de").startswith("en") else "de"
+
+
+def _results(slug: str, refresh: bool = False) -> Results:
+    from survey.analysis.frames import UnknownQuestionnaire
+    from survey.analysis.results import cached_results
+
+    db = get_db()
+    try:
+        return cached_results(db, slug, suppression_threshold(), id(current_app.extensions["survey.db"]),
+                              refresh=refresh)
+    except UnknownQuestionnaire:
+        abort(404)
+
+
+class Labels:
+    """Texts for codes in the staff member's language (questions, options, languages, fields)."""
+
+    def __init__(self, results: Results, language: str) -> None:
+        self.results = results
+        self.language = language
+        self.fields = {f.code: f.label(language) for f in list_fields(get_db())}
+
+    def question(self, code: str) -> str:
+        closed = self.results.question(code)
+        if closed is None:
+            return code
+        return closed.question.label.resolve(self.results.newest.chain(self.language)).text
+
+    def option(self, code: str, option: str) -> str:
+        closed = self.results.question(code)
+        found = next((o for o in closed.options if o.code == option), None) if closed else None
+        if found is None:
+            return option
+        return found.label.resolve(self.results.newest.chain(self.language)).text
+
+    def district(self, code: str) -> str:
+        district = self.results.newest.district_question()
+        return self.option(district.code, code) if district is not None else code
+
+    def language_name(self, tag: str) -> str:
+        spec = LANGUAGES.get(tag)
+        if spec is None:
+            return tag
+        try:
+            name = Locale.parse(spec.babel_locale.replace("-", "_")).get_display_name(self.language) or spec.english_name
+        except (ValueError, LookupError):
+            name = spec.english_name
+        return f"{name} ({tag})"
+
+    def field(self, code: str) -> str:
+        return self.fields.get(code, code)
+
+
+def _meta_tables(results: Results, labels: Labels) -> list[dict[str, Any]]:
+    """The overview tables: per week, language, district, channel, integration field."""
+    def rows(frame: Any, key: str, label: Any) -> list[tuple[str, Any]]:
+        return [(label(str(g)), c) for g, c in zip(frame[key], frame["count"])]
+    return [
+        {"name": "weekly", "title": gettext("Responses per week (week starting)"), "rows": rows(results.weekly, "week", str)},
+        {"name": "language", "title": gettext("Responses by language"), "rows": rows(results.by_language, "group", labels.language_name)},
+        {"name": "district", "title": gettext("Responses by district"), "rows": rows(results.by_district, "group", labels.district)},
+        {"name": "channel", "title": gettext("Responses by channel"), "rows": rows(results.by_channel, "group", str)},
+        {"name": "field", "title": gettext("Respondents who need help, by integration field"), "rows": rows(results.by_field, "group", labels.field)},
+    ]
+
+
+def _question_blocks(results: Results, labels: Labels) -> list[dict[str, Any]]:
+    blocks = []
+    for closed in results.questions:
+        code = closed.question.code
+        table = results.overall(code)
+        if table.empty:
+            continue
+        n = table["n"].iloc[0]
+        blocks.append({
+            "code": code,
+            "title": labels.question(code),
+            "multiple": closed.multiple,
+            "n": n,
+            "rows": [(labels.option(code, o), c, s) for o, c, s in zip(table["option"], table["count"], table["share"])],
+        })
+    return blocks
+
+
+@bp.get("/q/<slug>/results")
+@requires(Role.ANALYST)
+def results_page(slug: str) -> str:
+    row = questionnaire_row(slug)
+    db = get_db()
+    snapshot = latest_snapshot(db, slug)
+    if snapshot is not None and response_count(db, slug) == 0:
+        return render_template("staff/results.html", row=row, snapshot=snapshot, results=None,
+                               threshold=suppression_threshold())
+    results = _results(slug, refresh=True)
+    labels = Labels(results, _language())
+    return render_template("staff/results.html", row=row, snapshot=snapshot, results=results,
+                           threshold=results.threshold, meta_tables=_meta_tables(results, labels),
+                           blocks=_question_blocks(results, labels), suppressed=SUPPRESSED,
+                           closed=row.closed_at is not None)
+
+
+@bp.get("/q/<slug>/results/chart/<name>.svg")
+@requires(Role.ANALYST)
+def results_chart(slug: str, name: str) -> Response:
+    from survey.analysis.charts import bar_chart_svg
+
+    results = _results(slug)
+    labels = Labels(results, _language())
+    note = gettext(". = fewer than %(threshold)s respondents, not shown", threshold=results.threshold)
+    if name.startswith("q-"):
+        block = next((b for b in _question_blocks(results, labels) if b["code"] == name[2:]), None)
+        if block is None:
+            abort(404)
+        svg = bar_chart_svg([r[0] for r in block["rows"]], [r[2] for r in block["rows"]], percent=True,
+                            axis_label=gettext("Share of respondents who answered, in per cent"),
+                            suppressed_note=note)
+    else:
+        table = next((t for t in _meta_tables(results, labels) if t["name"] == name), None)
+        if table is None:
+            abort(404)
+        svg = bar_chart_svg([r[0] for r in table["rows"]], [r[1] for r in table["rows"]],
+                            axis_label=gettext("Responses"), suppressed_note=note)
+    response = Response(svg, mimetype="image/svg+xml")
+    response.headers["Cache-Control"] = f"private, max-age={CHART_CACHE_SECONDS}"
+    return response
+
+
+@bp.get("/q/<slug>/results/aggregate.csv")
+@requires(Role.ANALYST)
+def results_aggregate_csv(slug: str) -> Response:
+    from survey.exports.aggregate_export import aggregate_csv
+
+    questionnaire_row(slug)
+    db = get_db()
+    threshold = suppression_threshold()
+    content, _count = aggregate_csv(db, slug, threshold)
+    audit.record(db, actor(), "export", slug, format="aggregate", threshold=threshold)
+    db.commit()
+    return _download(content, f"{slug}-aggregate-{dt.date.today():%Y%m%d}.csv")
+
+
+@bp.get("/q/<slug>/results/snapshot.csv")
+@requires(Role.ANALYST)
+def results_snapshot_csv(slug: str) -> Response:
+    questionnaire_row(slug)
+    db = get_db()
+    snapshot = latest_snapshot(db, slug)
+    if snapshot is None:
+        abort(404)
+    audit.record(db, actor(), "export", slug, format="aggregate-snapshot", snapshot=snapshot.id)
+    db.commit()
+    return _download(snapshot.content, f"{slug}-aggregate-{snapshot.created_at:%Y%m%d}.csv")
+
+
+def _download(content: str, name: str) -> Response:
+    response = Response(content, mimetype="text/csv")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@bp.get("/q/<slug>/report")
+@requires(Role.ANALYST)
+def results_report(slug: str) -> Response:
+    from survey.exports.report import render_report
+
+    questionnaire_row(slug)
+    db = get_db()
+    language = "en" if request.args.get("language") == "en" else "de"
+    open_text = request.args.get("open_text") == "yes"
+    html = render_report(db, slug, suppression_threshold(), language, open_text,
+                         stylesheet_href=current_app.jinja_env.globals["asset_url"]("report.css"))
+    audit.record(db, actor(), "report", slug, language=language, open_text=open_text)
+    db.commit()
+    return Response(html, mimetype="text/html")
+
+
+@bp.get("/q/<slug>/delete-responses")
+@requires(Role.ADMIN)
+def delete_responses_confirm(slug: str) -> str:
+    row = questionnaire_row(slug)
+    return render_template("staff/delete_responses.html", row=row, closed=row.closed_at is not None,
+                           count=response_count(get_db(), slug), error=None)
+
+
+@bp.post("/q/<slug>/delete-responses")
+@requires(Role.ADMIN)
+def delete_responses(slug: str) -> WerkzeugResponse | tuple[str, int]:
+    row = questionnaire_row(slug)
+    db = get_db()
+    if request.form.get("confirm") != "yes":
+        error = gettext("Tick the box to confirm that the raw answers are deleted for good.")
+        return render_template("staff/delete_responses.html", row=row, closed=row.closed_at is not None,
+                               count=response_count(db, slug), error=error), 400
+    try:
+        snapshot = delete_raw_answers(db, slug, actor(), suppression_threshold())
+    except NotClosed:
+        db.rollback()
+        error = gettext("This questionnaire is still open. Close it first; raw answers are only deleted once no more responses come in.")
+        return render_template("staff/delete_responses.html", row=row, closed=False,
+                               count=response_count(db, slug), error=error), 409
+    db.commit()
+    flash(gettext("%(count)s responses deleted. Their aggregated results are kept.", count=snapshot.responses))
+    return redirect(url_for("staff.results_page", slug=slug))

@@ -1,0 +1,146 @@
+"""Read an uploaded table (CSV or XLSX) into rows of text cells keyed by column name.
+
+Shared by the imports of districts, integration fields and offers. Nothing here knows what the
+columns mean: the callers validate rows and report problems by row number and column, and
+import nothing unless every row is valid.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass, field
+from typing import Iterable
+
+from survey.questionnaire.errors import QuestionnaireError
+from survey.questionnaire.loader_xlsform import check_container
+
+MAX_ROWS = 5000
+MAX_CELL = 10_000
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """What is wrong in one place of the table; ``row`` counts like a spreadsheet (header = 1)."""
+
+    row: int | None
+    column: str | None
+    message: str
+
+    def format(self) -> str:
+        where = []
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column}")
+        return f"{', '.join(where)}: {self.message}" if where else self.message
+
+
+class TableImportError(ValueError):
+    """The table was refused as a whole; ``problems`` lists every problem found."""
+
+    def __init__(self, problems: list[RowProblem]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problem.format() for problem in problems))
+
+
+@dataclass
+class Table:
+    columns: list[str]
+    rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)  # (row number, cells)
+
+
+def _clean(value: object) -> str:
+    text = "" if value is None else str(value)
+    # Control characters other than line breaks and tabs never belong in a cell (and NUL
+    # breaks PostgreSQL); refuse rather than silently change what someone typed.
+    return text.strip()
+
+
+def _check_cells(table: Table) -> list[RowProblem]:
+    problems = []
+    for number, cells in table.rows:
+        for column, value in cells.items():
+            if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
+                problems.append(RowProblem(number, column, "contains a control character; remove it."))
+            elif len(value) > MAX_CELL:
+                problems.append(RowProblem(number, column, f"is longer than {MAX_CELL} characters."))
+    return problems
+
+
+def read_table(raw: bytes, file_name: str, required: Iterable[str] = ()) -> Table:
+    """Read CSV (comma, semicolon or tab separated; UTF-8, with or without BOM) or XLSX (first
+    sheet). Column names are compared lower-case and without surrounding spaces."""
+    if file_name.lower().endswith(".xlsx"):
+        table = _read_xlsx(raw, file_name)
+    elif file_name.lower().endswith((".csv", ".txt", ".tsv")):
+        table = _read_csv(raw)
+    else:
+        raise TableImportError([RowProblem(None, None, "upload a .csv or .xlsx file.")])
+    if not table.columns:
+        raise TableImportError([RowProblem(1, None, "the first row must hold the column names.")])
+    missing = [name for name in required if name not in table.columns]
+    problems = [RowProblem(1, name, "this column is required but missing.") for name in missing]
+    duplicates = {name for name in table.columns if name and table.columns.count(name) > 1}
+    problems += [RowProblem(1, name, "this column appears twice.") for name in sorted(duplicates)]
+    if len(table.rows) > MAX_ROWS:
+        problems.append(RowProblem(None, None, f"the table has {len(table.rows)} rows; at most {MAX_ROWS} are accepted at once."))
+    problems += _check_cells(table)
+    if problems:
+        raise TableImportError(problems)
+    return table
+
+
+def _read_csv(raw: bytes) -> Table:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise TableImportError([RowProblem(line, None, "the file is not UTF-8 text. In Excel choose "
+                                           "'CSV UTF-8 (comma delimited)' when saving.")]) from None
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((";", ",", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        all_rows = list(reader)
+    except csv.Error as error:
+        raise TableImportError([RowProblem(reader.line_num, None, f"the CSV cannot be read: {error}.")]) from None
+    return _table_from_rows(enumerate(all_rows, start=1))
+
+
+def _read_xlsx(raw: bytes, file_name: str) -> Table:
+    from openpyxl import load_workbook
+
+    try:
+        check_container(raw, file_name)
+    except QuestionnaireError as error:
+        raise TableImportError([RowProblem(None, None, problem.message) for problem in error.problems]) from None
+    try:
+        workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
+    except Exception:  # whatever openpyxl trips over in a damaged file: one clear message
+        raise TableImportError([RowProblem(None, None, "the workbook cannot be read; save it again as .xlsx.")]) from None
+    try:
+        sheet = workbook.worksheets[0]
+        rows = ((number, list(values)) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1))
+        return _table_from_rows(rows, limit=MAX_ROWS + 2)
+    finally:
+        workbook.close()
+
+
+def _table_from_rows(rows: Iterable[tuple[int, list[object]]], limit: int | None = None) -> Table:
+    table: Table | None = None
+    for number, values in rows:
+        cells = [_clean(value) for value in values]
+        if table is None:
+            if not any(cells):
+                continue  # leading empty rows
+            table = Table([cell.lower() for cell in cells])
+            continue
+        if not any(cells):
+            continue
+        extra = cells[len(table.columns):]
+        if any(extra):
+            raise TableImportError([RowProblem(number, None, "this row has more cells than there are column names.")])
+        table.rows.append((number, {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(table.columns) if name}))
+        if limit is not None and len(table.rows) > limit:
+            break
+    return table or Table([])

@@ -1,0 +1,186 @@
+"""Provider submissions: the offer_mapping in the questionnaire file, its round trips, a submitted
+response becoming a pending offer, and staff approving or rejecting it."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from sqlalchemy import select
+
+from survey import municipality
+from survey.models import AuditEvent, Offer, Response
+from survey.offers import inventory
+from survey.offers.intake import offer_input_from_answers, split_contact
+from survey.offers.sample import SAMPLE_DIR
+from survey.questionnaire import QuestionnaireError, load_questionnaire_file, load_questionnaire_text
+from survey.questionnaire import editing
+from survey.questionnaire.loader_xlsform import load_xlsform_bytes
+from survey.questionnaire.writer_xlsform import write_xlsform
+from survey.questionnaire.writer_yaml import dump_questionnaire
+from tests.conftest import BUNDLED, Browser
+from tests.staff_helpers import logged_in
+
+PROVIDER = """\
+slug: anbieter
+default_language: de
+languages: [de, en]
+title: {de: Angebote, en: Offers}
+offer_mapping:
+  provider_name: org
+  title: what
+  fields: topics
+  districts: where
+  online: remote
+  phone_advice: remote
+  contact: contact
+sections:
+  - code: offer
+    title: {de: Angebot, en: Offer}
+    questions:
+      - code: org
+        type: text
+        required: true
+        label: {de: Organisation, en: Organisation}
+      - code: what
+        type: text
+        label: {de: Angebot, en: Offer}
+      - code: topics
+        type: multiple_choice
+        label: {de: Felder, en: Fields}
+        options:
+          - {code: language, label: {de: Sprache, en: Language}}
+          - {code: work, label: {de: Arbeit, en: Work}}
+      - code: where
+        type: multiple_choice
+        label: {de: Wo, en: Where}
+        options:
+          - {code: nord, label: {de: Nord, en: North}}
+          - {code: citywide, label: {de: Stadtweit, en: City-wide}}
+      - code: remote
+        type: multiple_choice
+        label: {de: Fern, en: Remote}
+        options:
+          - {code: phone, label: {de: Telefon, en: Phone}}
+          - {code: video, label: {de: Video, en: Video}}
+      - code: contact
+        type: text
+        label: {de: Kontakt, en: Contact}
+"""
+
+
+def bundled_inventory():
+    return load_questionnaire_file(BUNDLED / "offer-inventory.yaml").questionnaire
+
+
+def test_the_bundled_questionnaire_declares_its_mapping():
+    mapping = bundled_inventory().offer_mapping
+    assert mapping["provider_name"] == "provider_name" and mapping["fields"] == "fields"
+    assert mapping["online"] == mapping["phone_advice"] == "remote_options"
+
+
+def test_the_mapping_survives_yaml_xlsform_and_editing_round_trips():
+    original = bundled_inventory()
+    assert load_questionnaire_text(dump_questionnaire(original)).questionnaire.offer_mapping == original.offer_mapping
+    from_xlsform = load_xlsform_bytes(write_xlsform(original), "offer-inventory.xlsx").questionnaire
+    assert dict(from_xlsform.offer_mapping) == dict(original.offer_mapping)
+    assert editing.check(editing.Edit(editing.to_data(original), "")).offer_mapping == original.offer_mapping
+
+
+@pytest.mark.parametrize("line, words", [
+    ("  provider: org", "'provider' is not an offer attribute. Did you mean 'provider_name'?"),
+    ("  opening_hours: orga", "'orga' is not a question of this questionnaire. Did you mean 'org'?"),
+    ("  cost: org", "'org' is a text question; 'cost' needs one of: single_choice"),
+    ("  last_verified_on: what", "needs one of: date"),
+])
+def test_a_wrong_mapping_is_refused_with_its_place(line, words):
+    text = PROVIDER.replace("offer_mapping:\n", f"offer_mapping:\n{line}\n")
+    with pytest.raises(QuestionnaireError) as caught:
+        load_questionnaire_text(text)
+    assert words in str(caught.value)
+
+
+def test_answers_to_the_bundled_questionnaire_become_offer_values():
+    mapping = bundled_inventory().offer_mapping
+    answers = {"provider_name": "Kulturverein Beispiel e.V.", "provider_kind": "mso", "offer_title": "Elterncafé",
+               "fields": ["education", "participation"], "districts": ["ost", "citywide"],
+               "target_groups": ["women_girls", "all"], "advice_languages": ["ar", "de"], "offer_cost": "free",
+               "barrier_free": "partly", "access_mode": "appointment_only", "childcare": "yes",
+               "remote_options": ["video"], "offer_contact": "Musterstraße 1, Musterstadt, 0000 000000-9, info@example.org",
+               "last_checked": "2026-01-05"}
+    data = offer_input_from_answers(mapping, answers, "de").normalized()
+    assert data.title == {"de": "Elterncafé"} and data.provider_kind == "mso"
+    assert data.city_wide is True and data.districts == []
+    assert data.target_groups == ["women"]
+    assert data.barrier_free is None and data.appointment_only is True and data.childcare is True
+    assert data.online is True and data.phone_advice is False
+    assert (data.contact_email, data.contact_phone, data.contact_address) == ("info@example.org", "0000 000000-9", "Musterstraße 1, Musterstadt")
+    assert data.last_verified_on == dt.date(2026, 1, 5)
+    assert inventory.validate(data, inventory.CityCodes(("education", "participation"), ("ost",)), dt.date(2026, 2, 1)) == []
+
+
+def test_split_contact_finds_a_website():
+    assert split_contact("www.example.org")["website"] == "https://www.example.org"
+
+
+@pytest.fixture()
+def provider_form(db_session_factory):
+    from survey.questionnaire_store import import_questionnaire
+
+    with db_session_factory() as session:
+        import_questionnaire(session, load_questionnaire_text(PROVIDER, "anbieter.yaml"))
+        municipality.save_districts(session, municipality.parse_districts((SAMPLE_DIR / "districts.csv").read_bytes(), "d.csv"))
+        municipality.ensure_default_fields(session)
+        session.commit()
+
+
+def submit_as_provider(app, lang: str = "en") -> None:
+    browser = Browser(app.test_client())
+    browser.get(f"/s/anbieter/{lang}/")
+    browser.post(f"/s/anbieter/{lang}/start")
+    assert browser.url == f"/s/anbieter/{lang}/p/offer", browser.html[:300]
+    browser.post(data={"action": "next", "org": "Beratungsstelle Beispielhaus e.V.", "what": "Language café",
+                       "topics": ["language"], "where": ["nord"], "remote": ["phone"],
+                       "contact": "angebot@example.org, 0000 000000-1"})
+    assert browser.url == f"/s/anbieter/{lang}/review", browser.html[:500]
+    browser.post(f"/s/anbieter/{lang}/submit")
+    assert browser.url == f"/s/anbieter/{lang}/thanks"
+
+
+def test_a_submitted_response_becomes_a_pending_offer(app, db, provider_form):
+    submit_as_provider(app)
+    offer = db.scalar(select(Offer))
+    response = db.scalar(select(Response))
+    assert offer.status == "pending" and offer.source == "questionnaire" and offer.source_response_id == response.id
+    assert offer.provider_name == "Beratungsstelle Beispielhaus e.V." and offer.title == {"en": "Language café"}
+    assert offer.fields == ["language"] and offer.districts == ["nord"] and offer.phone_advice and not offer.online
+    assert offer.contact_email == "angebot@example.org" and offer.contact_phone == "0000 000000-1"
+    assert response.answers["org"] == "Beratungsstelle Beispielhaus e.V."  # the answers stay as they were
+
+
+def test_staff_review_approve_and_reject(app, db, db_session_factory, provider_form):
+    submit_as_provider(app)
+    submit_as_provider(app)
+    first, second = db.scalars(select(Offer).order_by(Offer.id)).all()
+    staff = logged_in(app, db_session_factory, "designer@musterstadt.example", "designer")
+    review = staff.get("/staff/offers/review").get_data(as_text=True)
+    assert "Beratungsstelle Beispielhaus e.V." in review and "1 thing to complete before approving" in review
+    page = staff.get(f"/staff/offers/{first.id}").get_data(as_text=True)
+    assert "What the provider answered" in page and "Language café" in page and "a German title is required" in page
+    # Approving without a German title is refused, and says why.
+    refused = staff.post(f"/staff/offers/{first.id}/approve")
+    assert refused.status_code == 422 and "a German title is required" in refused.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Offer, first.id).status == "pending"
+    form = {"provider_name": first.provider_name, "provider_kind": "welfare", "title_de": "Sprachcafé", "title_en": "Language café",
+            "fields": ["language"], "districts": ["nord"], "languages": ["de", "ar"], "cost": "free", "phone_advice": "yes",
+            "contact_email": "angebot@example.org", "contact_phone": "0000 000000-1"}
+    assert staff.post(f"/staff/offers/{first.id}", form).status_code == 302
+    assert staff.post(f"/staff/offers/{first.id}/approve").status_code == 302
+    assert staff.post(f"/staff/offers/{second.id}/reject").status_code == 302
+    db.expire_all()
+    approved, rejected = db.get(Offer, first.id), db.get(Offer, second.id)
+    assert approved.status == "published" and approved.last_verified_on == dt.date.today() and approved.title["de"] == "Sprachcafé"
+    assert rejected.status == "archived"
+    actions = [e.action for e in db.scalars(select(AuditEvent).order_by(AuditEvent.id))]
+    assert {"offer_updated", "offer_approved", "offer_rejected"} <= set(actions)
+    assert staff.post(f"/staff/offers/{second.id}/approve").status_code == 409  # only pending offers

@@ -1,0 +1,214 @@
+"""The offer inventory: validation per field, the staleness flag, listing, CSV import and export."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+
+import pytest
+from openpyxl import Workbook
+from sqlalchemy import func, select
+
+from survey import municipality
+from survey.models import Offer
+from survey.offers import inventory
+from survey.offers.importing import export_offers, import_offers
+from survey.offers.inventory import CityCodes, OfferInput, OfferInvalid
+from survey.offers.sample import SAMPLE_DIR, load_sample
+from survey.table_import import TableImportError
+
+TODAY = dt.date(2026, 6, 15)
+CODES = CityCodes(("language", "work", "housing", "health"), ("nord", "mitte", "sued", "ost", "west"))
+HEADER = "id,provider_name,provider_kind,title_de,title_en,fields,city_wide,districts,languages,cost,childcare,last_verified_on\n"
+
+
+def valid(**changes) -> OfferInput:
+    data = OfferInput(provider_name="Beratungsstelle Beispielhaus e.V.", provider_kind="welfare",
+                      title={"de": "Migrationsberatung", "en": "Migration advice"}, fields=["work"], districts=["nord"],
+                      languages=["de", "ar"], last_verified_on=dt.date(2026, 1, 10))
+    for name, value in changes.items():
+        setattr(data, name, value)
+    return data
+
+
+def problems(data: OfferInput) -> dict[str, str]:
+    return {p.field: p.message for p in inventory.validate(data, CODES, TODAY)}
+
+
+@pytest.fixture()
+def city(db):
+    municipality.save_districts(db, municipality.parse_districts((SAMPLE_DIR / "districts.csv").read_bytes(), "districts.csv"))
+    municipality.ensure_default_fields(db)
+    return db
+
+
+def test_a_complete_offer_is_valid():
+    assert problems(valid()) == {}
+    assert problems(valid(city_wide=True, districts=[])) == {}
+
+
+@pytest.mark.parametrize("changes, field, words", [
+    ({"provider_name": "  "}, "provider_name", "required"),
+    ({"provider_kind": "church"}, "provider_kind", "mso, welfare, municipal, other"),
+    ({"title": {"en": "Only English"}}, "title_de", "German title"),
+    ({"title": {"de": "x", "ku": "y"}}, "title_ku", "kmr"),
+    ({"fields": []}, "fields", "at least one"),
+    ({"fields": ["jobs"]}, "fields", "'jobs' is not an integration field"),
+    ({"districts": []}, "districts", "city-wide"),
+    ({"districts": ["sued", "suedost"]}, "districts", "'suedost'"),
+    ({"languages": ["ku"]}, "languages", "ambiguous"),
+    ({"languages": ["Arabic"]}, "languages", "'ar'"),
+    ({"target_groups": ["women_girls"]}, "target_groups", "did you mean 'women'"),
+    ({"cost": "cheap"}, "cost", "free, reduced, paid"),
+    ({"contact_email": "info(at)example.org"}, "contact_email", "not an e-mail"),
+    ({"website": "javascript:alert(1)"}, "website", "https://"),
+    ({"website": "www.example.org"}, "website", "https://"),
+    ({"contact_phone": "call me"}, "contact_phone", "digits"),
+    ({"last_verified_on": dt.date(2026, 6, 16)}, "last_verified_on", "future"),
+])
+def test_every_problem_is_named_at_its_field(changes, field, words):
+    found = problems(valid(**changes))
+    assert field in found, found
+    assert words in found[field]
+
+
+def test_problems_of_several_fields_are_reported_together():
+    found = problems(valid(provider_name="", cost="x", website="data:text/html,hi"))
+    assert {"provider_name", "cost", "website"} <= set(found)
+
+
+def test_an_offer_is_stale_when_not_verified_for_twelve_months():
+    assert inventory.is_stale(valid(last_verified_on=None), TODAY)
+    assert inventory.is_stale(valid(last_verified_on=dt.date(2025, 6, 15)), TODAY)
+    assert not inventory.is_stale(valid(last_verified_on=dt.date(2025, 6, 16)), TODAY)
+    assert inventory.is_stale(valid(last_verified_on=dt.date(2023, 2, 28)), dt.date(2024, 2, 29))
+
+
+def test_create_update_archive_verify_and_filters(city):
+    db = city
+    offer = inventory.create_offer(db, valid(), today=TODAY)
+    other = inventory.create_offer(db, valid(title={"de": "Wohnberatung"}, fields=["housing"], city_wide=True, districts=["ost"],
+                                            languages=["uk"], last_verified_on=dt.date(2024, 1, 1)), today=TODAY)
+    assert other.districts == []  # city-wide: a district list would only mislead
+    assert offer.source == "staff" and offer.status == "published"
+    with pytest.raises(OfferInvalid) as caught:
+        inventory.create_offer(db, valid(fields=[]), today=TODAY)
+    assert caught.value.problems[0].field == "fields"
+    assert {o.id for o in inventory.list_offers(db, field_code="housing")} == {other.id}
+    assert {o.id for o in inventory.list_offers(db, district="ost")} == {other.id}  # city-wide serves ost
+    assert {o.id for o in inventory.list_offers(db, district="nord")} == {offer.id, other.id}
+    assert {o.id for o in inventory.list_offers(db, language="ar")} == {offer.id}
+    assert {o.id for o in inventory.list_offers(db, stale=True, today=TODAY)} == {other.id}
+    assert inventory.update_offer(db, offer, valid(), today=TODAY) is False
+    assert inventory.update_offer(db, offer, valid(cost="reduced"), today=TODAY) is True and offer.cost == "reduced"
+    inventory.verify_offer(db, other, today=TODAY)
+    assert other.last_verified_on == TODAY and not inventory.is_stale(other, TODAY)
+    inventory.archive_offer(db, offer)
+    assert [o.id for o in inventory.list_offers(db, status="published")] == [other.id]
+
+
+def _csv(*rows: str) -> bytes:
+    return (HEADER + "".join(row + "\n" for row in rows)).encode("utf-8")
+
+
+GOOD = ",Beispielhaus e.V.,welfare,Sprachcafé,Language café,language,no,nord;mitte,de;ar,free,yes,2026-01-02"
+
+
+def test_import_reports_every_problem_with_row_and_column_and_saves_nothing(city):
+    db = city
+    bad = _csv(GOOD,
+               ",Beispielhaus e.V.,welfare,Wohnen,Housing,housing,no,suedost,de,free,no,",
+               ",,club,,x,jobs,maybe,,ku,cheap,no,31.02.2026")
+    with pytest.raises(TableImportError) as caught:
+        import_offers(db, bad, "offers.csv", today=TODAY)
+    found = {(p.row, p.column) for p in caught.value.problems}
+    assert (3, "districts") in found
+    assert {(4, "provider_name"), (4, "provider_kind"), (4, "title_de"), (4, "fields"), (4, "city_wide"),
+            (4, "languages"), (4, "cost"), (4, "last_verified_on")} <= found
+    assert not any(p.row == 2 for p in caught.value.problems)
+    assert "row 3, column districts" in str(caught.value)
+    assert db.scalar(select(func.count()).select_from(Offer)) == 0  # the valid row was not saved either
+
+
+def test_unknown_columns_and_languages_are_refused(city):
+    raw = b"provider_name,title_de,fields,districts,title_ku,colour\nA,B,work,nord,C,red\n"
+    with pytest.raises(TableImportError) as caught:
+        import_offers(city, raw, "offers.csv", today=TODAY)
+    columns = {p.column for p in caught.value.problems}
+    assert {"title_ku", "colour"} <= columns
+
+
+def test_reimport_updates_instead_of_duplicating(city):
+    db = city
+    first = import_offers(db, _csv(GOOD), "offers.csv", today=TODAY)
+    assert len(first.added) == 1
+    again = import_offers(db, _csv(GOOD), "offers.csv", today=TODAY)
+    assert again.added == () and again.unchanged == first.added
+    changed = import_offers(db, _csv(GOOD.replace(",free,", ",reduced,")), "offers.csv", today=TODAY)
+    assert changed.updated == first.added
+    offer = db.get(Offer, first.added[0])
+    assert offer.cost == "reduced" and offer.source == "import" and offer.districts == ["nord", "mitte"]
+    # With an id the row updates that offer even when provider and title change.
+    by_id = import_offers(db, _csv(f"{offer.id}" + GOOD.replace("Sprachcafé", "Sprachtreff")), "offers.csv", today=TODAY)
+    assert by_id.updated == (offer.id,) and offer.title["de"] == "Sprachtreff"
+    with pytest.raises(TableImportError, match="no offer with the id '999999'"):
+        import_offers(db, _csv("999999" + GOOD), "offers.csv", today=TODAY)
+    assert db.scalar(select(func.count()).select_from(Offer)) == 1
+
+
+def test_export_and_import_round_trip_including_xlsx(city):
+    db = city
+    load_sample(db)
+    offers = inventory.list_offers(db)
+    offers[0].contact_address = "=HYPERLINK(\"http://evil.example\")"  # a formula must not reach a spreadsheet as one
+    text = export_offers(offers)
+    assert "'=HYPERLINK" in text
+    report = import_offers(db, text.encode("utf-8"), "offers.csv")
+    assert report.added == () and report.updated == () and len(report.unchanged) == len(offers)
+    assert offers[0].contact_address.startswith("=HYPERLINK")
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in csv.reader(io.StringIO(text)):
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    again = import_offers(db, buffer.getvalue(), "offers.xlsx")
+    assert len(again.unchanged) == len(offers) and again.added == ()
+
+
+def test_the_sample_municipality_loads_once(city, db):
+    report = load_sample(db)
+    assert report.districts == 0  # loaded by the fixture already: kept as they are
+    assert 28 <= report.offers <= 32
+    offers = inventory.list_offers(db)
+    assert {f for o in offers for f in o.fields} == {f[0] for f in municipality.DEFAULT_FIELDS}
+    assert any(o.city_wide for o in offers)
+    assert any(inventory.is_stale(o) for o in offers) and not all(inventory.is_stale(o) for o in offers)
+    assert not [o for o in offers if "housing" in o.fields and (o.city_wide or {"ost", "west"} & set(o.districts))]
+    assert not [o for o in offers if "health" in o.fields and (o.city_wide or "nord" in o.districts)]
+    assert all(o.contact_email.endswith("@example.org") and o.contact_phone.startswith("0000") for o in offers)
+    assert load_sample(db).offers == 0  # idempotent
+    assert db.scalar(select(func.count()).select_from(Offer)) == report.offers
+
+
+def test_the_commands_load_the_sample_and_refuse_a_bad_table(tmp_path):
+    from click.testing import CliRunner
+
+    from survey.cli import main
+
+    env = {"SURVEY_INSTANCE_PATH": str(tmp_path / "instance"), "SURVEY_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    runner = CliRunner()
+    assert runner.invoke(main, ["init"], env=env).exit_code == 0
+    first = runner.invoke(main, ["load-sample"], env=env)
+    assert first.exit_code == 0 and "5 districts, 0 fields, 30 offers added" in first.output  # init made the fields
+    assert "0 districts, 0 fields, 0 offers added" in runner.invoke(main, ["load-sample"], env=env).output
+    again = runner.invoke(main, ["import-offers", str(SAMPLE_DIR / "offers.csv")], env=env)
+    assert again.exit_code == 0 and "0 added, 0 updated, 30 unchanged" in again.output
+    bad = tmp_path / "bad.csv"
+    bad.write_text("provider_name,title_de,fields,districts\nA,B,work,atlantis\n", encoding="utf-8")
+    refused = runner.invoke(main, ["import-offers", str(bad)], env=env)
+    assert refused.exit_code != 0 and "row 2, column districts" in refused.output and "nothing was imported" in refused.output
+    districts = tmp_path / "d.csv"
+    districts.write_text("code,name\nnord,Nord-Neu\nhafen,Hafen\n", encoding="utf-8")
+    result = runner.invoke(main, ["import-districts", str(districts)], env=env)
+    assert result.exit_code == 0 and "1 added, 1 updated, 0 unchanged" in result.output
