@@ -193,3 +193,60 @@ def test_safe_loader_refuses_python_tags_and_bad_encoding():
     assert any("YAML tag 'tag:yaml.org,2002:python/object/apply:os.system' is not allowed" in m for m in messages)
     with pytest.raises(QuestionnaireError, match="not valid UTF-8"):
         load_questionnaire_bytes(VALID.encode("utf-8") + b"\xff\xfe", "mini.yaml")
+
+
+NEEDS_FORM = """\
+slug: needs-mini
+default_language: de
+languages: [de]
+title: {de: Bedarf}
+analysis:
+  breakdowns: [district, "no"]
+districts:
+  - {code: nord, label: {de: Nord}}
+sections:
+  - code: about
+    title: {de: Über Sie}
+    questions:
+      - {code: district, type: district, label: {de: Stadtteil}}
+      - {code: "no", type: yes_no, label: {de: Kinder}}
+  - code: housing
+    field: housing
+    need: "selected(flat_help, 'search') or later_question == 'yes'"
+    title: {de: Wohnen}
+    questions:
+      - code: flat_help
+        type: multiple_choice
+        label: {de: Hilfe}
+        options:
+          - {code: search, label: {de: Suche}}
+          - {code: none, exclusive: true, label: {de: Keine}}
+  - code: other
+    field: own_city_field
+    title: {de: Eigenes Feld}
+    questions:
+      - {code: later_question, type: yes_no, label: {de: Später}}
+"""
+
+
+def test_need_breakdowns_and_city_fields_load_and_round_trip():
+    from survey.questionnaire.writer_yaml import dump_questionnaire
+
+    q = load(NEEDS_FORM).questionnaire
+    housing = q.section("housing")
+    # A need may use a later question: it is judged on the whole response.
+    assert housing.need.evaluate({"later_question": "yes"}) and not housing.need.evaluate({"flat_help": ["none"]})
+    assert q.breakdowns == ("district", "no") and q.section("other").field == "own_city_field"
+    assert [s.code for s in q.need_sections()] == ["housing"] and q.district_question().code == "district"
+    again = load(dump_questionnaire(q)).questionnaire
+    assert again.breakdowns == q.breakdowns and again.section("housing").need.source == housing.need.source
+
+
+def test_need_and_breakdown_errors_are_named():
+    broken = (NEEDS_FORM.replace("breakdowns: [district, \"no\"]", "breakdowns: [flat_help, nothing]")
+              .replace("    field: housing\n", ""))
+    with pytest.raises(QuestionnaireError) as caught:
+        load(broken)
+    text = str(caught.value)
+    assert "give the section a 'field' too" in text
+    assert "breakdown 'flat_help' is a multiple_choice question" in text and "'nothing' is not a question" in text

@@ -115,10 +115,10 @@ def dump_questionnaire(questionnaire: Questionnaire, header: str = HEADER) -> st
         lines += _options(questionnaire.districts, 2, languages)
     if questionnaire.breakdowns:
         lines.append("analysis:")
-        lines.append(f"  breakdowns: [{', '.join(questionnaire.breakdowns)}]")
+        lines.append(f"  breakdowns: [{', '.join(_code(code) for code in questionnaire.breakdowns)}]")
     if questionnaire.offer_mapping:
         lines.append("offer_mapping:")
-        lines += [f"  {attribute}: {code}" for attribute, code in questionnaire.offer_mapping.items()]
+        lines += [f"  {attribute}: {_code(code)}" for attribute, code in questionnaire.offer_mapping.items()]
     lines.append("")
     lines.append("sections:")
     for section in questionnaire.sections:
