@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from survey.analysis.gap_source import NotANeedsQuestionnaire, gap_matrix_for
-from survey.analysis.gaps import (NO_DISTRICT, ResponseFacts, compute_gap_matrix, gap_level, needs_of,
+from survey.analysis.gaps import (NO_DISTRICT, ResponseFacts, compute_gap_matrix, gap_level,
                                   wilson_interval)
 from survey.analysis.suppression import SUPPRESSED, ThresholdTooLow
 from survey.models import Offer, Response
@@ -27,6 +27,7 @@ class FakeOffer:
     districts: list[str] = field(default_factory=list)
     city_wide: bool = False
     languages: list[str] = field(default_factory=list)
+    status: str = "published"
 
 
 OFFERS = [
@@ -137,10 +138,10 @@ def _store(db, version, language: str, answers: dict) -> None:
 def test_needs_declared_in_the_bundled_questionnaire(db, bundled):
     model = questionnaire_for_version(live_version(db, "needs-assessment"))
     assert {s.field for s in model.need_sections()} == {"language", "education", "work", "housing", "health", "legal", "participation"}
-    assert needs_of(model, _answers("nord", ["housing", "work"])) == {"housing", "work"}
+    assert model.needs_of(_answers("nord", ["housing", "work"])) == ("work", "housing")
     # A field-specific answer counts even when the field was not ticked among the areas.
-    assert needs_of(model, _answers("nord", ["none"], housing_help=["finding_flat"])) == {"housing"}
-    assert needs_of(model, _answers("nord", ["none"], housing_help=["none"])) == frozenset()
+    assert model.needs_of(_answers("nord", ["none"], housing_help=["finding_flat"])) == ("housing",)
+    assert model.needs_of(_answers("nord", ["none"], housing_help=["none"])) == ()
 
 
 def test_gap_matrix_from_stored_responses_and_offers(db, bundled):

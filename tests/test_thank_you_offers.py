@@ -7,7 +7,6 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.models import ContactRequest, District, Draft, Offer, Response
-from survey.offers.matching import district_of, needs_of
 from survey.questionnaire import load_questionnaire_file
 from tests.conftest import BUNDLED
 from tests.test_respondent_flow import SLUG, complete_page, start_in
@@ -70,9 +69,9 @@ def test_needs_and_district_from_the_bundled_questionnaire():
     questionnaire = load_questionnaire_file(BUNDLED / "needs-assessment.yaml").questionnaire
     answers = {"district": "nord", "help_areas": ["housing", "legal"], "german_course": "attending",
                "work_help": ["none"]}
-    assert needs_of(questionnaire, answers) == ["housing", "legal"]
-    assert district_of(questionnaire, answers) == "nord"
-    assert needs_of(questionnaire, {"help_areas": ["none"], "german_course": "would_like"}) == ["language"]
+    assert questionnaire.needs_of(answers) == ("housing", "legal")
+    assert questionnaire.district_of(answers) == "nord"
+    assert questionnaire.needs_of({"help_areas": ["none"], "german_course": "would_like"}) == ("language",)
 
 
 def test_respondent_with_needs_in_two_fields_sees_offers_for_both(browser, offers, db):

@@ -151,8 +151,6 @@ def build_frame(rows: Iterable[tuple[int, str, str, dt.datetime, Mapping[str, An
     district_codes = [q.question.code for q in questions if q.question.type is QuestionType.DISTRICT]
     district_options = [o.code for q in questions if q.question.type is QuestionType.DISTRICT for o in q.options]
     language_codes = list(dict.fromkeys(code for model in models for code in model.language_codes))
-    # Per version: field -> need condition, evaluated with the version that was answered.
-    needs = {number: {str(s.field): s.need for s in model.need_sections()} for number, model in versions.items()}
 
     language, channel, district = _Coded(language_codes), _Coded([]), _Coded(district_options)
     single = {q.question.code: _Coded(o.code for o in q.options) for q in questions if not q.multiple}
@@ -183,12 +181,11 @@ def build_frame(rows: Iterable[tuple[int, str, str, dt.datetime, Mapping[str, An
             for option in option_codes:
                 bool_parts[option_column(code, option)].append(
                     np.fromiter((option in s for s in sets), dtype=bool, count=len(batch)))
+        # Needs are judged with the version each response answered.
+        needed = [versions[row[0]].needs_of(row[4]) if row[0] in versions else () for row in batch]
         for field in fields:
-            values = []
-            for row in batch:
-                condition = needs.get(row[0], {}).get(field)
-                values.append(bool(condition is not None and condition.evaluate(row[4])))
-            bool_parts[need_column(field)].append(np.array(values, dtype=bool))
+            bool_parts[need_column(field)].append(
+                np.fromiter((field in found for found in needed), dtype=bool, count=len(batch)))
 
     batch: list[tuple[int, str, str, dt.datetime, Mapping[str, Any]]] = []
     for row in rows:

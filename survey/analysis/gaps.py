@@ -19,6 +19,7 @@ import pandas as pd
 
 from survey.analysis.suppression import (SUPPRESSED, checked_threshold, secondary_mask,
                                          suppress_groups)
+from survey.offers.matching import serves
 from survey.questionnaire.model import Questionnaire
 
 Z_95 = 1.959963984540054  # standard normal quantile for a two-sided 95 % interval
@@ -28,6 +29,7 @@ SAME_LANGUAGE = ({"fa", "prs"},)
 
 
 class OfferLike(Protocol):
+    status: str
     fields: list[str]
     districts: list[str]
     city_wide: bool
@@ -120,21 +122,10 @@ def _language_group(tag: str) -> set[str]:
     return {tag}
 
 
-def serves(offer: OfferLike, field: str, district: str) -> bool:
-    if field not in (offer.fields or []):
-        return False
-    return bool(offer.city_wide) or district in (offer.districts or [])
-
-
-def needs_of(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> frozenset[str]:
-    """The integration fields in which these answers say the person needs help."""
-    return frozenset(s.field for s in questionnaire.need_sections() if s.need is not None and s.field and s.need.evaluate(answers))
-
-
 def facts_of(questionnaire: Questionnaire, language: str, answers: Mapping[str, Any], districts: set[str]) -> ResponseFacts:
-    question = questionnaire.district_question()
-    district = answers.get(question.code) if question is not None else None
-    return ResponseFacts(district if district in districts else NO_DISTRICT, language, needs_of(questionnaire, answers))
+    district = questionnaire.district_of(answers)
+    return ResponseFacts(district if district in districts else NO_DISTRICT, language,
+                         frozenset(questionnaire.needs_of(answers)))
 
 
 def compute_gap_matrix(
@@ -185,7 +176,7 @@ def compute_gap_matrix(
     city_hidden = total < threshold
     for f in fields:
         count = sum(with_need[(d, f)] for d in codes)
-        serving = [o for o in offers if f in (o.fields or [])]
+        serving = [o for o in offers if serves(o, f, None)]
         hidden = city_hidden or 0 < count < threshold
         totals.append(_cell("", f, total, count, serving, need_languages.get(("", f), set()), hidden))
     ranked = sorted((c for c in cells if not c.suppressed and c.district != NO_DISTRICT and c.with_need > 0),

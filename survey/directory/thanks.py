@@ -1,6 +1,6 @@
 """Offers on the thank-you page, without keeping the answers.
 
-At submission the needs are worked out from the answers (``matching.needs_of``) and only the
+At submission the needs are worked out from the answers (``Questionnaire.needs_of``) and only the
 field codes and the district code go into the session cookie, for the one thank-you page view
 that follows; that view takes them out again. Why the session and not the thank-you URL:
 phones are shared, and a URL such as ``?field=health&field=legal`` would stay in the browser
@@ -16,7 +16,7 @@ from typing import Any, Mapping, MutableMapping
 from sqlalchemy.orm import Session
 
 from survey.directory.presenting import filter_query, municipality, present, published_offers
-from survey.offers.matching import district_of, needs_of, offers_for_needs
+from survey.offers.matching import offers_for_needs
 from survey.questionnaire.model import Questionnaire
 
 NEEDS_KEY = "offer_needs"
@@ -29,7 +29,7 @@ def remember_needs(cookie: MutableMapping[str, Any], slug: str, questionnaire: Q
     """Put the needed fields and the district (codes only) into the session for the next view."""
     if not questionnaire.need_sections():
         return
-    cookie[NEEDS_KEY] = {"s": slug, "f": needs_of(questionnaire, answers), "d": district_of(questionnaire, answers)}
+    cookie[NEEDS_KEY] = {"s": slug, "f": list(questionnaire.needs_of(answers)), "d": questionnaire.district_of(answers)}
 
 
 def thanks_context(cookie: MutableMapping[str, Any], db: Session, slug: str, questionnaire: Questionnaire,

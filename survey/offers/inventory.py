@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from survey import municipality
 from survey.languages import LANGUAGES, MISLEADING_TAGS
 from survey.models import Offer
+from survey.offers.matching import serves_district
 
 PROVIDER_KINDS = ("mso", "welfare", "municipal", "other")
 COSTS = ("free", "reduced", "paid")
@@ -270,10 +271,6 @@ def is_stale(offer: Offer | OfferInput, today: dt.date | None = None) -> bool:
     """Never verified, or not for twelve months: staff should check it again."""
     verified = offer.last_verified_on
     return verified is None or verified <= stale_since(today or dt.date.today())
-
-
-def serves_district(offer: Offer, district: str) -> bool:
-    return bool(offer.city_wide) or district in (offer.districts or [])
 
 
 def list_offers(session: Session, status: str | None = None, field_code: str | None = None,

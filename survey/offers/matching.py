@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Protocol, Sequence
 
 from survey.languages import LANGUAGES, fallback_chain
-from survey.questionnaire.model import Questionnaire, ResolvedText
+from survey.questionnaire.model import ResolvedText
 
 PUBLISHED = "published"
 # Texts of an offer fall back along the language's chain and finally to German, the language
@@ -45,32 +45,17 @@ class FieldGroup:
     listed_above: int = 0
 
 
+def serves_district(offer: Any, district: str) -> bool:
+    """The offer is for the whole city or names the district."""
+    return bool(offer.city_wide) or district in (offer.districts or [])
+
+
 def serves(offer: OfferLike, field_code: str, district: str | None) -> bool:
     """Published, in the field, and in the district or city-wide. Without a district (not
     answered, or "prefer not to say") every published offer of the field serves."""
     if offer.status != PUBLISHED or field_code not in (offer.fields or []):
         return False
-    return district is None or offer.city_wide or district in (offer.districts or [])
-
-
-def needs_of(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> list[str]:
-    """Field codes of the sections whose ``need`` holds for these answers, in questionnaire order,
-    each once (two sections may share a field)."""
-    found: list[str] = []
-    for section in questionnaire.need_sections():
-        assert section.need is not None and section.field is not None
-        if section.field not in found and section.need.evaluate(answers):
-            found.append(section.field)
-    return found
-
-
-def district_of(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> str | None:
-    """The district code the respondent chose, if the questionnaire asks and they answered."""
-    question = questionnaire.district_question()
-    if question is None:
-        return None
-    value = answers.get(question.code)
-    return value if isinstance(value, str) and value else None
+    return district is None or serves_district(offer, district)
 
 
 def _rank(offer: OfferLike, district: str | None, language: str) -> tuple[int, int]:

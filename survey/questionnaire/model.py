@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
-from typing import Iterator, Mapping
+from typing import Any, Iterator, Mapping
 
 from survey.languages import LANGUAGES, fallback_chain
 from survey.questionnaire.conditions import Condition
@@ -200,6 +200,25 @@ class Questionnaire:
     def need_sections(self) -> tuple[Section, ...]:
         """Sections that declare when a respondent needs help in their integration field."""
         return tuple(s for s in self.sections if s.field is not None and s.need is not None)
+
+    def needs_of(self, answers: Mapping[str, Any]) -> tuple[str, ...]:
+        """The integration fields in which these answers say the person needs help, in
+        questionnaire order, each once: a field counts when any of its sections' needs holds.
+        The one definition the gap analysis, the results and the thank-you offers share."""
+        found: list[str] = []
+        for section in self.need_sections():
+            assert section.need is not None and section.field is not None
+            if section.field not in found and section.need.evaluate(answers):
+                found.append(section.field)
+        return tuple(found)
+
+    def district_of(self, answers: Mapping[str, Any]) -> str | None:
+        """The district code the respondent chose, if the questionnaire asks and they answered."""
+        question = self.district_question()
+        if question is None:
+            return None
+        value = answers.get(question.code)
+        return value if isinstance(value, str) and value else None
 
     def section(self, code: str) -> Section | None:
         return next((section for section in self.sections if section.code == code), None)

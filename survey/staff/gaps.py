@@ -49,7 +49,8 @@ def gap_page(slug: str) -> str:
 @requires(Role.ANALYST, Role.DESIGNER)
 def gap_cell(slug: str, district: str, field: str) -> str:
     from survey.analysis.gap_source import published_offers
-    from survey.analysis.gaps import gap_level, serves
+    from survey.analysis.gaps import gap_level
+    from survey.offers.matching import serves
 
     row = questionnaire_row(slug)
     matrix = _matrix(slug)
