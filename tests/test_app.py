@@ -51,3 +51,15 @@ def test_page_titles_are_plain_text(browser):
         title = _re.search(r"<title>(.*?)</title>", html, _re.S).group(1)
         assert "<" not in title and "script" not in title, title
         assert html.count('src="/assets/survey.') <= 1
+
+
+def test_pandas_and_matplotlib_load_on_first_use_not_at_start():
+    """Every gunicorn worker runs create_app: the analysis libraries (about 100 MB) wait until
+    an analyst asks for results."""
+    import subprocess
+    import sys
+
+    code = ("import sys; from survey import create_app; create_app({'DATABASE_URL': 'sqlite://', 'SECRET_KEY': 'x'}); "
+            "print(sorted(m for m in ('pandas', 'matplotlib', 'pyreadstat') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
+    assert result.stdout.strip().splitlines()[-1] == "[]"

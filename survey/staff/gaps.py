@@ -21,9 +21,6 @@ def _field_names() -> dict[str, str]:
     return {f.code: f.label(language) for f in list_fields(get_db())}
 
 
-NO_DISTRICT = "-"  # survey.analysis.gaps.NO_DISTRICT (pandas loads on first use, not at start)
-
-
 def _matrix(slug: str):
     from survey.analysis.gap_source import NotANeedsQuestionnaire, gap_matrix_for
 
@@ -37,7 +34,8 @@ def _matrix(slug: str):
 @bp.get("/q/<slug>/gaps")
 @requires(Role.ANALYST, Role.DESIGNER)
 def gap_page(slug: str) -> str:
-    from survey.analysis.gaps import gap_level
+    # Imported here, not at the top: pandas loads on the first analysis, not in every worker.
+    from survey.analysis.gaps import NO_DISTRICT, gap_level
 
     row = questionnaire_row(slug)
     matrix = _matrix(slug)
@@ -49,7 +47,7 @@ def gap_page(slug: str) -> str:
 @requires(Role.ANALYST, Role.DESIGNER)
 def gap_cell(slug: str, district: str, field: str) -> str:
     from survey.analysis.gap_source import published_offers
-    from survey.analysis.gaps import gap_level
+    from survey.analysis.gaps import NO_DISTRICT, gap_level
     from survey.offers.matching import serves
 
     row = questionnaire_row(slug)

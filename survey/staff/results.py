@@ -17,6 +17,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey import audit
 from survey.accounts import Role
+from survey.analysis.thresholds import SUPPRESSED  # pandas-free: pandas and matplotlib load on first use
 from survey.config import suppression_threshold
 from survey.languages import LANGUAGES
 from survey.municipality import list_fields
@@ -30,8 +31,6 @@ if TYPE_CHECKING:
     from survey.analysis.results import Results
 
 CHART_CACHE_SECONDS = 300
-SUPPRESSED = "."  # survey.analysis.suppression.SUPPRESSED; pandas and matplotlib load on first use,
-# not in every worker at start (about 100 MB each)
 
 
 @bp.record_once
