@@ -17,8 +17,7 @@ from typing import Any, Iterable, Mapping, Protocol, Sequence
 
 import pandas as pd
 
-from survey.analysis.suppression import (SUPPRESSED, checked_threshold, secondary_mask,
-                                         suppress_groups)
+from survey.analysis.suppression import SUPPRESSED, checked_threshold, partition_mask
 from survey.offers.matching import serves
 from survey.questionnaire.model import Questionnaire
 
@@ -154,14 +153,8 @@ def compute_gap_matrix(
     # shown, one more so the total cannot give a lone hidden district back); then small need
     # counts, with the city-wide total per field as the published column total.
     sizes = pd.Series(respondents, dtype="int64")
-    hidden_district = suppress_groups(sizes, threshold)
     need_table = pd.DataFrame([[with_need[(d, f)] for f in fields] for d in codes], index=codes, columns=list(fields), dtype="int64")
-    mask = pd.DataFrame(False, index=codes, columns=list(fields))
-    for d in codes:
-        if hidden_district[d]:
-            mask.loc[d, :] = True
-    mask |= (need_table > 0) & (need_table < threshold)
-    mask = secondary_mask(need_table, mask, row_totals=False, column_totals=True)
+    mask, _hidden = partition_mask(need_table, sizes, threshold)
 
     cells: list[GapCell] = []
     for d in codes:

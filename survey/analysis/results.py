@@ -22,7 +22,7 @@ from survey.analysis.frames import (
     META_CHANNEL, META_DISTRICT, META_LANGUAGE, META_SUBMITTED, ClosedQuestion, build_frame,
     closed_questions, iter_rows, load_versions, need_column,
 )
-from survey.analysis.suppression import SUPPRESSED, apply_mask, checked_threshold, secondary_mask, suppress_groups
+from survey.analysis.suppression import SUPPRESSED, apply_mask, checked_threshold, partition_mask
 from survey.models import Questionnaire as QuestionnaireRow
 from survey.models import QuestionnaireVersion, Response
 from survey.questionnaire.model import Questionnaire
@@ -82,10 +82,7 @@ def _need_by_district(frame: pd.DataFrame, fields: list[str], threshold: int) ->
     counts = grouped[[need_column(f) for f in fields]].sum().astype(int)
     counts.columns = fields
     sizes = grouped.size()
-    hidden = suppress_groups(sizes, threshold, total_published=True)
-    mask = (counts > 0) & (counts < threshold)
-    mask.loc[hidden[hidden].index, :] = True
-    mask = secondary_mask(counts, mask, row_totals=False, column_totals=True)
+    mask, hidden = partition_mask(counts, sizes, threshold)
     table = apply_mask(counts, mask)
     n = sizes.astype(object)
     n[hidden] = SUPPRESSED

@@ -82,6 +82,19 @@ def suppress_groups(sizes: pd.Series, threshold: int = DEFAULT_THRESHOLD, total_
     return hidden
 
 
+def partition_mask(counts: pd.DataFrame, sizes: pd.Series, threshold: int = DEFAULT_THRESHOLD) -> tuple[pd.DataFrame, pd.Series]:
+    """For a table whose rows are groups that partition the respondents (districts, of
+    ``sizes`` people each) and whose columns overlap (fields of need: one person may count in
+    several), with every column's total and the overall total published. A group under the
+    threshold is hidden as a whole (with a second one if it were alone), counts under the
+    threshold too, then secondary suppression down the columns (rows have no total). Returns
+    the cell mask and the hidden groups."""
+    hidden = suppress_groups(sizes, threshold, total_published=True)
+    mask = primary_mask(counts, threshold)
+    mask.loc[hidden[hidden].index, :] = True
+    return secondary_mask(counts, mask, row_totals=False, column_totals=True), hidden
+
+
 def apply_mask(table: pd.DataFrame, mask: pd.DataFrame) -> pd.DataFrame:
     """The table as published: hidden cells replaced by ``SUPPRESSED``."""
     return table.astype(object).mask(mask.reindex_like(table).fillna(False).astype(bool), SUPPRESSED)
