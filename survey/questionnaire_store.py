@@ -161,6 +161,17 @@ def live_version(session: Session, slug: str) -> QuestionnaireVersion | None:
     )
 
 
+def version_rows(session: Session, slug: str) -> list[QuestionnaireVersion]:
+    """Every version of the questionnaire, whatever its status, newest first (empty when the
+    slug is unknown)."""
+    return list(session.scalars(
+        select(QuestionnaireVersion)
+        .join(QuestionnaireRow)
+        .where(QuestionnaireRow.slug == slug)
+        .order_by(QuestionnaireVersion.number.desc())
+    ))
+
+
 def newest_version(session: Session, slug: str) -> QuestionnaireVersion | None:
     """The newest version whatever its status (a draft being edited, if there is one)."""
     return session.scalar(

@@ -27,10 +27,9 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.models import Questionnaire as QuestionnaireRow
 from survey.models import QuestionnaireVersion, Response
 from survey.questionnaire.model import Option, Question, Questionnaire, QuestionType
-from survey.questionnaire_store import questionnaire_for_version
+from survey.questionnaire_store import questionnaire_for_version, version_rows
 
 BATCH_SIZE = 20_000
 META_LANGUAGE = "meta:language"
@@ -90,13 +89,10 @@ def need_fields(versions: Sequence[Questionnaire]) -> list[str]:
 
 
 def _version_rows(session: Session, slug: str) -> list[QuestionnaireVersion]:
-    rows = session.scalars(
-        select(QuestionnaireVersion).join(QuestionnaireRow).where(QuestionnaireRow.slug == slug)
-        .order_by(QuestionnaireVersion.number.desc())
-    ).all()
+    rows = version_rows(session, slug)
     if not rows:
         raise UnknownQuestionnaire(slug)
-    return list(rows)
+    return rows
 
 
 def load_versions(session: Session, slug: str) -> dict[int, Questionnaire]:

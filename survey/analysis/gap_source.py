@@ -8,12 +8,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.analysis.gaps import GapMatrix, ResponseFacts, compute_gap_matrix, facts_of
-from survey.models import Offer
-from survey.models import Questionnaire as QuestionnaireRow
-from survey.models import QuestionnaireVersion, Response
+from survey.models import Offer, Response
 from survey.municipality import list_districts, list_fields
 from survey.questionnaire.model import Questionnaire
-from survey.questionnaire_store import questionnaire_for_version
+from survey.questionnaire_store import questionnaire_for_version, version_rows
 
 BATCH_SIZE = 2000
 
@@ -23,9 +21,7 @@ class NotANeedsQuestionnaire(LookupError):
 
 
 def _versions(session: Session, slug: str) -> dict[int, Questionnaire]:
-    rows = session.scalars(
-        select(QuestionnaireVersion).join(QuestionnaireRow).where(QuestionnaireRow.slug == slug)
-    ).all()
+    rows = version_rows(session, slug)
     if not rows:
         raise LookupError(slug)
     return {row.id: questionnaire_for_version(row) for row in rows}

@@ -8,10 +8,9 @@ from sqlalchemy.orm import Session
 
 from survey.exports.filters import ExportFilter, district_question_codes
 from survey.exports.records import ResponseRecord
-from survey.models import Questionnaire as QuestionnaireRow
 from survey.models import QuestionnaireVersion, Response
 from survey.questionnaire.model import Questionnaire
-from survey.questionnaire_store import questionnaire_for_version
+from survey.questionnaire_store import questionnaire_for_version, version_rows
 
 BATCH_SIZE = 1000
 
@@ -21,15 +20,10 @@ class UnknownQuestionnaire(LookupError):
 
 
 def _version_rows(session: Session, slug: str) -> list[QuestionnaireVersion]:
-    rows = session.scalars(
-        select(QuestionnaireVersion)
-        .join(QuestionnaireRow)
-        .where(QuestionnaireRow.slug == slug)
-        .order_by(QuestionnaireVersion.number.desc())
-    ).all()
+    rows = version_rows(session, slug)
     if not rows:
         raise UnknownQuestionnaire(slug)
-    return list(rows)
+    return rows
 
 
 def versions_newest_first(session: Session, slug: str) -> list[Questionnaire]:
