@@ -8,8 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.analysis.gaps import GapMatrix, ResponseFacts, compute_gap_matrix, facts_of
-from survey.models import Offer, Response
+from survey.models import Response
 from survey.municipality import list_districts, list_fields
+from survey.offers.inventory import published_offers
 from survey.questionnaire.model import Questionnaire
 from survey.questionnaire_store import questionnaire_for_version, version_rows
 
@@ -36,10 +37,6 @@ def iter_facts(session: Session, slug: str, versions: dict[int, Questionnaire], 
     )
     for version_id, language, answers in session.execute(query):
         yield facts_of(versions[version_id], language, answers or {}, districts)
-
-
-def published_offers(session: Session) -> list[Offer]:
-    return list(session.scalars(select(Offer).where(Offer.status == "published")))
 
 
 def gap_matrix_for(session: Session, slug: str, threshold: int | None = None) -> GapMatrix:

@@ -10,13 +10,12 @@ from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext
 from markupsafe import Markup, escape
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.languages import LANGUAGES, Language
 from survey.models import Offer
 from survey.municipality import DistrictInfo, FieldInfo, list_districts, list_fields
-from survey.offers.matching import PUBLISHED, direction_of, offer_text
+from survey.offers.matching import direction_of, offer_text
 from survey.questionnaire.model import ResolvedText
 
 # The seven default fields are interface strings, translated in every respondent catalogue;
@@ -70,10 +69,6 @@ class Municipality:
 
 def municipality(session: Session) -> Municipality:
     return Municipality(list_fields(session), list_districts(session))
-
-
-def published_offers(session: Session) -> list[Offer]:
-    return list(session.scalars(select(Offer).where(Offer.status == PUBLISHED).order_by(Offer.id)))
 
 
 def marked(resolved: ResolvedText) -> Markup:

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from survey import municipality
 from survey.languages import LANGUAGES, MISLEADING_TAGS
 from survey.models import Offer
-from survey.offers.matching import serves_district
+from survey.offers.matching import PUBLISHED, serves_district
 
 PROVIDER_KINDS = ("mso", "welfare", "municipal", "other")
 COSTS = ("free", "reduced", "paid")
@@ -271,6 +271,11 @@ def is_stale(offer: Offer | OfferInput, today: dt.date | None = None) -> bool:
     """Never verified, or not for twelve months: staff should check it again."""
     verified = offer.last_verified_on
     return verified is None or verified <= stale_since(today or dt.date.today())
+
+
+def published_offers(session: Session) -> list[Offer]:
+    """What the public sees and the gap analysis counts: published offers, oldest first."""
+    return list(session.scalars(select(Offer).where(Offer.status == PUBLISHED).order_by(Offer.id)))
 
 
 def list_offers(session: Session, status: str | None = None, field_code: str | None = None,

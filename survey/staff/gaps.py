@@ -46,8 +46,8 @@ def gap_page(slug: str) -> str:
 @bp.get("/q/<slug>/gaps/<district>/<field>")
 @requires(Role.ANALYST, Role.DESIGNER)
 def gap_cell(slug: str, district: str, field: str) -> str:
-    from survey.analysis.gap_source import published_offers
     from survey.analysis.gaps import NO_DISTRICT, gap_level
+    from survey.offers.inventory import published_offers
     from survey.offers.matching import serves
 
     row = questionnaire_row(slug)
