@@ -78,6 +78,11 @@ def list_fields(session: Session) -> list[FieldInfo]:
     return found or [FieldInfo(code, {"de": de, "en": en}) for code, de, en in DEFAULT_FIELDS]
 
 
+def field_labels(session: Session, language: str) -> dict[str, str]:
+    """Field code -> its label in ``language`` (falling back to German), in the city's order."""
+    return {f.code: f.label(language) for f in list_fields(session)}
+
+
 def list_districts(session: Session) -> list[DistrictInfo]:
     rows = session.scalars(select(District).order_by(District.position, District.name))
     return [DistrictInfo(row.code, row.name, row.parent_code) for row in rows]

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from survey.analysis.gaps import GapMatrix, ResponseFacts, compute_gap_matrix, facts_of
 from survey.models import Response
-from survey.municipality import list_districts, list_fields
+from survey.municipality import field_labels, list_districts, list_fields
 from survey.offers.inventory import published_offers
 from survey.questionnaire.model import Questionnaire
 from survey.questionnaire_store import questionnaire_for_version, version_rows
@@ -70,7 +70,7 @@ def gap_report_table(session: Session, slug: str, threshold: int | None = None, 
     except NotANeedsQuestionnaire:
         return None
     words = REPORT_WORDS.get(language, REPORT_WORDS["en"])
-    labels = {f.code: f.label(language) for f in list_fields(session)}
+    labels = field_labels(session, language)
 
     def text(cell: Any) -> str:
         offers = f"{cell.offers} {words['offers']}"

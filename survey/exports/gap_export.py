@@ -34,7 +34,7 @@ def write_gap(prepared: PreparedExport, path: Path, progress: Progress | None = 
     responses it summarises."""
     from survey.analysis.gap_source import NotANeedsQuestionnaire, gap_matrix_for
     from survey.exports.formats import FormatNotApplicable
-    from survey.municipality import list_fields
+    from survey.municipality import field_labels
 
     from survey.config import suppression_threshold
 
@@ -44,7 +44,7 @@ def write_gap(prepared: PreparedExport, path: Path, progress: Progress | None = 
     except NotANeedsQuestionnaire:
         raise FormatNotApplicable(f"'{prepared.request.slug}' declares no 'need' in any section, so there are no needs to "
                                   "compare with offers (see docs/questionnaire-format.md).") from None
-    names = {f.code: f.label(prepared.request.label_language) for f in list_fields(prepared.session)}
+    names = field_labels(prepared.session, prepared.request.label_language)
     with open(path, "w", encoding="utf-8", newline="") as out:
         if prepared.request.bom:
             out.write("\ufeff")

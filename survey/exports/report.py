@@ -21,7 +21,7 @@ from survey.analysis.frames import UnknownQuestionnaire, iter_rows
 from survey.analysis.results import Results, compute_results
 from survey.analysis.suppression import SUPPRESSED
 from survey.languages import LANGUAGES
-from survey.municipality import list_fields
+from survey.municipality import field_labels
 from survey.questionnaire.model import QuestionType
 
 HERE = Path(__file__).resolve().parent
@@ -123,7 +123,7 @@ def render_report(session: Session, slug: str, threshold: int, language: str = "
     texts = TEXTS[language]
     newest = results.newest
     chain = newest.chain(language)
-    field_labels = {f.code: f.label(language) for f in list_fields(session)}
+    labels_of_fields = field_labels(session, language)
     district_question = newest.district_question()
 
     def option_label(code: str, option: str) -> str:
@@ -149,7 +149,7 @@ def render_report(session: Session, slug: str, threshold: int, language: str = "
         if section.field is None:
             continue
         blocks = [b for b in (question_block(q.code) for q in section.questions if q.is_choice) if b]
-        fields.append({"label": field_labels.get(section.field, section.title.resolve(chain).text),
+        fields.append({"label": labels_of_fields.get(section.field, section.title.resolve(chain).text),
                        "section": section.title.resolve(chain).text,
                        "need": need_counts.get(section.field), "blocks": blocks})
     need_columns = [c for c in results.need_by_district.columns if c != "n"]
@@ -160,7 +160,7 @@ def render_report(session: Session, slug: str, threshold: int, language: str = "
         "channels": list(zip(results.by_channel["group"], results.by_channel["count"])),
         "districts": [(district_label(g), c) for g, c in zip(results.by_district["group"], results.by_district["count"])],
         "fields": fields,
-        "need_columns": [field_labels.get(c, c) for c in need_columns],
+        "need_columns": [labels_of_fields.get(c, c) for c in need_columns],
         "need_rows": [(district_label(i), row["n"], [row[c] for c in need_columns])
                       for i, row in results.need_by_district.iterrows()] if need_columns else [],
         "gaps": _gap_table(session, slug, threshold, language),

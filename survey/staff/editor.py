@@ -20,7 +20,7 @@ from survey.languages import LANGUAGES
 from survey.questionnaire import editing
 from survey.questionnaire.condition_builder import AND, MANY_VALUES, NO_VALUE, NUMERIC_TYPES, OR, Rule, operators_for
 from survey.questionnaire.editing import Edit, FormErrors, Message, Target
-from survey.municipality import list_fields
+from survey.municipality import field_labels
 from survey.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
@@ -97,7 +97,7 @@ def type_names() -> dict[str, str]:
 def field_names() -> dict[str, str]:
     """The city's integration fields (Staff area, Districts and fields) in the staff language."""
     language = str(get_locale() or "de")
-    return {f.code: f.label(language) for f in list_fields(get_db())}
+    return field_labels(get_db(), language)
 
 
 def operator_names() -> dict[str, str]:

@@ -9,7 +9,7 @@ from flask_babel import get_locale
 from survey import audit
 from survey.accounts import Role
 from survey.config import suppression_threshold
-from survey.municipality import list_fields
+from survey.municipality import field_labels
 from survey.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
@@ -18,7 +18,7 @@ from survey.staff.questionnaires import questionnaire_row
 
 def _field_names() -> dict[str, str]:
     language = str(get_locale() or "de")
-    return {f.code: f.label(language) for f in list_fields(get_db())}
+    return field_labels(get_db(), language)
 
 
 def _matrix(slug: str):

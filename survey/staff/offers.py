@@ -145,7 +145,7 @@ def offer_list() -> str:
                                    district=args.get("district") or None, language=args.get("language") or None, stale=stale)
     counts = inventory.count_by_status(db)
     return render_template("staff/offers.html", offers=offers, counts=counts, filters=args, is_stale=inventory.is_stale,
-                           field_names={f.code: f.label(_language()) for f in municipality.list_fields(db)}, **_choices())
+                           field_names=municipality.field_labels(db, _language()), **_choices())
 
 
 @bp.route("/offers/new", methods=["GET", "POST"])

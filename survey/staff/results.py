@@ -20,7 +20,7 @@ from survey.accounts import Role
 from survey.analysis.thresholds import SUPPRESSED  # pandas-free: pandas and matplotlib load on first use
 from survey.config import suppression_threshold
 from survey.languages import LANGUAGES
-from survey.municipality import list_fields
+from survey.municipality import field_labels
 from survey.raw_answers import NotClosed, delete_raw_answers, latest_snapshot, response_count
 from survey.request_db import get_db
 from survey.staff import bp
@@ -61,7 +61,7 @@ class Labels:
     def __init__(self, results: Results, language: str) -> None:
         self.results = results
         self.language = language
-        self.fields = {f.code: f.label(language) for f in list_fields(get_db())}
+        self.fields = field_labels(get_db(), language)
 
     def question(self, code: str) -> str:
         closed = self.results.question(code)
