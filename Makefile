@@ -11,7 +11,7 @@ COMPILED := $(CATALOGUES:.po=.mo)
 
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: run serve test install translations browser-deps bench bench-exports bench-aggregate bench-throughput test-load extract-messages update-messages clean
+.PHONY: run serve test install translations browser-deps pdf-deps bench bench-exports bench-aggregate bench-throughput test-load extract-messages update-messages clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,7 @@ translations/%/LC_MESSAGES/staff.mo: translations/%/LC_MESSAGES/staff.po $(STAMP
 
 translations: $(COMPILED)
 
-run: install translations
+run: install translations pdf-deps
 	$(BIN)/survey init
 	$(BIN)/survey import-bundled
 	$(BIN)/survey load-sample
@@ -44,12 +44,12 @@ run: install translations
 # SURVEY_WORKERS, SURVEY_THREADS). SQLite unless SURVEY_DATABASE_URL names PostgreSQL;
 # see docs/deployment.md for the reverse proxy, TLS and backups. Questionnaires are not
 # imported here (a production instance publishes only what its staff choose): survey import.
-serve: install translations
+serve: install translations pdf-deps
 	$(BIN)/survey init
 	@$(BIN)/survey create-first-admin
 	exec $(BIN)/gunicorn -c gunicorn.conf.py
 
-test: install translations browser-deps
+test: install translations browser-deps pdf-deps
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # Real-browser tests (tests/browser) use Debian's Chromium through Playwright and axe-core from
@@ -62,6 +62,14 @@ browser-deps: $(AXE)
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
 	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium fonts-noto-core"; fi; }
+
+# The council report as PDF (WeasyPrint) needs Pango from the system; installed here when missing
+# (as root), otherwise only a hint: everything else, the HTML report included, works without it.
+PDF_LIBS := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0
+pdf-deps:
+	@if ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0.so.0 || ! ldconfig -p 2>/dev/null | grep -q libharfbuzz-subset.so.0; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(PDF_LIBS) >/dev/null; \
+	  else echo "The council report as PDF needs Pango: sudo apt-get install $(PDF_LIBS)"; fi; fi
 
 bench: install translations
 	$(BIN)/python bench/page_weight.py

@@ -210,26 +210,36 @@ def delete_responses_command(slug: str, confirm: bool) -> None:
 
 @click.command("report")
 @click.argument("slug")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="The HTML file to write.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The file to write: .pdf for PDF, anything else for HTML.")
 @click.option("--language", type=click.Choice(["de", "en"]), default="de", show_default=True)
 @click.option("--include-open-text", is_flag=True, help="Add the answers to open questions (escaped).")
+@click.option("--format", "file_format", type=click.Choice(["html", "pdf"]), default=None,
+              help="Overrides the choice by the file name's ending.")
 @with_appcontext
-def report_command(slug: str, out: Path, language: str, include_open_text: bool) -> None:
-    """Write the printable council report of a questionnaire (HTML with print CSS)."""
+def report_command(slug: str, out: Path, language: str, include_open_text: bool, file_format: str | None) -> None:
+    """Write the printable council report of a questionnaire (HTML with print CSS, or PDF)."""
     from survey.config import suppression_threshold
     from survey.exports.report import UnknownReport, render_report
+    from survey.exports.report_pdf import PdfUnavailable, html_to_pdf
 
+    as_pdf = (file_format or ("pdf" if out.suffix.lower() == ".pdf" else "html")) == "pdf"
     with _database().session_factory() as session:
         try:
             html = render_report(session, slug, suppression_threshold(), language, include_open_text)
         except UnknownReport:
             raise click.ClickException(f"no questionnaire with the slug '{slug}'; see: survey list") from None
+        try:
+            content = html_to_pdf(html) if as_pdf else html.encode("utf-8")
+        except PdfUnavailable as error:
+            raise click.ClickException(f"{error}; the HTML report works without it (--out report.html)") from None
         from survey import audit
-        audit.record(session, "cli", "report", slug, language=language, open_text=include_open_text)
+        audit.record(session, "cli", "report", slug, language=language, open_text=include_open_text,
+                     format="pdf" if as_pdf else "html")
         session.commit()
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".part")
-    partial.write_text(html, encoding="utf-8")
+    partial.write_bytes(content)
     partial.replace(out)
     click.echo(str(out))
 

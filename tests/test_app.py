@@ -60,6 +60,6 @@ def test_pandas_and_matplotlib_load_on_first_use_not_at_start():
     import sys
 
     code = ("import sys; from survey import create_app; create_app({'DATABASE_URL': 'sqlite://', 'SECRET_KEY': 'x'}); "
-            "print(sorted(m for m in ('pandas', 'matplotlib', 'pyreadstat') if m in sys.modules))")
+            "print(sorted(m for m in ('pandas', 'matplotlib', 'pyreadstat', 'weasyprint') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"

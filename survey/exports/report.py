@@ -5,8 +5,8 @@ when asked for (escaped, in alphabetical order so their order says nothing about
 when). Plain Jinja2 with autoescaping; no Flask, so ``survey report`` and the staff button give
 the same file.
 
-Every number comes from survey.analysis.results, suppressed like everywhere else. PDF: print the
-HTML from a browser (the print CSS sets A4 pages); no PDF library is bundled.
+Every number comes from survey.analysis.results, suppressed like everywhere else. The print CSS
+sets A4 pages; survey.exports.report_pdf lays the same HTML out as PDF.
 """
 from __future__ import annotations
 

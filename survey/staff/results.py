@@ -19,6 +19,7 @@ from survey import audit
 from survey.accounts import Role
 from survey.analysis.thresholds import SUPPRESSED  # pandas-free: pandas and matplotlib load on first use
 from survey.config import suppression_threshold
+from survey.exports.report_pdf import PdfUnavailable, html_to_pdf, pdf_available
 from survey.languages import LANGUAGES
 from survey.municipality import field_labels
 from survey.raw_answers import NotClosed, delete_raw_answers, latest_snapshot, response_count
@@ -139,7 +140,7 @@ def results_page(slug: str) -> str:
     return render_template("staff/results.html", row=row, snapshot=snapshot, results=results,
                            threshold=results.threshold, meta_tables=_meta_tables(results, labels),
                            blocks=_question_blocks(results, labels), suppressed=SUPPRESSED,
-                           closed=row.closed_at is not None)
+                           closed=row.closed_at is not None, pdf_available=pdf_available())
 
 
 @bp.get("/q/<slug>/results/chart/<name>.svg")
@@ -203,18 +204,32 @@ def _download(content: str, name: str) -> Response:
 
 @bp.get("/q/<slug>/report")
 @requires(Role.ANALYST)
-def results_report(slug: str) -> Response:
+def results_report(slug: str) -> Response | tuple[str, int]:
     from survey.exports.report import render_report
 
-    questionnaire_row(slug)
+    row = questionnaire_row(slug)
     db = get_db()
     language = "en" if request.args.get("language") == "en" else "de"
     open_text = request.args.get("open_text") == "yes"
-    html = render_report(db, slug, suppression_threshold(), language, open_text,
-                         stylesheet_href=current_app.jinja_env.globals["asset_url"]("report.css"))
-    audit.record(db, actor(), "report", slug, language=language, open_text=open_text)
+    as_pdf = request.args.get("format") == "pdf"
+    # The PDF must stand alone (stylesheet embedded); the HTML page links it, as the CSP asks.
+    stylesheet_href = None if as_pdf else current_app.jinja_env.globals["asset_url"]("report.css")
+    html = render_report(db, slug, suppression_threshold(), language, open_text, stylesheet_href=stylesheet_href)
+    if as_pdf:
+        try:
+            content = html_to_pdf(html)
+        except PdfUnavailable as error:
+            current_app.logger.warning("council report as PDF: %s", error)
+            return render_template("staff/error.html", title=gettext("PDF is not available"), message=gettext(
+                "PDF is not available on this server: it needs the Pango library (ask the administrator; see docs/deployment.md).")
+                + " " + gettext("The report as a web page works; print it to PDF from the browser.")), 503
+    audit.record(db, actor(), "report", slug, language=language, open_text=open_text, format="pdf" if as_pdf else "html")
     db.commit()
-    return Response(html, mimetype="text/html")
+    if not as_pdf:
+        return Response(html, mimetype="text/html")
+    response = Response(content, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{slug}-report-{language}-{dt.date.today():%Y%m%d}.pdf"'
+    return response
 
 
 @bp.get("/q/<slug>/delete-responses")
