@@ -82,3 +82,13 @@ proxy_protocol = "off"
 # No runtime control socket: signals (HUP, TERM) are enough, and several instances on one host
 # would otherwise fight over the same default socket path.
 control_socket_disable = True
+
+
+def post_worker_init(worker) -> None:  # noqa: ANN001 - gunicorn's hook signature
+    """The application is loaded: move everything it created so far (modules, templates,
+    catalogues) out of the garbage collector's view. They live as long as the worker, and
+    scanning them again on every collection cost a fifth of a short request's CPU time."""
+    import gc
+
+    gc.collect()
+    gc.freeze()

@@ -1,11 +1,12 @@
 """KIM needs assessment survey: the Flask application factory."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 from typing import Any, Mapping
 
 from flask import Flask, has_request_context, request
-from flask.sessions import SecureCookieSessionInterface
+from flask.sessions import SecureCookieSessionInterface, SessionMixin
 from flask_compress import Compress
 from flask_wtf.csrf import CSRFProtect
 
@@ -39,7 +40,8 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
         # respondents' addresses are not wanted anywhere.
         hops = int(app.config["PROXY_COUNT"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=hops, x_host=hops, x_prefix=hops)  # type: ignore[method-assign]
-    app.permanent_session_lifetime = 60 * 60 * 24 * int(app.config["DRAFT_RETENTION_DAYS"])
+    # One day more than the draft is kept: the cookie is refreshed once a day (_SessionInterface).
+    app.permanent_session_lifetime = 60 * 60 * 24 * (int(app.config["DRAFT_RETENTION_DAYS"]) + 1)
 
     app.extensions["survey.db"] = Database.from_url(app.config["DATABASE_URL"])
 
@@ -50,6 +52,8 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
 
     from survey.i18n import init_i18n
     init_i18n(app)
+    from survey import upload_limits
+    upload_limits.register(app)  # before the CSRF check, which reads the form first
     csrf.init_app(app)
     from survey import input_guard
     input_guard.register(app)  # U+0000 in any field: a 400 that says so, never a database error
@@ -72,12 +76,31 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     return app
 
 
+REFRESHED_ON = "_r"  # session key: the day a permanent session cookie was last sent
+
+
 class _SessionInterface(SecureCookieSessionInterface):
     """Marks the session cookie Secure whenever the request came over HTTPS (behind a proxy:
-    with X-Forwarded-Proto trusted, see docs), not only when configured."""
+    with X-Forwarded-Proto trusted, see docs), not only when configured.
+
+    A permanent session (a respondent with a draft) is sent again when it changed and otherwise
+    once a day, not on every request: signing and sending the cookie was about a tenth of a page
+    submission's work, and its expiry moving by the day is what the draft's own retention (counted
+    in days since the last save) needs; the lifetime has a day's margin for it (create_app)."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or (has_request_context() and request.is_secure)
+
+    def should_set_cookie(self, app: Flask, session: SessionMixin) -> bool:
+        if session.permanent and app.config["SESSION_REFRESH_EACH_REQUEST"]:
+            today = _day_number()
+            if session.get(REFRESHED_ON) != today:
+                session[REFRESHED_ON] = today  # marks it modified: sent now, not again today
+        return session.modified
+
+
+def _day_number() -> int:
+    return dt.date.today().toordinal()
 
 
 def _quiet_request_log() -> None:

@@ -5,6 +5,7 @@ import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager, defer
@@ -233,13 +234,28 @@ def questionnaire_for_version(version: QuestionnaireVersion) -> Questionnaire:
     """The model of a stored version, parsed once per content and cached by its hash: a request
     that loaded the version row without its source text (large: every translation) needs neither
     the text nor a second query."""
-    model = _models.get(version.content_hash)
+    return _cached_model(version.content_hash, lambda: (version.source, version.source_name))
+
+
+def questionnaire_by_hash(session: Session, version_id: int, content_hash: str) -> Questionnaire:
+    """The same for a version known only by id and content hash (survey.responses.OpenDraft):
+    the source text is read only when the model is not cached yet."""
+    def source() -> tuple[str, str]:
+        row = session.execute(select(QuestionnaireVersion.source, QuestionnaireVersion.source_name)
+                              .where(QuestionnaireVersion.id == version_id)).one()
+        return row.source, row.source_name
+
+    return _cached_model(content_hash, source)
+
+
+def _cached_model(content_hash: str, source: Callable[[], tuple[str, str]]) -> Questionnaire:
+    model = _models.get(content_hash)
     if model is None:
-        model = load_questionnaire_text(version.source, version.source_name).questionnaire
+        model = load_questionnaire_text(*source()).questionnaire
         with _models_lock:
             if len(_models) >= MODELS_KEPT:
                 del _models[next(iter(_models))]
-            _models[version.content_hash] = model
+            _models[content_hash] = model
     return model
 
 

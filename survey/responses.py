@@ -12,11 +12,12 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, defer, joinedload
+from sqlalchemy.orm import Session
 
 from survey.models import Draft, QuestionnaireVersion, Response
+from survey.models import Questionnaire as QuestionnaireRow
 
 # No 0/O, 1/I/L, 5/S, 2/Z: easy to read aloud and to type on a phone.
 RESUME_ALPHABET = "346789ABCDEFGHJKMNPQRTUVWXY"
@@ -75,16 +76,57 @@ def start_draft(
     return draft, DraftHandle(token, code)
 
 
-# Every respondent page needs the draft's version and questionnaire row: one query, not three,
-# and without the version's source text (the model comes from the cache by content hash).
-_WITH_VERSION = joinedload(Draft.version).options(
-    defer(QuestionnaireVersion.source), joinedload(QuestionnaireVersion.questionnaire))
+@dataclass
+class OpenDraft:
+    """A draft as the respondent pages use it, with what they need of its version.
+
+    Every page view and page submission loads one and most save it: one Core query each way,
+    without ORM objects, identity map or flush, which took a third of a submission's CPU time
+    (docs/performance.md, "Throughput").
+    """
+
+    id: int
+    token_hash: str
+    version_id: int
+    content_hash: str  # of the version: the key of the cached questionnaire model
+    closed: bool  # the questionnaire has been closed
+    language: str
+    answers: dict[str, Any]
+    current_section: str | None
+    channel: str
+    started_on: dt.date
+    last_saved_on: dt.date
 
 
-def find_draft(session: Session, token: str | None) -> Draft | None:
+_DRAFT = Draft.__table__
+_VERSION = QuestionnaireVersion.__table__
+_QUESTIONNAIRE = QuestionnaireRow.__table__
+_OPEN_DRAFT = (
+    select(_DRAFT.c.id, _DRAFT.c.token_hash, _DRAFT.c.version_id, _VERSION.c.content_hash,
+           _QUESTIONNAIRE.c.closed_at.is_not(None).label("closed"), _DRAFT.c.language, _DRAFT.c.answers,
+           _DRAFT.c.current_section, _DRAFT.c.channel, _DRAFT.c.started_on, _DRAFT.c.last_saved_on)
+    .join(_VERSION, _VERSION.c.id == _DRAFT.c.version_id)
+    .join(_QUESTIONNAIRE, _QUESTIONNAIRE.c.id == _VERSION.c.questionnaire_id)
+    .where(_DRAFT.c.token_hash == bindparam("token_hash"))
+)
+# Built once: constructing the statement per request cost as much as compiling it (cached).
+_SAVE_DRAFT = (
+    update(_DRAFT).where(_DRAFT.c.id == bindparam("draft_id"))
+    .values(answers=bindparam("answers", type_=_DRAFT.c.answers.type), current_section=bindparam("section"),
+            language=bindparam("language"), last_saved_on=bindparam("saved_on"))
+)
+
+
+def find_draft(session: Session, token: str | None) -> OpenDraft | None:
     if not token:
         return None
-    return session.scalar(select(Draft).options(_WITH_VERSION).where(Draft.token_hash == _hash(token)))
+    row = session.execute(_OPEN_DRAFT, {"token_hash": _hash(token)}).one_or_none()
+    if row is None:
+        return None
+    values = row._asdict()
+    values["answers"] = dict(values["answers"] or {})
+    values["closed"] = bool(values["closed"])
+    return OpenDraft(**values)
 
 
 def resume_with_code(session: Session, code: str, slug: str) -> tuple[Draft, DraftHandle] | None:
@@ -101,18 +143,21 @@ def resume_with_code(session: Session, code: str, slug: str) -> tuple[Draft, Dra
     return draft, DraftHandle(token, normalized)
 
 
-def save_answers(session: Session, draft: Draft, answers: dict[str, Any], section_code: str | None, language: str) -> None:
-    # A new dict, so SQLAlchemy sees the JSON column change.
-    draft.answers = dict(answers)
-    draft.current_section = section_code
-    draft.language = language
-    draft.last_saved_on = today()
-    session.flush()
+def save_answers(session: Session, draft: OpenDraft, answers: dict[str, Any], section_code: str | None,
+                 language: str) -> bool:
+    """Store the draft's answers and resume point. False when the draft no longer exists (it was
+    submitted or deleted in another tab since it was loaded): nothing is saved then."""
+    saved_on = today()
+    result = session.execute(_SAVE_DRAFT, {"draft_id": draft.id, "answers": dict(answers), "section": section_code,
+                                           "language": language, "saved_on": saved_on})
+    if result.rowcount != 1:
+        return False
+    draft.answers, draft.current_section, draft.language, draft.last_saved_on = dict(answers), section_code, language, saved_on
+    return True
 
 
-def delete_draft(session: Session, draft: Draft) -> None:
-    session.delete(draft)
-    session.flush()
+def delete_draft(session: Session, draft: OpenDraft) -> None:
+    session.execute(delete(_DRAFT).where(_DRAFT.c.id == draft.id))
 
 
 def delete_expired_drafts(session: Session, retention_days: int) -> int:
@@ -128,7 +173,7 @@ def already_submitted(session: Session, token: str | None) -> bool:
 
 
 def submit_draft(
-    session: Session, draft: Draft, answers: dict[str, Any], interviewer_entered: bool = False
+    session: Session, draft: OpenDraft, answers: dict[str, Any], interviewer_entered: bool = False
 ) -> Response | None:
     """Turn the draft into a response and delete the draft, in the caller's transaction.
 
@@ -151,6 +196,5 @@ def submit_draft(
             session.flush()
     except IntegrityError:
         return None
-    session.delete(draft)
-    session.flush()
+    session.execute(delete(_DRAFT).where(_DRAFT.c.id == draft.id))
     return response

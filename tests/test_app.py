@@ -14,7 +14,7 @@ def test_settings_come_from_prefixed_environment(tmp_path, monkeypatch):
     app = create_app()
     assert app.config["DATABASE_URL"].endswith("env.db")
     assert app.config["DRAFT_RETENTION_DAYS"] == 7
-    assert app.permanent_session_lifetime.days == 7
+    assert app.permanent_session_lifetime.days == 8  # a day's margin: the cookie is refreshed daily
     key = (tmp_path / "inst" / "secret_key").read_text()
     assert app.config["SECRET_KEY"] == key and len(key) == 64
     assert create_app().config["SECRET_KEY"] == key  # generated once, then kept
@@ -63,3 +63,28 @@ def test_pandas_and_matplotlib_load_on_first_use_not_at_start():
             "print(sorted(m for m in ('pandas', 'matplotlib', 'pyreadstat', 'weasyprint') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_a_draft_cookie_is_sent_when_it_changes_and_refreshed_once_a_day(app, bundled, monkeypatch):
+    """Not re-signed on every request (that was a tenth of a page submission's work), yet its
+    expiry keeps moving with the respondent's activity, a day at a time."""
+    import survey
+
+    from tests.conftest import Browser
+
+    browser = Browser(app.test_client())
+    browser.get("/s/needs-assessment/en/")
+    browser.post("/s/needs-assessment/en/start")
+    assert "/p/" in browser.url
+    page = browser.url
+
+    def cookie_sent(response):
+        return any(h.startswith("survey_session=") for h in response.headers.getlist("Set-Cookie"))
+
+    assert not cookie_sent(browser.client.get(page))  # same day, nothing changed: no cookie
+    tomorrow = survey._day_number() + 1
+    monkeypatch.setattr(survey, "_day_number", lambda: tomorrow)
+    refreshed = browser.client.get(page)
+    assert refreshed.status_code == 200 and cookie_sent(refreshed)
+    assert "Expires=" in next(h for h in refreshed.headers.getlist("Set-Cookie") if h.startswith("survey_session="))
+    assert not cookie_sent(browser.client.get(page))  # and then not again that day

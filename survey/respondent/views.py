@@ -14,10 +14,10 @@ from flask_babel import format_date, gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey.languages import LANGUAGES
-from survey.models import Draft, QuestionnaireVersion
+from survey.models import QuestionnaireVersion
 from survey.offers.intake import offer_from_response
 from survey.questionnaire.model import Questionnaire, Section
-from survey.questionnaire_store import code_is_channel, live_version, questionnaire_for_version
+from survey.questionnaire_store import code_is_channel, live_version, questionnaire_by_hash, questionnaire_for_version
 from survey.request_db import get_db
 from survey.respondent import bp
 from survey.respondent.page_answers import (
@@ -36,6 +36,7 @@ from survey.respondent.messages import newly_shown_notice
 from survey.respondent.page_context import section_context
 from survey.respondent.rendering import answer_summary, audio_names, localizer
 from survey import responses
+from survey.responses import OpenDraft
 from survey.directory.thanks import remember_needs, thanks_context
 
 SESSION_KEY = "drafts"
@@ -90,7 +91,7 @@ def _note_channel(slug: str) -> None:
         session[CHANNEL_KEY] = {**(session.get(CHANNEL_KEY) or {}), slug: code}
 
 
-def _draft(slug: str) -> Draft | None:
+def _draft(slug: str) -> OpenDraft | None:
     handle = _handle(slug)
     draft = responses.find_draft(get_db(), handle["t"] if handle else None)
     if handle and draft is None:
@@ -98,13 +99,17 @@ def _draft(slug: str) -> Draft | None:
     return draft
 
 
-def _context(slug: str, lang: str, draft: Draft | None = None) -> tuple[Questionnaire, dict[str, Any]]:
+def _draft_questionnaire(draft: OpenDraft) -> Questionnaire:
+    return questionnaire_by_hash(get_db(), draft.version_id, draft.content_hash)
+
+
+def _context(slug: str, lang: str, draft: OpenDraft | None = None) -> tuple[Questionnaire, dict[str, Any]]:
     """The questionnaire the respondent answers (the draft's version if there is one) and the
     template context every page shares."""
     if draft is not None:
-        if draft.version.questionnaire.closed_at is not None:
+        if draft.closed:
             abort(410)
-        questionnaire = questionnaire_for_version(draft.version)
+        questionnaire = _draft_questionnaire(draft)
     else:
         _version, questionnaire = _questionnaire(slug)
     if lang not in questionnaire.language_codes:
@@ -129,7 +134,8 @@ def _section_url(slug: str, lang: str, section: Section, **extra: Any) -> str:
     return url_for("respondent.section", slug=slug, lang=lang, section_code=section.code, **extra)
 
 
-def _resume_url(slug: str, lang: str, questionnaire: Questionnaire, draft: Draft) -> str:
+def _resume_url(slug: str, lang: str, questionnaire: Questionnaire, draft: Any) -> str:
+    """Where ``draft`` (an OpenDraft, or the ORM Draft just started or resumed) continues."""
     if draft.current_section == REVIEW:
         return url_for("respondent.review", slug=slug, lang=lang)
     section = questionnaire.section(draft.current_section or "") or visible_sections(questionnaire, draft.answers)[0]
@@ -204,7 +210,8 @@ def start(slug: str, lang: str) -> Any:
         else:
             session.pop(CHANNEL_KEY, None)
         _remember(slug, handle)
-    return redirect(_resume_url(slug, lang, questionnaire_for_version(draft.version), draft))
+        return redirect(_resume_url(slug, lang, questionnaire, draft))
+    return redirect(_resume_url(slug, lang, _draft_questionnaire(draft), draft))
 
 
 def _render_section(
@@ -269,7 +276,7 @@ def section(slug: str, lang: str, section_code: str) -> Any:
     resume_at = destination.code if destination else (current.code if action == "back" else REVIEW)
     db = get_db()
     try:
-        responses.save_answers(db, draft, merged, resume_at, target_lang)
+        saved = responses.save_answers(db, draft, merged, resume_at, target_lang)
         db.commit()
     except DATABASE_UNAVAILABLE:
         # Locked or unreachable: the same page again, filled in with what was just posted.
@@ -277,6 +284,10 @@ def section(slug: str, lang: str, section_code: str) -> Any:
         return _render_section(page_questionnaire, page_context, current, merged, form, result.errors or None,
                                status=503, retry_message=busy.database_busy_message())
 
+    if not saved:
+        # Submitted or deleted in another tab meanwhile: the intro says what can be done now.
+        _forget(slug)
+        return redirect(url_for("respondent.intro", slug=slug, lang=lang))
     if result.errors:
         return _render_section(questionnaire, context, current, merged, form, result.errors, status=422)
     if action == "switch_language":

@@ -16,8 +16,9 @@ from survey.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
 from survey.table_import import TableImportError
+from survey.upload_limits import FILE_LIMITS
 
-MAX_UPLOAD = 2 * 1024 * 1024
+MAX_UPLOAD = FILE_LIMITS["staff.districts_import"]
 
 
 def _page(problems: list[str] | None = None, status: int = 200) -> Any:

@@ -8,6 +8,7 @@ from flask import current_app, render_template, request
 from flask_babel import force_locale, format_decimal, gettext
 
 from survey.i18n import RESPONDENT_PAGES_IN_STAFF, staff_language
+from survey.upload_limits import FILE_LIMITS
 
 
 def is_staff_request() -> bool:
@@ -36,7 +37,9 @@ def database_unavailable() -> tuple[str, int]:
 
 
 def too_large() -> tuple[str, int]:
-    megabytes = int(current_app.config["MAX_CONTENT_LENGTH"]) / (1024 * 1024)
+    # The limit of this endpoint's files (survey.upload_limits), else the application's.
+    limit = FILE_LIMITS.get(request.endpoint or "") or int(current_app.config["MAX_CONTENT_LENGTH"])
+    megabytes = limit / (1024 * 1024)
     return _in_staff_language(lambda: _page(
         gettext("The upload is too large"),
         gettext("Files and forms may be at most %(size)s MB. Nothing was stored. Please send a smaller file.",

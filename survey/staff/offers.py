@@ -24,8 +24,9 @@ from survey.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
 from survey.table_import import TableImportError
+from survey.upload_limits import FILE_LIMITS
 
-MAX_UPLOAD = 5 * 1024 * 1024
+MAX_UPLOAD = FILE_LIMITS["staff.offer_import"]
 PROVIDER_KIND_LABELS = {"mso": lazy_gettext("Migrant organisation"), "welfare": lazy_gettext("Welfare association"),
                         "municipal": lazy_gettext("Municipal service"), "other": lazy_gettext("Other provider")}
 COST_LABELS = {"free": lazy_gettext("free of charge"), "reduced": lazy_gettext("reduced fee"), "paid": lazy_gettext("fee")}

@@ -29,8 +29,9 @@ from survey.questionnaire_store import (
 from survey.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
+from survey.upload_limits import FILE_LIMITS
 
-MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+MAX_UPLOAD_BYTES = FILE_LIMITS["staff.upload"]
 
 
 def questionnaire_row(slug: str) -> QuestionnaireRow:
