@@ -119,6 +119,9 @@ def save_overrides(bundled_dir: Path, override_dir: Path, locale: str, changes: 
     plural_forms: dict[str, list[str]] = {}  # msgid -> every form, with this call's changes
     for key, value in changes.items():
         text = texts[key]
+        # Babel's catalogue[id] = message keeps the string of a message already there: drop the
+        # earlier override first, or a second change of the same text is silently lost.
+        catalogue.delete(text.msgid)
         if text.form is None:
             catalogue[text.msgid] = Message(text.msgid, value)
             continue

@@ -223,6 +223,9 @@ _PO_MARKER = re.compile(
 )
 
 
+_PO_LINE = re.compile(r'^(?:(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+)?"(?:[^"\\]|\\.)*"$')
+
+
 def write_po(info: SheetInfo, rows: Sequence[SheetRow]) -> bytes:
     """msgctxt = key, msgid = source text, msgstr = translation; outdated rows are fuzzy."""
     from babel.core import UnknownLocaleError
@@ -438,6 +441,13 @@ def _read_po(raw: bytes, filename: str) -> UploadedFile:
         raise SheetError([f"The file is not UTF-8 (line {line}); save it as UTF-8."]) from None
     if "\x00" in text:
         raise SheetError(["The file contains NUL characters; it is not a .po text file."])
+    # Babel reads a string without its quotes by cutting off its first and last character, so a
+    # lost quote would silently store a mangled translation: refuse such a line instead.
+    for number, line in enumerate(text.split("\n"), start=1):
+        stripped = line.strip()
+        if stripped and not stripped.startswith("#") and not _PO_LINE.match(stripped):
+            raise SheetError([f"Line {number} of the .po file is not a quoted text ({stripped[:80]!r}); every "
+                              "msgctxt, msgid and msgstr needs its text in double quotes \"...\"."])
     try:
         catalogue = read_po(io.BytesIO(text.encode("utf-8")), abort_invalid=True, charset="utf-8")
     except (PoFileError, ValueError, IndexError, KeyError) as error:
@@ -631,4 +641,10 @@ def _check_text(text: str, row: SheetRow) -> str:
                 "of the source text; copy them unchanged into the translation.")
     if row.is_ui and has_lone_percent(text):
         return "an interface text may contain '%' only as '%%' or in a placeholder such as %(date)s; write '%%'."
+    # Jinja's gettext marks every interface text as safe HTML (it is never escaped): markup or a
+    # double quote would become part of the page (a script, an attribute) on every respondent page.
+    markup = [char for char in '<>"' if char in text and char not in row.source]
+    if row.is_ui and markup:
+        return (f"an interface text becomes part of the page's HTML, so it may not contain {' '.join(markup)}; "
+                "use other quotation marks such as « » or „ “.")
     return ""
