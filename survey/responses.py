@@ -196,5 +196,5 @@ def submit_draft(
             session.flush()
     except IntegrityError:
         return None
-    session.execute(delete(_DRAFT).where(_DRAFT.c.id == draft.id))
+    delete_draft(session, draft)
     return response

@@ -13,8 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import re
-import zipfile
-from pathlib import Path
 from typing import Any
 
 import openpyxl
@@ -31,7 +29,14 @@ from survey.models import Questionnaire as QuestionnaireRow
 from survey.questionnaire_store import questionnaire_for_version
 from tests.conftest import Browser
 from tests.staff_helpers import Staff, logged_in
-from tests.test_hostile_input import HTML_PAYLOADS, PAYLOADS, assert_escaped, server_ok
+from tests.test_hostile_input import (
+    HTML_PAYLOADS,
+    PAYLOADS,
+    assert_escaped,
+    assert_not_unpacked,
+    server_ok,
+    zip_variants,
+)
 
 SLUG = "needs-assessment"
 TRANSLATIONS = f"/staff/q/{SLUG}/translations"
@@ -47,39 +52,6 @@ def set_text(cell: Any, value: str) -> None:
     cell.value = value
     if isinstance(value, str) and value:
         cell.data_type = "s"
-
-
-TRAVERSAL_TARGET = "/tmp/hostile-imports-traversal.txt"
-TRAVERSAL_CONTENT = b"TRAVERSAL-MARKER-CONTENT"
-
-
-def assert_not_unpacked(page: str) -> None:
-    """A traversal member was neither extracted outside the archive nor shown."""
-    assert TRAVERSAL_CONTENT.decode() not in page
-    assert not Path(TRAVERSAL_TARGET).exists()
-
-
-def zip_variants(good: bytes) -> dict[str, bytes]:
-    """A good .xlsx made truncated, a zip bomb, with a traversal member, and things that are no zip."""
-    members = {name: zipfile.ZipFile(io.BytesIO(good)).read(name) for name in zipfile.ZipFile(io.BytesIO(good)).namelist()}
-    bomb = io.BytesIO()
-    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-        archive.writestr("xl/media/bomb.bin", b"\0" * (60 * 1024 * 1024))
-    traversal = io.BytesIO()
-    with zipfile.ZipFile(traversal, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-        archive.writestr(f"../../../..{TRAVERSAL_TARGET}", TRAVERSAL_CONTENT)
-    return {
-        "truncated": good[: len(good) // 2],
-        "zeros": b"PK\x03\x04" + b"\0" * 1000,
-        "bomb": bomb.getvalue(),
-        "traversal": traversal.getvalue(),
-        "not-a-zip": b"<script>alert(1)</script> this is not a zip",
-        "old-xls": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100,
-    }
 
 
 # --- offer import --------------------------------------------------------------------------------

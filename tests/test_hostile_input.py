@@ -13,7 +13,9 @@ import csv
 import io
 import itertools
 import re
+import zipfile
 from html.parser import HTMLParser
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -633,32 +635,47 @@ def test_xlsform_upload_with_payloads_in_cells(name, app, db, db_session_factory
             assert_escaped(detail.get_data(as_text=True), payload)
 
 
-def test_corrupt_and_tricky_xlsx_files_are_refused(app, db_session_factory):
-    import zipfile
+TRAVERSAL_TARGET = "/tmp/hostile-imports-traversal.txt"
+TRAVERSAL_CONTENT = b"TRAVERSAL-MARKER-CONTENT"
 
-    designer = logged_in(app, db_session_factory, "d@musterstadt.example", "designer")
-    good = xlsform_bytes({})
+
+def assert_not_unpacked(page: str) -> None:
+    """A traversal member was neither extracted outside the archive nor shown."""
+    assert TRAVERSAL_CONTENT.decode() not in page
+    assert not Path(TRAVERSAL_TARGET).exists()
+
+
+def zip_variants(good: bytes) -> dict[str, bytes]:
+    """A good .xlsx made truncated, a zip bomb, with a traversal member, and things that are no zip."""
+    members = {name: zipfile.ZipFile(io.BytesIO(good)).read(name) for name in zipfile.ZipFile(io.BytesIO(good)).namelist()}
     bomb = io.BytesIO()
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
-        for member in zipfile.ZipFile(io.BytesIO(good)).namelist():
-            archive.writestr(member, zipfile.ZipFile(io.BytesIO(good)).read(member))
+        for name, data in members.items():
+            archive.writestr(name, data)
         archive.writestr("xl/media/bomb.bin", b"\0" * (60 * 1024 * 1024))
     traversal = io.BytesIO()
     with zipfile.ZipFile(traversal, "w") as archive:
-        for member in zipfile.ZipFile(io.BytesIO(good)).namelist():
-            archive.writestr(member, zipfile.ZipFile(io.BytesIO(good)).read(member))
-        archive.writestr("../../../../tmp/evil.txt", b"evil")
-    for filename, raw in (
-        ("truncated.xlsx", good[: len(good) // 2]),
-        ("zeros.xlsx", b"PK\x03\x04" + b"\0" * 1000),
-        ("bomb.xlsx", bomb.getvalue()),
-        ("traversal.xlsx", traversal.getvalue()),
-        ("old.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100),
-        ("\x00evil.xlsx", good),
-        ("<script>.xlsx", b"not a zip"),
-        ("huge.yaml", b"# " + b"x" * (6 * 1024 * 1024)),
-    ):
+        for name, data in members.items():
+            archive.writestr(name, data)
+        archive.writestr(f"../../../..{TRAVERSAL_TARGET}", TRAVERSAL_CONTENT)
+    return {
+        "truncated": good[: len(good) // 2],
+        "zeros": b"PK\x03\x04" + b"\0" * 1000,
+        "bomb": bomb.getvalue(),
+        "traversal": traversal.getvalue(),
+        "not-a-zip": b"<script>alert(1)</script> this is not a zip",
+        "old-xls": b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100,
+    }
+
+
+def test_corrupt_and_tricky_xlsx_files_are_refused(app, db_session_factory):
+    designer = logged_in(app, db_session_factory, "d@musterstadt.example", "designer")
+    good = xlsform_bytes({})
+    files = [(f"{name}.xlsx" if name != "old-xls" else "old.xls", raw) for name, raw in zip_variants(good).items()]
+    files += [("\x00evil.xlsx", good), ("<script>.xlsx", b"not a zip"), ("huge.yaml", b"# " + b"x" * (6 * 1024 * 1024))]
+    for filename, raw in files:
         response = upload(designer, filename, raw)
         server_ok(response, filename)
         assert response.status_code in (302, 400, 413, 422), (filename, response.status_code)
         assert_escaped(response.get_data(as_text=True), filename)
+        assert_not_unpacked(response.get_data(as_text=True))

@@ -196,8 +196,8 @@ def results_snapshot_csv(slug: str) -> Response:
     return _download(snapshot.content, f"{slug}-aggregate-{snapshot.created_at:%Y%m%d}.csv")
 
 
-def _download(content: str, name: str) -> Response:
-    response = Response(content, mimetype="text/csv")
+def _download(content: str | bytes, name: str, mimetype: str = "text/csv") -> Response:
+    response = Response(content, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
 
@@ -207,7 +207,7 @@ def _download(content: str, name: str) -> Response:
 def results_report(slug: str) -> Response | tuple[str, int]:
     from survey.exports.report import render_report
 
-    row = questionnaire_row(slug)
+    questionnaire_row(slug)
     db = get_db()
     language = "en" if request.args.get("language") == "en" else "de"
     open_text = request.args.get("open_text") == "yes"
@@ -227,9 +227,7 @@ def results_report(slug: str) -> Response | tuple[str, int]:
     db.commit()
     if not as_pdf:
         return Response(html, mimetype="text/html")
-    response = Response(content, mimetype="application/pdf")
-    response.headers["Content-Disposition"] = f'attachment; filename="{slug}-report-{language}-{dt.date.today():%Y%m%d}.pdf"'
-    return response
+    return _download(content, f"{slug}-report-{language}-{dt.date.today():%Y%m%d}.pdf", "application/pdf")
 
 
 @bp.get("/q/<slug>/delete-responses")
