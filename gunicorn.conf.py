@@ -8,6 +8,7 @@ VM with SQLite and several app servers in front of PostgreSQL (docs/deployment.m
 - ``SURVEY_WORKERS``  processes, default ``2 * cores + 1``, at most 8
 - ``SURVEY_THREADS``  threads per process, default 4
 - ``SURVEY_TIMEOUT``  seconds a request may take before its worker is restarted, default 30
+- ``SURVEY_MAX_REQUESTS`` requests after which a worker is replaced, default 50000 (0: never)
 - ``SURVEY_ACCESS_LOG`` where the access log goes: ``-`` (standard output, the default), a file,
                       or empty for none
 
@@ -50,8 +51,10 @@ timeout = _int_env("SURVEY_TIMEOUT", 30)
 graceful_timeout = 30
 keepalive = 5
 # Recycle workers now and then (gracefully, staggered) so slow memory growth cannot accumulate.
-max_requests = 5000
-max_requests_jitter = 500
+# Not too often: a new worker loads the app (about a second of CPU) and warms up; a worker's
+# memory stayed flat over 18,000 requests (docs/deployment.md).
+max_requests = _int_env("SURVEY_MAX_REQUESTS", 50000)
+max_requests_jitter = max_requests // 10
 # Each worker opens its own database connections after the fork (SQLAlchemy engines must not be
 # shared between processes), so the app is loaded per worker.
 preload_app = False

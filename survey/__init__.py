@@ -88,6 +88,16 @@ class _SessionInterface(SecureCookieSessionInterface):
     submission's work, and its expiry moving by the day is what the draft's own retention (counted
     in days since the last save) needs; the lifetime has a day's margin for it (create_app)."""
 
+    def __init__(self) -> None:
+        self._serializers: dict[tuple[Any, ...], Any] = {}
+
+    def get_signing_serializer(self, app: Flask) -> Any:
+        # Flask builds a new serializer on every request; one per key set does the same work.
+        keys = (app.secret_key, *(app.config["SECRET_KEY_FALLBACKS"] or ()))
+        if keys not in self._serializers:
+            self._serializers[keys] = super().get_signing_serializer(app)
+        return self._serializers[keys]
+
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"]) or (has_request_context() and request.is_secure)
 

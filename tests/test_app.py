@@ -88,3 +88,25 @@ def test_a_draft_cookie_is_sent_when_it_changes_and_refreshed_once_a_day(app, bu
     assert refreshed.status_code == 200 and cookie_sent(refreshed)
     assert "Expires=" in next(h for h in refreshed.headers.getlist("Set-Cookie") if h.startswith("survey_session="))
     assert not cookie_sent(browser.client.get(page))  # and then not again that day
+
+
+def test_a_rotated_secret_key_keeps_drafts_open_through_its_fallback(app, bundled):
+    """Changing SURVEY_SECRET_KEY with the old key in SURVEY_SECRET_KEY_FALLBACKS: respondents'
+    cookies still open their drafts, and the next cookie sent is signed with the new key (the
+    session's signing serializer is cached per key set, so the change takes effect at once)."""
+    from tests.conftest import Browser
+
+    browser = Browser(app.test_client())
+    browser.get("/s/needs-assessment/en/")
+    browser.post("/s/needs-assessment/en/start")
+    page = browser.url
+    assert "/p/" in page
+
+    old = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY"] = "a-new-key-" + "x" * 54
+    app.secret_key = app.config["SECRET_KEY"]
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    assert browser.client.get(page).status_code == 302  # without the old key: no draft, to the intro
+
+    app.config["SECRET_KEY_FALLBACKS"] = [old]
+    assert browser.client.get(page).status_code == 200  # the old cookie opens the draft again

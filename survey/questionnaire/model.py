@@ -3,6 +3,7 @@ the database."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Any, Iterator, Mapping
@@ -114,6 +115,12 @@ class Question:
     @property
     def takes_answer(self) -> bool:
         return self.type is not QuestionType.INFO
+
+    @cached_property
+    def has_option_conditions(self) -> bool:
+        """Some options are offered only under a condition (asked for every visibility check,
+        on every page: worked out once per loaded questionnaire)."""
+        return any(option.condition is not None for option in self.options)
 
     @property
     def is_choice(self) -> bool:

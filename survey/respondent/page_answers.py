@@ -69,7 +69,7 @@ def question_is_visible(question: Question, answers: Mapping[str, Any]) -> bool:
 
 
 def _filtered(question: Question) -> bool:
-    return any(option.condition is not None for option in question.options)
+    return question.has_option_conditions
 
 
 def has_options_to_offer(question: Question, answers: Mapping[str, Any]) -> bool:

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import abort, current_app, redirect, render_template, request, send_from_directory, session, url_for
-from flask_babel import format_date, gettext
+from flask_babel import LazyString, format_date, gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey.languages import LANGUAGES
@@ -126,7 +126,8 @@ def _context(slug: str, lang: str, draft: OpenDraft | None = None) -> tuple[Ques
         "t": localizer(questionnaire, lang),
         "resume_code": handle["c"] if handle and draft is not None else None,
         "has_draft": draft is not None,
-        "kept_until": format_date(kept_until, "long") if kept_until else None,
+        # Formatted only when a page is rendered: most submissions redirect.
+        "kept_until": LazyString(format_date, kept_until, "long") if kept_until else None,
     }
 
 

@@ -32,6 +32,7 @@ from survey.translation_round_trip import (
 )
 
 STAMP_SEEN = "survey.ui_overrides_stamp"
+OVERRIDE_FOLDER = "survey.ui_overrides_folder"  # the Path, built once: this runs on every request
 
 
 def ui_folders() -> UiFolders:
@@ -51,7 +52,10 @@ def _found(slug: str) -> Target:
 def reload_changed_ui_texts() -> None:
     """Flask-Babel keeps each catalogue once loaded; when any process wrote an override since,
     forget them so the next text is read from the new files (one stat per request)."""
-    stamp = ui_overrides.stamp(Path(current_app.instance_path) / "translations")
+    folder = current_app.extensions.get(OVERRIDE_FOLDER)
+    if folder is None:
+        folder = current_app.extensions[OVERRIDE_FOLDER] = Path(current_app.instance_path) / "translations"
+    stamp = ui_overrides.stamp(folder)
     if current_app.extensions.get(STAMP_SEEN, "unset") != stamp:
         forget_loaded_catalogues()
         current_app.extensions[STAMP_SEEN] = stamp
