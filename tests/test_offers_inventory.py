@@ -202,6 +202,10 @@ def test_the_commands_load_the_sample_and_refuse_a_bad_table(tmp_path):
     first = runner.invoke(main, ["load-sample"], env=env)
     assert first.exit_code == 0 and "5 districts, 0 fields, 30 offers added" in first.output  # init made the fields
     assert "0 districts, 0 fields, 0 offers added" in runner.invoke(main, ["load-sample"], env=env).output
+    # The loaded sample's verification dates were moved towards today; importing the file sets
+    # them back (updated), and importing it once more changes nothing.
+    first_import = runner.invoke(main, ["import-offers", str(SAMPLE_DIR / "offers.csv")], env=env)
+    assert first_import.exit_code == 0 and "0 added, 30 updated, 0 unchanged" in first_import.output
     again = runner.invoke(main, ["import-offers", str(SAMPLE_DIR / "offers.csv")], env=env)
     assert again.exit_code == 0 and "0 added, 0 updated, 30 unchanged" in again.output
     bad = tmp_path / "bad.csv"
@@ -212,3 +216,16 @@ def test_the_commands_load_the_sample_and_refuse_a_bad_table(tmp_path):
     districts.write_text("code,name\nnord,Nord-Neu\nhafen,Hafen\n", encoding="utf-8")
     result = runner.invoke(main, ["import-districts", str(districts)], env=env)
     assert result.exit_code == 0 and "1 added, 1 updated, 0 unchanged" in result.output
+
+
+def test_the_sample_stays_mostly_fresh_whenever_it_is_loaded(city, db):
+    """The sample file's dates age; loaded years later, its newest verification is moved to 60
+    days before that day, so most offers are fresh and a few due, as in the file."""
+    later = dt.date(2031, 6, 1)
+    load_sample(db, today=later)
+    offers = inventory.list_offers(db)
+    dates = sorted(o.last_verified_on for o in offers if o.last_verified_on)
+    assert dates[-1] == later - dt.timedelta(days=60)
+    assert dates[0] < dates[-1] - dt.timedelta(days=365)  # the distances are kept
+    stale = [inventory.is_stale(o, later) for o in offers]
+    assert any(stale) and not all(stale) and sum(stale) < len(stale) / 2

@@ -5,6 +5,7 @@ city already entered its own data, changes nothing.
 """
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,10 @@ from survey.models import District, Offer
 from survey.offers.importing import import_offers
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "samples" / "musterstadt"
+# The sample's most recent verification is moved to this many days before the day it is loaded
+# (the others keep their distance to it): loaded in any year, most sample offers are fresh and a
+# few are due for checking, as the CSV shows them, instead of all turning stale with time.
+NEWEST_VERIFICATION_AGE_DAYS = 60
 
 
 @dataclass(frozen=True)
@@ -29,7 +34,7 @@ def _count(session: Session, model: type) -> int:
     return int(session.scalar(select(func.count()).select_from(model)) or 0)
 
 
-def load_sample(session: Session, directory: Path = SAMPLE_DIR) -> SampleReport:
+def load_sample(session: Session, directory: Path = SAMPLE_DIR, today: dt.date | None = None) -> SampleReport:
     """Load what is missing; flush only (the caller commits). Raises ``TableImportError`` when
     a sample file is invalid, before anything of that file is added."""
     districts = 0
@@ -41,5 +46,21 @@ def load_sample(session: Session, directory: Path = SAMPLE_DIR) -> SampleReport:
     offers = 0
     if not _count(session, Offer) and (directory / "offers.csv").exists():
         path = directory / "offers.csv"
-        offers = len(import_offers(session, path.read_bytes(), path.name).added)
+        added = import_offers(session, path.read_bytes(), path.name).added
+        _move_verifications_to_today(session, added, today or dt.date.today())
+        offers = len(added)
     return SampleReport(districts, fields, offers)
+
+
+def _move_verifications_to_today(session: Session, offer_ids: tuple[int, ...], today: dt.date) -> None:
+    offers = session.scalars(select(Offer).where(Offer.id.in_(offer_ids))).all()
+    newest = max((offer.last_verified_on for offer in offers if offer.last_verified_on), default=None)
+    if newest is None:
+        return
+    shift = today - dt.timedelta(days=NEWEST_VERIFICATION_AGE_DAYS) - newest
+    if shift.days <= 0:
+        return  # the file is recent enough: its dates stay as written
+    for offer in offers:
+        if offer.last_verified_on is not None:
+            offer.last_verified_on += shift
+    session.flush()
