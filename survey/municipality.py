@@ -8,18 +8,37 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from typing import Any, Iterable, Mapping
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey.languages import LANGUAGES
 from survey.models import District, IntegrationFieldRow, Offer
-from survey.questionnaire.errors import Problem
 from survey.questionnaire.model import Questionnaire
 from survey.table_import import RowProblem, TableImportError, read_table
+from survey.templated import Templated
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+# English templates of every problem of the imports and of ``check_questionnaire``;
+# survey/staff/problem_texts.py marks the same strings for translation (a test keeps the two in step).
+MESSAGES: dict[str, str] = {
+    "not_a_code": "%(code)s is not a code: use a-z, 0-9, '_' or '-', starting with a letter, at most 32.",
+    "code_twice": "'%(code)s' is listed twice (first in row %(first)s).",
+    "district_name_required": "a district needs a name.",
+    "district_name_too_long": "the name is longer than 200 characters.",
+    "parent_not_a_code": "%(code)s is not a code.",
+    "no_districts": "the table has no districts.",
+    "not_a_language_column": "'%(tag)s' is not a language of this product.",
+    "german_label_required": "every field needs a German label.",
+    "no_fields": "the table has no fields.",
+    "parent_unknown": "'%(parent)s' (parent of '%(code)s') is not a district.",
+    "section_field_unknown": "'%(field)s' is not one of the city's integration fields (%(known)s).",
+    "answers_not_districts": "the answers %(codes)s are not districts of the city; responses choosing them count only in city-wide results.",
+    "no_answer_is_a_district": "none of the district answers is a district of the city: results per district are empty. "
+                               "Use the codes of the city's districts (Staff area, Districts and fields).",
+}
 
 # (code, German, English): the defaults from DOMAIN.md.
 DEFAULT_FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -50,6 +69,20 @@ class FieldInfo:
             if self.labels.get(tag):
                 return self.labels[tag]
         return next(iter(self.labels.values()), self.code)
+
+
+@dataclass(frozen=True)
+class CodeWarning(Templated):
+    """A questionnaire uses a code the city does not know (``check_questionnaire``)."""
+
+    path: str  # where in the questionnaire, e.g. "sections[2].field"
+    template: str  # one of the English templates of ``MESSAGES``
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    severity: str = "warning"
+
+
+def _problem(row: int | None, column: str | None, key: str, **params: Any) -> RowProblem:
+    return RowProblem(row, column, MESSAGES[key], params)
 
 
 @dataclass(frozen=True)
@@ -100,19 +133,19 @@ def parse_districts(raw: bytes, file_name: str) -> list[DistrictInfo]:
     for number, cells in table.rows:
         code, name, parent = cells.get("code", ""), cells.get("name", ""), cells.get("parent", "")
         if not CODE_PATTERN.match(code):
-            problems.append(RowProblem(number, "code", f"{code!r} is not a code: use a-z, 0-9, '_' or '-', starting with a letter, at most 32."))
+            problems.append(_problem(number, "code", "not_a_code", code=repr(code)))
         elif code in seen:
-            problems.append(RowProblem(number, "code", f"'{code}' is listed twice (first in row {seen[code]})."))
+            problems.append(_problem(number, "code", "code_twice", code=code, first=seen[code]))
         seen.setdefault(code, number)
         if not name:
-            problems.append(RowProblem(number, "name", "a district needs a name."))
+            problems.append(_problem(number, "name", "district_name_required"))
         elif len(name) > 200:
-            problems.append(RowProblem(number, "name", "the name is longer than 200 characters."))
+            problems.append(_problem(number, "name", "district_name_too_long"))
         if parent and not CODE_PATTERN.match(parent):
-            problems.append(RowProblem(number, "parent", f"{parent!r} is not a code."))
+            problems.append(_problem(number, "parent", "parent_not_a_code", code=repr(parent)))
         found.append(DistrictInfo(code, name, parent or None))
     if not table.rows:
-        problems.append(RowProblem(None, None, "the table has no districts."))
+        problems.append(_problem(None, None, "no_districts"))
     if problems:
         raise TableImportError(problems)
     return found
@@ -126,20 +159,20 @@ def parse_fields(raw: bytes, file_name: str) -> list[FieldInfo]:
     seen: dict[str, int] = {}
     for column in table.columns:
         if column.startswith("label_") and column[6:] not in LANGUAGES:
-            problems.append(RowProblem(1, column, f"'{column[6:]}' is not a language of this product."))
+            problems.append(_problem(1, column, "not_a_language_column", tag=column[6:]))
     for number, cells in table.rows:
         code = cells.get("code", "")
         if not CODE_PATTERN.match(code):
-            problems.append(RowProblem(number, "code", f"{code!r} is not a code: use a-z, 0-9, '_' or '-', starting with a letter, at most 32."))
+            problems.append(_problem(number, "code", "not_a_code", code=repr(code)))
         elif code in seen:
-            problems.append(RowProblem(number, "code", f"'{code}' is listed twice (first in row {seen[code]})."))
+            problems.append(_problem(number, "code", "code_twice", code=code, first=seen[code]))
         seen.setdefault(code, number)
         if not cells.get("label_de"):
-            problems.append(RowProblem(number, "label_de", "every field needs a German label."))
+            problems.append(_problem(number, "label_de", "german_label_required"))
         labels = {column[6:]: value for column, value in cells.items() if column.startswith("label_") and value}
         found.append(FieldInfo(code, labels))
     if not table.rows:
-        problems.append(RowProblem(None, None, "the table has no fields."))
+        problems.append(_problem(None, None, "no_fields"))
     if problems:
         raise TableImportError(problems)
     return found
@@ -151,7 +184,7 @@ def save_districts(session: Session, districts: list[DistrictInfo]) -> ImportRep
     existing = {row.code: row for row in session.scalars(select(District))}
     added, changed, unchanged = [], [], []
     known = set(existing) | {d.code for d in districts}
-    problems = [RowProblem(None, "parent", f"'{d.parent_code}' (parent of '{d.code}') is not a district.")
+    problems = [_problem(None, "parent", "parent_unknown", parent=d.parent_code, code=d.code)
                 for d in districts if d.parent_code and d.parent_code not in known]
     if problems:
         raise TableImportError(problems)
@@ -203,24 +236,20 @@ def delete_district(session: Session, code: str) -> bool:
 
 # --- questionnaires --------------------------------------------------------------------------
 
-def check_questionnaire(questionnaire: Questionnaire, districts: Iterable[str], fields: Iterable[str]) -> list[Problem]:
+def check_questionnaire(questionnaire: Questionnaire, districts: Iterable[str], fields: Iterable[str]) -> list[CodeWarning]:
     """Warnings where a questionnaire uses codes the city does not know: answers with such a
     district count only city-wide, sections with such a field stay out of the gap analysis."""
     district_codes, field_codes = set(districts), set(fields)
-    problems: list[Problem] = []
+    problems: list[CodeWarning] = []
     for index, section in enumerate(questionnaire.sections):
         if section.field is not None and field_codes and section.field not in field_codes:
-            problems.append(Problem(f"sections[{index}].field",
-                                    f"'{section.field}' is not one of the city's integration fields ({', '.join(sorted(field_codes))}).",
-                                    severity="warning"))
+            problems.append(CodeWarning(f"sections[{index}].field", MESSAGES["section_field_unknown"],
+                                        {"field": section.field, "known": ", ".join(sorted(field_codes))}))
     question = questionnaire.district_question()
     if question is not None and district_codes:
         strangers = [o.code for o in question.options if o.code not in district_codes]
         if strangers and len(strangers) < len(question.options):
-            problems.append(Problem("districts",
-                                    f"the answers {', '.join(strangers)} are not districts of the city; responses choosing them count only in city-wide results.",
-                                    severity="warning"))
+            problems.append(CodeWarning("districts", MESSAGES["answers_not_districts"], {"codes": ", ".join(strangers)}))
         elif strangers:
-            problems.append(Problem("districts", "none of the district answers is a district of the city: results per district are empty. "
-                                    "Use the codes of the city's districts (Staff area, Districts and fields).", severity="warning"))
+            problems.append(CodeWarning("districts", MESSAGES["no_answer_is_a_district"]))
     return problems

@@ -9,30 +9,67 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass, field
-from typing import Iterable
+from typing import Any, Iterable, Mapping
 
 from survey.questionnaire.errors import QuestionnaireError
 from survey.questionnaire.loader_xlsform import check_container
+from survey.templated import Templated, fill
 
 MAX_ROWS = 5000
 MAX_CELL = 10_000
 
 
+# English templates of every problem this module reports, and of the place in front of it
+# (``RowProblem.format``); survey/staff/problem_texts.py marks the same strings for translation
+# (a test keeps the two in step).
+MESSAGES: dict[str, str] = {
+    "at_row_column": "row %(row)s, column %(column)s: %(message)s",
+    "at_row": "row %(row)s: %(message)s",
+    "at_column": "column %(column)s: %(message)s",
+    "control_character": "contains a control character; remove it.",
+    "too_long": "is longer than %(maximum)s characters.",
+    "not_csv_or_xlsx": "upload a .csv or .xlsx file.",
+    "no_header": "the first row must hold the column names.",
+    "missing_column": "this column is required but missing.",
+    "column_twice": "this column appears twice.",
+    "too_many_rows": "the table has %(rows)s rows; at most %(maximum)s are accepted at once.",
+    "not_utf8": "the file is not UTF-8 text. In Excel choose 'CSV UTF-8 (comma delimited)' when saving.",
+    "csv_unreadable": "the CSV cannot be read: %(error)s.",
+    "workbook_unreadable": "the workbook cannot be read; save it again as .xlsx.",
+    "too_many_cells": "this row has more cells than there are column names.",
+    "as_given": "%(message)s",  # a problem worded elsewhere (the container check of an .xlsx file)
+}
+
+
 @dataclass(frozen=True)
-class RowProblem:
-    """What is wrong in one place of the table; ``row`` counts like a spreadsheet (header = 1)."""
+class RowProblem(Templated):
+    """What is wrong in one place of the table; ``row`` counts like a spreadsheet (header = 1).
+    ``template`` is one of the English templates of a ``MESSAGES``, filled with ``params``."""
 
     row: int | None
     column: str | None
-    message: str
+    template: str
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    def place(self) -> str | None:
+        """The key in ``MESSAGES`` of the place in front of the message, if there is one."""
+        if self.row is not None and self.column:
+            return "at_row_column"
+        if self.row is not None:
+            return "at_row"
+        if self.column:
+            return "at_column"
+        return None
 
     def format(self) -> str:
-        where = []
-        if self.row is not None:
-            where.append(f"row {self.row}")
-        if self.column:
-            where.append(f"column {self.column}")
-        return f"{', '.join(where)}: {self.message}" if where else self.message
+        place = self.place()
+        if place is None:
+            return self.message
+        return fill(MESSAGES[place], {"row": self.row, "column": self.column, "message": self.message})
+
+
+def _problem(row: int | None, column: str | None, key: str, **params: Any) -> RowProblem:
+    return RowProblem(row, column, MESSAGES[key], params)
 
 
 class TableImportError(ValueError):
@@ -61,9 +98,9 @@ def _check_cells(table: Table) -> list[RowProblem]:
     for number, cells in table.rows:
         for column, value in cells.items():
             if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
-                problems.append(RowProblem(number, column, "contains a control character; remove it."))
+                problems.append(_problem(number, column, "control_character"))
             elif len(value) > MAX_CELL:
-                problems.append(RowProblem(number, column, f"is longer than {MAX_CELL} characters."))
+                problems.append(_problem(number, column, "too_long", maximum=MAX_CELL))
     return problems
 
 
@@ -75,15 +112,15 @@ def read_table(raw: bytes, file_name: str, required: Iterable[str] = ()) -> Tabl
     elif file_name.lower().endswith((".csv", ".txt", ".tsv")):
         table = _read_csv(raw)
     else:
-        raise TableImportError([RowProblem(None, None, "upload a .csv or .xlsx file.")])
+        raise TableImportError([_problem(None, None, "not_csv_or_xlsx")])
     if not table.columns:
-        raise TableImportError([RowProblem(1, None, "the first row must hold the column names.")])
+        raise TableImportError([_problem(1, None, "no_header")])
     missing = [name for name in required if name not in table.columns]
-    problems = [RowProblem(1, name, "this column is required but missing.") for name in missing]
+    problems = [_problem(1, name, "missing_column") for name in missing]
     duplicates = {name for name in table.columns if name and table.columns.count(name) > 1}
-    problems += [RowProblem(1, name, "this column appears twice.") for name in sorted(duplicates)]
+    problems += [_problem(1, name, "column_twice") for name in sorted(duplicates)]
     if len(table.rows) > MAX_ROWS:
-        problems.append(RowProblem(None, None, f"the table has {len(table.rows)} rows; at most {MAX_ROWS} are accepted at once."))
+        problems.append(_problem(None, None, "too_many_rows", rows=len(table.rows), maximum=MAX_ROWS))
     problems += _check_cells(table)
     if problems:
         raise TableImportError(problems)
@@ -95,15 +132,14 @@ def _read_csv(raw: bytes) -> Table:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise TableImportError([RowProblem(line, None, "the file is not UTF-8 text. In Excel choose "
-                                           "'CSV UTF-8 (comma delimited)' when saving.")]) from None
+        raise TableImportError([_problem(line, None, "not_utf8")]) from None
     first_line = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         all_rows = list(reader)
     except csv.Error as error:
-        raise TableImportError([RowProblem(reader.line_num, None, f"the CSV cannot be read: {error}.")]) from None
+        raise TableImportError([_problem(reader.line_num, None, "csv_unreadable", error=str(error))]) from None
     return _table_from_rows(enumerate(all_rows, start=1))
 
 
@@ -113,11 +149,11 @@ def _read_xlsx(raw: bytes, file_name: str) -> Table:
     try:
         check_container(raw, file_name)
     except QuestionnaireError as error:
-        raise TableImportError([RowProblem(None, None, problem.message) for problem in error.problems]) from None
+        raise TableImportError([_problem(None, None, "as_given", message=problem.message) for problem in error.problems]) from None
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception:  # whatever openpyxl trips over in a damaged file: one clear message
-        raise TableImportError([RowProblem(None, None, "the workbook cannot be read; save it again as .xlsx.")]) from None
+        raise TableImportError([_problem(None, None, "workbook_unreadable")]) from None
     try:
         sheet = workbook.worksheets[0]
         rows = ((number, list(values)) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1))
@@ -139,7 +175,7 @@ def _table_from_rows(rows: Iterable[tuple[int, list[object]]], limit: int | None
             continue
         extra = cells[len(table.columns):]
         if any(extra):
-            raise TableImportError([RowProblem(number, None, "this row has more cells than there are column names.")])
+            raise TableImportError([_problem(number, None, "too_many_cells")])
         table.rows.append((number, {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(table.columns) if name}))
         if limit is not None and len(table.rows) > limit:
             break

@@ -38,6 +38,26 @@ FALSE = {"no", "nein", "false", "falsch", "0", ""}
 IMPORT_STATUSES = ("published", "draft", "archived")
 SPLIT = re.compile(r"[;,]")
 
+# English templates of every problem this module reports (besides those of
+# ``inventory.validate``); survey/staff/problem_texts.py marks the same strings for translation
+# (a test keeps the two in step).
+MESSAGES: dict[str, str] = {
+    "not_a_language_column": "'%(tag)s' is not a language tag of this product (%(allowed)s).",
+    "not_yes_no": "'%(value)s' is not yes or no.",
+    "not_yes_no_empty": "'%(value)s' is not yes, no or empty (unknown).",
+    "not_a_date": "'%(value)s' is not a date; write 2025-03-31 or 31.03.2025.",
+    "status_not_importable": "'%(status)s' cannot be imported; use one of: %(allowed)s.",
+    "unknown_column": "unknown column; see docs/offers.md for the layout.",
+    "no_such_id": "there is no offer with the id '%(id)s'; leave the cell empty to add a new offer.",
+    "id_twice": "the id %(id)s appears twice (first in row %(first)s).",
+    "same_offer_twice": "the same provider and German title appear in row %(first)s already.",
+    "no_offers": "the table has no offers.",
+}
+
+
+def _problem(row: int | None, column: str | None, key: str, **params: object) -> RowProblem:
+    return RowProblem(row, column, MESSAGES[key], params)
+
 
 @dataclass(frozen=True)
 class OfferImportReport:
@@ -82,7 +102,7 @@ def _translation_columns(columns: Iterable[str], problems: list[RowProblem]) -> 
                 if tag in LANGUAGES:
                     found.append((column, attribute, tag))
                 else:
-                    problems.append(RowProblem(1, column, f"'{tag}' is not a language tag of this product ({', '.join(LANGUAGES)})."))
+                    problems.append(_problem(1, column, "not_a_language_column", tag=tag, allowed=", ".join(LANGUAGES)))
     return found
 
 
@@ -102,24 +122,24 @@ def _row_input(cells: dict[str, str], translations: list[tuple[str, str, str]],
         if column in cells:
             value = _bool(cells[column])
             if value is None:
-                problems.append(RowProblem(number, column, f"'{cells[column]}' is not yes or no."))
+                problems.append(_problem(number, column, "not_yes_no", value=cells[column]))
             else:
                 setattr(data, column, value)
     if cells.get("barrier_free", "").strip():
         value = _bool(cells["barrier_free"])
         if value is None:
-            problems.append(RowProblem(number, "barrier_free", f"'{cells['barrier_free']}' is not yes, no or empty (unknown)."))
+            problems.append(_problem(number, "barrier_free", "not_yes_no_empty", value=cells["barrier_free"]))
         data.barrier_free = value
     if cells.get("last_verified_on", "").strip():
         try:
             data.last_verified_on = _date(cells["last_verified_on"])
         except ValueError:
-            problems.append(RowProblem(number, "last_verified_on", f"'{cells['last_verified_on']}' is not a date; write 2025-03-31 or 31.03.2025."))
+            problems.append(_problem(number, "last_verified_on", "not_a_date", value=cells["last_verified_on"]))
     for column, attribute, tag in translations:
         if cells.get(column):
             getattr(data, attribute)[tag] = _text(cells[column])
     if data.status not in IMPORT_STATUSES:
-        problems.append(RowProblem(number, "status", f"'{data.status}' cannot be imported; use one of: {', '.join(IMPORT_STATUSES)}."))
+        problems.append(_problem(number, "status", "status_not_importable", status=data.status, allowed=", ".join(IMPORT_STATUSES)))
     return data
 
 
@@ -137,7 +157,7 @@ def parse_offers(session: Session, raw: bytes, file_name: str,
     known = {"id", *TEXT_COLUMNS, *LIST_COLUMNS, *BOOL_COLUMNS, "barrier_free", "last_verified_on"}
     for column in table.columns:
         if column and column not in known and not column.startswith(("title_", "description_")):
-            problems.append(RowProblem(1, column, "unknown column; see docs/offers.md for the layout."))
+            problems.append(_problem(1, column, "unknown_column"))
     codes = city_codes(session)
     existing = {offer.id: offer for offer in session.scalars(select(Offer))}
     by_key = {_key(o.provider_name, (o.title or {}).get("de", "")): o for o in existing.values()}
@@ -147,26 +167,26 @@ def parse_offers(session: Session, raw: bytes, file_name: str,
     for number, cells in table.rows:
         data = _row_input(cells, translations, number, problems)
         for problem in validate(data, codes, today):
-            problems.append(RowProblem(number, problem.field, problem.message))
+            problems.append(RowProblem(number, problem.field, problem.template, problem.params))
         target: Offer | None = None
         raw_id = cells.get("id", "").strip()
         if raw_id:
             if not raw_id.isdigit() or int(raw_id) not in existing:
-                problems.append(RowProblem(number, "id", f"there is no offer with the id '{raw_id}'; leave the cell empty to add a new offer."))
+                problems.append(_problem(number, "id", "no_such_id", id=raw_id))
             elif int(raw_id) in seen_ids:
-                problems.append(RowProblem(number, "id", f"the id {raw_id} appears twice (first in row {seen_ids[int(raw_id)]})."))
+                problems.append(_problem(number, "id", "id_twice", id=raw_id, first=seen_ids[int(raw_id)]))
             else:
                 seen_ids[int(raw_id)] = number
                 target = existing[int(raw_id)]
         key = _key(data.provider_name, data.title.get("de", ""))
         if key in seen_keys:
-            problems.append(RowProblem(number, "title_de", f"the same provider and German title appear in row {seen_keys[key]} already."))
+            problems.append(_problem(number, "title_de", "same_offer_twice", first=seen_keys[key]))
         seen_keys.setdefault(key, number)
         if target is None and not raw_id:
             target = by_key.get(key)
         rows.append((target, data))
     if not table.rows:
-        problems.append(RowProblem(None, None, "the table has no offers."))
+        problems.append(_problem(None, None, "no_offers"))
     if problems:
         raise TableImportError(problems)
     return rows

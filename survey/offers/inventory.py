@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field, fields as dataclass_fields
-from typing import Iterable
+from dataclasses import dataclass, field, field as dataclass_field, fields as dataclass_fields
+from typing import Any, Iterable, Mapping
 from urllib.parse import urlsplit
 
 from sqlalchemy import func, select
@@ -19,6 +19,7 @@ from survey import municipality
 from survey.languages import LANGUAGES, MISLEADING_TAGS
 from survey.models import Offer
 from survey.offers.matching import PUBLISHED, serves_district
+from survey.templated import Templated
 
 PROVIDER_KINDS = ("mso", "welfare", "municipal", "other")
 COSTS = ("free", "reduced", "paid")
@@ -96,10 +97,51 @@ class OfferInput:
         return copy
 
 
+# English templates of every problem ``validate`` reports; survey/staff/problem_texts.py marks
+# the same strings for translation (a test keeps the two in step).
+MESSAGES: dict[str, str] = {
+    "provider_required": "the provider's name is required.",
+    "provider_too_long": "the provider's name is longer than %(maximum)s characters.",
+    "unknown_provider_kind": "'%(value)s' is not a kind of provider; use one of: %(allowed)s.",
+    "unknown_status": "'%(value)s' is not a status; use one of: %(allowed)s.",
+    "german_title_required": "a German title is required.",
+    "too_long": "is longer than %(maximum)s characters.",
+    "field_required": "choose at least one integration field.",
+    "unknown_field": "'%(value)s' is not an integration field of the city; use one of: %(allowed)s.",
+    "district_required": "choose at least one district, or mark the offer as city-wide.",
+    "unknown_district": "'%(value)s' is not a district of the city; use one of: %(allowed)s.",
+    "no_districts_yet": "'%(value)s' is not a district: the city has no districts yet (import them first).",
+    "unknown_target_group": "'%(value)s' is not a target group; use one of: %(allowed)s.",
+    "target_group_alias": "'%(value)s' is not a target group; use one of: %(allowed)s (did you mean '%(suggestion)s'?).",
+    "unknown_language": "'%(value)s' is not a language tag; use one of: %(allowed)s.",
+    "language_name": "'%(value)s' is a language name; use its tag '%(tag)s'.",
+    "ambiguous_ku": "'%(value)s' is ambiguous: use 'kmr' for Kurmanji (Latin script) or 'ckb' for Sorani (Arabic script), never 'ku'.",
+    "ambiguous_dari": "'%(value)s' is ambiguous: use 'prs' for Dari.",
+    "ambiguous": "'%(value)s' is ambiguous: %(advice)s.",
+    "unknown_cost": "'%(value)s' is not a cost; use one of: %(allowed)s.",
+    "yes_no": "must be yes or no.",
+    "yes_no_empty": "must be yes, no or empty (unknown).",
+    "not_an_email": "'%(value)s' is not an e-mail address (name@example.org).",
+    "not_a_phone": "a phone number may hold digits, spaces and + ( ) / - only.",
+    "unsafe_website": "the website must be a full address starting with https:// or http://.",
+    "date_in_future": "the date lies in the future.",
+}
+# Misleading language tags (survey.languages.MISLEADING_TAGS) with their own translatable advice.
+AMBIGUOUS_TAGS = {"ku": "ambiguous_ku", "fa-AF": "ambiguous_dari", "fa-af": "ambiguous_dari"}
+
+
 @dataclass(frozen=True)
-class FieldProblem:
+class FieldProblem(Templated):
+    """``template`` is one of the English templates of ``MESSAGES`` (or another marked for
+    translation), filled with ``params``; ``message`` is the English text."""
+
     field: str  # an OfferInput attribute, "title_de" style for a translation
-    message: str
+    template: str
+    params: Mapping[str, Any] = dataclass_field(default_factory=dict, hash=False)
+
+
+def _problem(name: str, key: str, **params: Any) -> FieldProblem:
+    return FieldProblem(name, MESSAGES[key], params)
 
 
 class OfferInvalid(ValueError):
@@ -121,16 +163,18 @@ def city_codes(session: Session) -> CityCodes:
                      tuple(d.code for d in municipality.list_districts(session)))
 
 
-def _unknown(kind: str, value: str, allowed: Iterable[str]) -> str:
-    return f"'{value}' is not {kind}; use one of: {', '.join(allowed)}."
+def _unknown(name: str, key: str, value: str, allowed: Iterable[str]) -> FieldProblem:
+    return _problem(name, key, value=value, allowed=", ".join(allowed))
 
 
-def _language_problem(tag: str) -> str:
+def _language_problem(name: str, tag: str) -> FieldProblem:
+    if tag in AMBIGUOUS_TAGS:
+        return _problem(name, AMBIGUOUS_TAGS[tag], value=tag)
     if tag in MISLEADING_TAGS:
-        return f"'{tag}' is ambiguous: {MISLEADING_TAGS[tag]}."
+        return _problem(name, "ambiguous", value=tag, advice=MISLEADING_TAGS[tag])
     if tag.casefold() in LANGUAGE_NAMES:
-        return f"'{tag}' is a language name; use its tag '{LANGUAGE_NAMES[tag.casefold()]}'."
-    return _unknown("a language tag", tag, LANGUAGES)
+        return _problem(name, "language_name", value=tag, tag=LANGUAGE_NAMES[tag.casefold()])
+    return _unknown(name, "unknown_language", tag, LANGUAGES)
 
 
 def is_safe_website(url: str) -> bool:
@@ -147,62 +191,65 @@ def validate(data: OfferInput, codes: CityCodes, today: dt.date | None = None) -
     today = today or dt.date.today()
     problems: list[FieldProblem] = []
 
-    def add(name: str, message: str) -> None:
-        problems.append(FieldProblem(name, message))
+    def add(name: str, key: str, **params: Any) -> None:
+        problems.append(_problem(name, key, **params))
 
     if not data.provider_name:
-        add("provider_name", "the provider's name is required.")
+        add("provider_name", "provider_required")
     elif len(data.provider_name) > PROVIDER_MAX:
-        add("provider_name", f"the provider's name is longer than {PROVIDER_MAX} characters.")
+        add("provider_name", "provider_too_long", maximum=PROVIDER_MAX)
     if data.provider_kind not in PROVIDER_KINDS:
-        add("provider_kind", _unknown("a kind of provider", data.provider_kind, PROVIDER_KINDS))
+        problems.append(_unknown("provider_kind", "unknown_provider_kind", data.provider_kind, PROVIDER_KINDS))
     if data.status not in STATUSES:
-        add("status", _unknown("a status", data.status, STATUSES))
+        problems.append(_unknown("status", "unknown_status", data.status, STATUSES))
     if not data.title.get("de"):
-        add("title_de", "a German title is required.")
+        add("title_de", "german_title_required")
     for name, texts, maximum in (("title", data.title, TITLE_MAX), ("description", data.description, DESCRIPTION_MAX)):
         for tag, text in texts.items():
             if tag not in LANGUAGES:
-                add(f"{name}_{tag}", _language_problem(tag))
+                problems.append(_language_problem(f"{name}_{tag}", tag))
             elif len(text) > maximum:
-                add(f"{name}_{tag}", f"is longer than {maximum} characters.")
+                add(f"{name}_{tag}", "too_long", maximum=maximum)
     if not data.fields:
-        add("fields", "choose at least one integration field.")
+        add("fields", "field_required")
     for code in data.fields:
         if code not in codes.fields:
-            add("fields", _unknown("an integration field of the city", code, codes.fields))
+            problems.append(_unknown("fields", "unknown_field", code, codes.fields))
     if not data.city_wide and not data.districts:
-        add("districts", "choose at least one district, or mark the offer as city-wide.")
+        add("districts", "district_required")
     for code in data.districts:
         if code not in codes.districts:
-            add("districts", _unknown("a district of the city", code, codes.districts) if codes.districts
-                else f"'{code}' is not a district: the city has no districts yet (import them first).")
+            problems.append(_unknown("districts", "unknown_district", code, codes.districts) if codes.districts
+                            else _problem("districts", "no_districts_yet", value=code))
     for code in data.target_groups:
         if code not in TARGET_GROUPS:
-            hint = f" (did you mean '{TARGET_GROUP_ALIASES[code]}'?)" if code in TARGET_GROUP_ALIASES else ""
-            add("target_groups", _unknown("a target group", code, TARGET_GROUPS).rstrip(".") + hint + ".")
+            if code in TARGET_GROUP_ALIASES:
+                add("target_groups", "target_group_alias", value=code, allowed=", ".join(TARGET_GROUPS),
+                    suggestion=TARGET_GROUP_ALIASES[code])
+            else:
+                problems.append(_unknown("target_groups", "unknown_target_group", code, TARGET_GROUPS))
     for tag in data.languages:
         if tag not in LANGUAGES:
-            add("languages", _language_problem(tag))
+            problems.append(_language_problem("languages", tag))
     if data.cost not in COSTS:
-        add("cost", _unknown("a cost", data.cost, COSTS))
+        problems.append(_unknown("cost", "unknown_cost", data.cost, COSTS))
     for name in ("appointment_only", "childcare", "online", "phone_advice", "city_wide"):
         if not isinstance(getattr(data, name), bool):
-            add(name, "must be yes or no.")
+            add(name, "yes_no")
     if data.barrier_free is not None and not isinstance(data.barrier_free, bool):
-        add("barrier_free", "must be yes, no or empty (unknown).")
+        add("barrier_free", "yes_no_empty")
     if len(data.opening_hours) > 2000:
-        add("opening_hours", "is longer than 2000 characters.")
+        add("opening_hours", "too_long", maximum=2000)
     if data.contact_email and (len(data.contact_email) > 254 or not EMAIL.match(data.contact_email)):
-        add("contact_email", f"'{data.contact_email}' is not an e-mail address (name@example.org).")
+        add("contact_email", "not_an_email", value=data.contact_email)
     if data.contact_phone and not PHONE.match(data.contact_phone):
-        add("contact_phone", "a phone number may hold digits, spaces and + ( ) / - only.")
+        add("contact_phone", "not_a_phone")
     if len(data.contact_address) > 500:
-        add("contact_address", "is longer than 500 characters.")
+        add("contact_address", "too_long", maximum=500)
     if data.website and (len(data.website) > 500 or not is_safe_website(data.website)):
-        add("website", "the website must be a full address starting with https:// or http://.")
+        add("website", "unsafe_website")
     if data.last_verified_on is not None and data.last_verified_on > today:
-        add("last_verified_on", "the date lies in the future.")
+        add("last_verified_on", "date_in_future")
     return problems
 
 

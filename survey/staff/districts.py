@@ -15,6 +15,7 @@ from survey.models import IntegrationFieldRow
 from survey.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
+from survey.staff.problem_texts import problem_text
 from survey.table_import import TableImportError
 from survey.upload_limits import FILE_LIMITS
 
@@ -46,7 +47,7 @@ def _import(kind: str, parse: Callable[[bytes, str], Any], save: Callable[[Any, 
         report = save(db, parse(raw, upload.filename))
     except TableImportError as error:
         db.rollback()
-        return _page([problem.format() for problem in error.problems], 422)
+        return _page([problem_text(problem) for problem in error.problems], 422)
     audit.record(db, actor(), f"{kind}_imported", upload.filename[:200], added=list(report.added), changed=list(report.changed))
     db.commit()
     flash(gettext("%(added)d added, %(changed)d changed, %(unchanged)d unchanged.", added=len(report.added),

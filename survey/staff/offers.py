@@ -23,6 +23,7 @@ from survey.questionnaire_store import questionnaire_for_version
 from survey.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
+from survey.staff.problem_texts import N_, problem_text
 from survey.table_import import TableImportError
 from survey.upload_limits import FILE_LIMITS
 
@@ -71,7 +72,7 @@ def _form_input(status: str) -> tuple[OfferInput, list[inventory.FieldProblem]]:
         text = form.get("last_verified_on", "").strip()
         verified = dt.date.fromisoformat(text) if text else None
     except ValueError:
-        problems.append(inventory.FieldProblem("last_verified_on", gettext("Enter the date as YYYY-MM-DD.")))
+        problems.append(inventory.FieldProblem("last_verified_on", N_("Enter the date as YYYY-MM-DD.")))
     barrier = form.get("barrier_free", "")
     data = OfferInput(
         provider_name=form.get("provider_name", "")[:1000],
@@ -95,7 +96,7 @@ def _form_input(status: str) -> tuple[OfferInput, list[inventory.FieldProblem]]:
 def _errors(problems: list[inventory.FieldProblem]) -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for problem in problems:
-        found.setdefault(problem.field, []).append(problem.message)
+        found.setdefault(problem.field, []).append(problem_text(problem))
     return found
 
 
@@ -278,7 +279,7 @@ def offer_import() -> Any:
                 report = import_offers(db, raw, upload.filename)
             except TableImportError as error:
                 db.rollback()
-                problems = [problem.format() for problem in error.problems]
+                problems = [problem_text(problem) for problem in error.problems]
             else:
                 audit.record(db, actor(), "offers_imported", upload.filename[:200], added=len(report.added),
                              updated=len(report.updated), unchanged=len(report.unchanged))

@@ -29,6 +29,7 @@ from survey.questionnaire_store import (
 from survey.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
+from survey.staff.problem_texts import problem_text
 from survey.upload_limits import FILE_LIMITS
 
 MAX_UPLOAD_BYTES = FILE_LIMITS["staff.upload"]
@@ -75,7 +76,8 @@ def questionnaire_detail(slug: str) -> str:
     return render_template(
         "staff/questionnaire.html", row=row, versions=list(reversed(row.versions)), counts=counts,
         newest=newest, model=model, completeness=completeness(model), languages=LANGUAGES,
-        code_warnings=check_questionnaire(model, [d.code for d in list_districts(db)], [f.code for f in list_fields(db)]),
+        code_warnings=[problem_text(problem) for problem in check_questionnaire(
+            model, [d.code for d in list_districts(db)], [f.code for f in list_fields(db)])],
     )
 
 

@@ -1,0 +1,101 @@
+"""Problems of offer forms and of the offer, district and field imports in the staff's language:
+the domain modules give English templates with parameters, survey/staff/problem_texts.py marks
+the same templates for the staff catalogue and translates them for display."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from survey import municipality, table_import
+from survey.languages import MISLEADING_TAGS
+from survey.offers import importing, inventory
+from survey.offers.sample import load_sample
+from survey.staff.problem_texts import PROBLEM_MESSAGES
+from tests.staff_helpers import PASSWORD, Staff, make_user
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_problem_messages_are_marked_for_translation():
+    in_domain = {*table_import.MESSAGES.values(), *inventory.MESSAGES.values(), *importing.MESSAGES.values(),
+                 *municipality.MESSAGES.values()}
+    assert set(PROBLEM_MESSAGES) == in_domain
+
+
+def test_the_english_texts_stay_as_they_were():
+    codes = inventory.CityCodes(("work",), ("nord",))
+    data = inventory.OfferInput(provider_name="", title={"de": "T"}, fields=["work"], districts=["sued"],
+                                target_groups=["women_girls"], languages=["ku", "fa-AF", "Deutsch"])
+    messages = {(p.field, p.message) for p in inventory.validate(data, codes)}
+    assert ("provider_name", "the provider's name is required.") in messages
+    assert ("districts", "'sued' is not a district of the city; use one of: nord.") in messages
+    assert ("target_groups", "'women_girls' is not a target group; use one of: " + ", ".join(inventory.TARGET_GROUPS)
+            + " (did you mean 'women'?).") in messages
+    for tag in ("ku", "fa-AF"):  # the translatable advice says what survey.languages says
+        assert ("languages", f"'{tag}' is ambiguous: {MISLEADING_TAGS[tag]}.") in messages
+    assert ("languages", "'Deutsch' is a language name; use its tag 'de'.") in messages
+    problem = table_import.RowProblem(2, "name", municipality.MESSAGES["district_name_required"])
+    assert problem.format() == "row 2, column name: a district needs a name."
+    assert table_import.RowProblem(None, None, importing.MESSAGES["no_offers"]).format() == "the table has no offers."
+
+
+def german(app, factory, email: str, *roles: str) -> Staff:
+    make_user(factory, email, *roles)
+    staff = Staff(app, language="de")
+    assert staff.login(email, PASSWORD).status_code == 302
+    return staff
+
+
+def test_an_invalid_offer_form_is_explained_in_german(app, db_session_factory):
+    with db_session_factory() as session:
+        load_sample(session)
+        session.commit()
+    designer = german(app, db_session_factory, "designer@musterstadt.example", "designer")
+    refused = designer.post("/staff/offers/new", {"provider_name": "", "title_de": "Sprechstunde", "fields": ["legal"],
+                                                  "districts": ["ost"], "contact_email": "kein-mail", "cost": "free",
+                                                  "last_verified_on": "gestern"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Der Name des Trägers fehlt." in html
+    assert "„kein-mail“ ist keine E-Mail-Adresse (name@example.org)." in html
+    assert "Geben Sie das Datum als JJJJ-MM-TT ein." in html
+    assert "is required" not in html and "is not an e-mail address" not in html
+
+
+def test_an_offer_import_is_explained_in_german(app, db_session_factory):
+    designer = german(app, db_session_factory, "designer@musterstadt.example", "designer")
+    raw = "provider_name,title_de,fields,city_wide\nTräger,Titel,work,vielleicht\n".encode()
+    refused = designer.post("/staff/offers/import", {"file": (io.BytesIO(raw), "offers.csv")},
+                            content_type="multipart/form-data")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Zeile 2, Spalte city_wide: „vielleicht“ ist weder ja noch nein." in html
+    assert "row 2" not in html
+
+
+def test_a_districts_import_is_explained_in_german(app, db_session_factory):
+    admin = german(app, db_session_factory, "admin@musterstadt.example", "admin")
+    refused = admin.post("/staff/municipality/districts", {"file": (io.BytesIO(b"code,name\nnord,\nNord 2,Nord\n"), "d.csv")},
+                         content_type="multipart/form-data")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Zeile 2, Spalte name: Der Name des Stadtteils fehlt." in html
+    assert "Zeile 3, Spalte code: &#39;Nord 2&#39; ist kein gültiger Code" in html
+    assert "row 2" not in html and "needs a name" not in html
+    no_file = admin.post("/staff/municipality/fields", {"file": (io.BytesIO(b"x"), "fields.pdf")},
+                         content_type="multipart/form-data")
+    assert "Bitte laden Sie eine CSV- oder XLSX-Datei hoch." in no_file.get_data(as_text=True)
+
+
+def test_questionnaire_code_warnings_in_german(app):
+    from survey.questionnaire import load_questionnaire_file
+    from survey.staff.problem_texts import problem_text
+
+    model = load_questionnaire_file(ROOT / "questionnaires" / "needs-assessment.yaml").questionnaire
+    warnings = municipality.check_questionnaire(model, ["nirgendwo"], ["nichts"])
+    assert warnings and all(w.severity == "warning" for w in warnings)
+    assert any("is not one of the city's integration fields (nichts)" in w.message for w in warnings)
+    with app.test_request_context("/staff/", headers={"Accept-Language": "de"}):
+        texts = [problem_text(w) for w in warnings]
+    assert any("ist keines der Handlungsfelder der Stadt (nichts)" in text for text in texts)
+    assert any(text.startswith("Keine der Antworten zum Stadtteil") for text in texts)
