@@ -103,7 +103,7 @@ test-load: install translations
 extract-messages: install
 	$(PYBABEL) extract -F translations/babel.cfg -k lazy_gettext --no-location --sort-output \
 	  --project kim-survey --copyright-holder "KIM survey contributors" -o translations/messages.pot .
-	$(PYBABEL) extract -F translations/babel-staff.cfg -k lazy_gettext -k N_ --no-location --sort-output \
+	$(PYBABEL) extract -F translations/babel-staff.cfg -k lazy_gettext -k staff_text --no-location --sort-output \
 	  --project kim-survey --copyright-holder "KIM survey contributors" -o translations/staff.pot .
 
 update-messages: extract-messages

@@ -17,27 +17,27 @@ from survey.languages import LANGUAGES
 from survey.models import District, IntegrationFieldRow, Offer
 from survey.questionnaire.model import Questionnaire
 from survey.table_import import RowProblem, TableImportError, read_table
-from survey.templated import Templated
+from survey.templated import Templated, staff_text
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 
-# English templates of every problem of the imports and of ``check_questionnaire``;
-# survey/staff/problem_texts.py marks the same strings for translation (a test keeps the two in step).
+# English templates of every problem of the imports and of ``check_questionnaire``, marked for
+# the staff catalogue.
 MESSAGES: dict[str, str] = {
-    "not_a_code": "%(code)s is not a code: use a-z, 0-9, '_' or '-', starting with a letter, at most 32.",
-    "code_twice": "'%(code)s' is listed twice (first in row %(first)s).",
-    "district_name_required": "a district needs a name.",
-    "district_name_too_long": "the name is longer than 200 characters.",
-    "parent_not_a_code": "%(code)s is not a code.",
-    "no_districts": "the table has no districts.",
-    "not_a_language_column": "'%(tag)s' is not a language of this product.",
-    "german_label_required": "every field needs a German label.",
-    "no_fields": "the table has no fields.",
-    "parent_unknown": "'%(parent)s' (parent of '%(code)s') is not a district.",
-    "section_field_unknown": "'%(field)s' is not one of the city's integration fields (%(known)s).",
-    "answers_not_districts": "the answers %(codes)s are not districts of the city; responses choosing them count only in city-wide results.",
-    "no_answer_is_a_district": "none of the district answers is a district of the city: results per district are empty. "
-                               "Use the codes of the city's districts (Staff area, Districts and fields).",
+    "not_a_code": staff_text("%(code)s is not a code: use a-z, 0-9, '_' or '-', starting with a letter, at most 32."),
+    "code_twice": staff_text("'%(code)s' is listed twice (first in row %(first)s)."),
+    "district_name_required": staff_text("a district needs a name."),
+    "district_name_too_long": staff_text("the name is longer than 200 characters."),
+    "parent_not_a_code": staff_text("%(code)s is not a code."),
+    "no_districts": staff_text("the table has no districts."),
+    "not_a_language_column": staff_text("'%(tag)s' is not a language of this product."),
+    "german_label_required": staff_text("every field needs a German label."),
+    "no_fields": staff_text("the table has no fields."),
+    "parent_unknown": staff_text("'%(parent)s' (parent of '%(code)s') is not a district."),
+    "section_field_unknown": staff_text("'%(field)s' is not one of the city's integration fields (%(known)s)."),
+    "answers_not_districts": staff_text("the answers %(codes)s are not districts of the city; responses choosing them count only in city-wide results."),
+    "no_answer_is_a_district": staff_text("none of the district answers is a district of the city: results per district are empty. "
+                               "Use the codes of the city's districts (Staff area, Districts and fields)."),
 }
 
 # (code, German, English): the defaults from DOMAIN.md.

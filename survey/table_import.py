@@ -13,31 +13,30 @@ from typing import Any, Iterable, Mapping
 
 from survey.questionnaire.errors import QuestionnaireError
 from survey.questionnaire.loader_xlsform import check_container
-from survey.templated import Templated, fill
+from survey.templated import Templated, fill, staff_text
 
 MAX_ROWS = 5000
 MAX_CELL = 10_000
 
 
 # English templates of every problem this module reports, and of the place in front of it
-# (``RowProblem.format``); survey/staff/problem_texts.py marks the same strings for translation
-# (a test keeps the two in step).
+# (``RowProblem.format``), marked for the staff catalogue (survey/staff/problem_texts.py translates).
 MESSAGES: dict[str, str] = {
-    "at_row_column": "row %(row)s, column %(column)s: %(message)s",
-    "at_row": "row %(row)s: %(message)s",
-    "at_column": "column %(column)s: %(message)s",
-    "control_character": "contains a control character; remove it.",
-    "too_long": "is longer than %(maximum)s characters.",
-    "not_csv_or_xlsx": "upload a .csv or .xlsx file.",
-    "no_header": "the first row must hold the column names.",
-    "missing_column": "this column is required but missing.",
-    "column_twice": "this column appears twice.",
-    "too_many_rows": "the table has %(rows)s rows; at most %(maximum)s are accepted at once.",
-    "not_utf8": "the file is not UTF-8 text. In Excel choose 'CSV UTF-8 (comma delimited)' when saving.",
-    "csv_unreadable": "the CSV cannot be read: %(error)s.",
-    "workbook_unreadable": "the workbook cannot be read; save it again as .xlsx.",
-    "too_many_cells": "this row has more cells than there are column names.",
-    "as_given": "%(message)s",  # a problem worded elsewhere (the container check of an .xlsx file)
+    "at_row_column": staff_text("row %(row)s, column %(column)s: %(message)s"),
+    "at_row": staff_text("row %(row)s: %(message)s"),
+    "at_column": staff_text("column %(column)s: %(message)s"),
+    "control_character": staff_text("contains a control character; remove it."),
+    "too_long": staff_text("is longer than %(maximum)s characters."),
+    "not_csv_or_xlsx": staff_text("upload a .csv or .xlsx file."),
+    "no_header": staff_text("the first row must hold the column names."),
+    "missing_column": staff_text("this column is required but missing."),
+    "column_twice": staff_text("this column appears twice."),
+    "too_many_rows": staff_text("the table has %(rows)s rows; at most %(maximum)s are accepted at once."),
+    "not_utf8": staff_text("the file is not UTF-8 text. In Excel choose 'CSV UTF-8 (comma delimited)' when saving."),
+    "csv_unreadable": staff_text("the CSV cannot be read: %(error)s."),
+    "workbook_unreadable": staff_text("the workbook cannot be read; save it again as .xlsx."),
+    "too_many_cells": staff_text("this row has more cells than there are column names."),
+    "as_given": staff_text("%(message)s"),  # a problem worded elsewhere (the container check of an .xlsx file)
 }
 
 

@@ -7,8 +7,6 @@ from sqlalchemy import select
 
 from survey.models import AuditEvent, QuestionnaireVersion, Response
 from survey.questionnaire import load_questionnaire_text
-from survey.questionnaire.editing import MESSAGES
-from survey.staff.editor import EDITING_MESSAGES
 from tests.conftest import Browser
 from tests.staff_helpers import logged_in
 
@@ -276,7 +274,3 @@ def test_settings_languages_and_a_hand_written_condition(app, db_session_factory
     _version, model = newest(db, "needs-assessment")
     assert model.language_codes == ("de", "en", "ar") and model.title.get("de") == "Bedarf"
     assert versions(db)[1] == "published"
-
-
-def test_editing_messages_are_marked_for_translation():
-    assert set(EDITING_MESSAGES) == set(MESSAGES.values())

@@ -70,7 +70,7 @@ def test_staff_catalogue_is_complete_and_in_step_with_the_code(path, tmp_path):
     pot = tmp_path / "staff.pot"
     subprocess.run(
         [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(TRANSLATIONS / "babel-staff.cfg"),
-         "-k", "lazy_gettext", "-k", "N_", "--no-location", "-o", str(pot), "."],
+         "-k", "lazy_gettext", "-k", "staff_text", "--no-location", "-o", str(pot), "."],
         check=True, capture_output=True, cwd=ROOT,
     )
     in_code = {m.id if isinstance(m.id, str) else m.id[0] for m in read(pot) if m.id}

@@ -22,6 +22,7 @@ from survey.languages import LANGUAGES
 from survey.models import Offer
 from survey.offers.inventory import OfferInput, city_codes, create_offer, update_offer, validate
 from survey.table_import import RowProblem, TableImportError, read_table
+from survey.templated import staff_text
 
 TEXT_COLUMNS = ("provider_name", "provider_kind", "cost", "opening_hours", "contact_phone", "contact_email",
                 "contact_address", "website", "status")
@@ -39,19 +40,18 @@ IMPORT_STATUSES = ("published", "draft", "archived")
 SPLIT = re.compile(r"[;,]")
 
 # English templates of every problem this module reports (besides those of
-# ``inventory.validate``); survey/staff/problem_texts.py marks the same strings for translation
-# (a test keeps the two in step).
+# ``inventory.validate``), marked for the staff catalogue.
 MESSAGES: dict[str, str] = {
-    "not_a_language_column": "'%(tag)s' is not a language tag of this product (%(allowed)s).",
-    "not_yes_no": "'%(value)s' is not yes or no.",
-    "not_yes_no_empty": "'%(value)s' is not yes, no or empty (unknown).",
-    "not_a_date": "'%(value)s' is not a date; write 2025-03-31 or 31.03.2025.",
-    "status_not_importable": "'%(status)s' cannot be imported; use one of: %(allowed)s.",
-    "unknown_column": "unknown column; see docs/offers.md for the layout.",
-    "no_such_id": "there is no offer with the id '%(id)s'; leave the cell empty to add a new offer.",
-    "id_twice": "the id %(id)s appears twice (first in row %(first)s).",
-    "same_offer_twice": "the same provider and German title appear in row %(first)s already.",
-    "no_offers": "the table has no offers.",
+    "not_a_language_column": staff_text("'%(tag)s' is not a language tag of this product (%(allowed)s)."),
+    "not_yes_no": staff_text("'%(value)s' is not yes or no."),
+    "not_yes_no_empty": staff_text("'%(value)s' is not yes, no or empty (unknown)."),
+    "not_a_date": staff_text("'%(value)s' is not a date; write 2025-03-31 or 31.03.2025."),
+    "status_not_importable": staff_text("'%(status)s' cannot be imported; use one of: %(allowed)s."),
+    "unknown_column": staff_text("unknown column; see docs/offers.md for the layout."),
+    "no_such_id": staff_text("there is no offer with the id '%(id)s'; leave the cell empty to add a new offer."),
+    "id_twice": staff_text("the id %(id)s appears twice (first in row %(first)s)."),
+    "same_offer_twice": staff_text("the same provider and German title appear in row %(first)s already."),
+    "no_offers": staff_text("the table has no offers."),
 }
 
 

@@ -19,7 +19,7 @@ from survey import municipality
 from survey.languages import LANGUAGES, MISLEADING_TAGS
 from survey.models import Offer
 from survey.offers.matching import PUBLISHED, serves_district
-from survey.templated import Templated
+from survey.templated import Templated, staff_text
 
 PROVIDER_KINDS = ("mso", "welfare", "municipal", "other")
 COSTS = ("free", "reduced", "paid")
@@ -97,34 +97,33 @@ class OfferInput:
         return copy
 
 
-# English templates of every problem ``validate`` reports; survey/staff/problem_texts.py marks
-# the same strings for translation (a test keeps the two in step).
+# English templates of every problem ``validate`` reports, marked for the staff catalogue.
 MESSAGES: dict[str, str] = {
-    "provider_required": "the provider's name is required.",
-    "provider_too_long": "the provider's name is longer than %(maximum)s characters.",
-    "unknown_provider_kind": "'%(value)s' is not a kind of provider; use one of: %(allowed)s.",
-    "unknown_status": "'%(value)s' is not a status; use one of: %(allowed)s.",
-    "german_title_required": "a German title is required.",
-    "too_long": "is longer than %(maximum)s characters.",
-    "field_required": "choose at least one integration field.",
-    "unknown_field": "'%(value)s' is not an integration field of the city; use one of: %(allowed)s.",
-    "district_required": "choose at least one district, or mark the offer as city-wide.",
-    "unknown_district": "'%(value)s' is not a district of the city; use one of: %(allowed)s.",
-    "no_districts_yet": "'%(value)s' is not a district: the city has no districts yet (import them first).",
-    "unknown_target_group": "'%(value)s' is not a target group; use one of: %(allowed)s.",
-    "target_group_alias": "'%(value)s' is not a target group; use one of: %(allowed)s (did you mean '%(suggestion)s'?).",
-    "unknown_language": "'%(value)s' is not a language tag; use one of: %(allowed)s.",
-    "language_name": "'%(value)s' is a language name; use its tag '%(tag)s'.",
-    "ambiguous_ku": "'%(value)s' is ambiguous: use 'kmr' for Kurmanji (Latin script) or 'ckb' for Sorani (Arabic script), never 'ku'.",
-    "ambiguous_dari": "'%(value)s' is ambiguous: use 'prs' for Dari.",
-    "ambiguous": "'%(value)s' is ambiguous: %(advice)s.",
-    "unknown_cost": "'%(value)s' is not a cost; use one of: %(allowed)s.",
-    "yes_no": "must be yes or no.",
-    "yes_no_empty": "must be yes, no or empty (unknown).",
-    "not_an_email": "'%(value)s' is not an e-mail address (name@example.org).",
-    "not_a_phone": "a phone number may hold digits, spaces and + ( ) / - only.",
-    "unsafe_website": "the website must be a full address starting with https:// or http://.",
-    "date_in_future": "the date lies in the future.",
+    "provider_required": staff_text("the provider's name is required."),
+    "provider_too_long": staff_text("the provider's name is longer than %(maximum)s characters."),
+    "unknown_provider_kind": staff_text("'%(value)s' is not a kind of provider; use one of: %(allowed)s."),
+    "unknown_status": staff_text("'%(value)s' is not a status; use one of: %(allowed)s."),
+    "german_title_required": staff_text("a German title is required."),
+    "too_long": staff_text("is longer than %(maximum)s characters."),
+    "field_required": staff_text("choose at least one integration field."),
+    "unknown_field": staff_text("'%(value)s' is not an integration field of the city; use one of: %(allowed)s."),
+    "district_required": staff_text("choose at least one district, or mark the offer as city-wide."),
+    "unknown_district": staff_text("'%(value)s' is not a district of the city; use one of: %(allowed)s."),
+    "no_districts_yet": staff_text("'%(value)s' is not a district: the city has no districts yet (import them first)."),
+    "unknown_target_group": staff_text("'%(value)s' is not a target group; use one of: %(allowed)s."),
+    "target_group_alias": staff_text("'%(value)s' is not a target group; use one of: %(allowed)s (did you mean '%(suggestion)s'?)."),
+    "unknown_language": staff_text("'%(value)s' is not a language tag; use one of: %(allowed)s."),
+    "language_name": staff_text("'%(value)s' is a language name; use its tag '%(tag)s'."),
+    "ambiguous_ku": staff_text("'%(value)s' is ambiguous: use 'kmr' for Kurmanji (Latin script) or 'ckb' for Sorani (Arabic script), never 'ku'."),
+    "ambiguous_dari": staff_text("'%(value)s' is ambiguous: use 'prs' for Dari."),
+    "ambiguous": staff_text("'%(value)s' is ambiguous: %(advice)s."),
+    "unknown_cost": staff_text("'%(value)s' is not a cost; use one of: %(allowed)s."),
+    "yes_no": staff_text("must be yes or no."),
+    "yes_no_empty": staff_text("must be yes, no or empty (unknown)."),
+    "not_an_email": staff_text("'%(value)s' is not an e-mail address (name@example.org)."),
+    "not_a_phone": staff_text("a phone number may hold digits, spaces and + ( ) / - only."),
+    "unsafe_website": staff_text("the website must be a full address starting with https:// or http://."),
+    "date_in_future": staff_text("the date lies in the future."),
 }
 # Misleading language tags (survey.languages.MISLEADING_TAGS) with their own translatable advice.
 AMBIGUOUS_TAGS = {"ku": "ambiguous_ku", "fa-AF": "ambiguous_dari", "fa-af": "ambiguous_dari"}

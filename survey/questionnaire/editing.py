@@ -38,6 +38,7 @@ from survey.questionnaire.conditions import ConditionSyntaxError, parse_conditio
 from survey.questionnaire.errors import Problem, QuestionnaireError
 from survey.questionnaire.loader_yaml import load_questionnaire_text
 from survey.questionnaire.model import IntegrationField, Option, Question, Questionnaire, QuestionType, Text
+from survey.templated import staff_text
 
 Data = dict[str, Any]
 
@@ -50,40 +51,40 @@ TYPES_WITH_LENGTH = ("text", "long_text")
 TEXT_KEYS = ("title", "intro", "label", "hint", "constraint_message")
 MAX_OPTION_ROWS = 300
 
-# English templates of every message this module gives; survey/staff/editor.py lists the same
-# strings for translation (a test keeps the two in step).
+# English templates of every message this module gives, marked for the staff catalogue
+# (survey/staff/editor.py translates them).
 MESSAGES: dict[str, str] = {
-    "enter_code": "Enter a code. Suggested from the text: %(suggestion)s",
-    "code_taken": "The code %(code)s is used already by a question in section %(section)s; question codes must be unique.",
-    "section_code_taken": "The section code %(code)s is used already; section codes must be unique.",
-    "code_unsafe": "The code %(code)s would be read as a yes/no value or a number in the questionnaire file; choose another one.",
-    "code_has_responses": "The code %(code)s cannot change: responses to this question are stored under it, and exports of all versions line up by code. Change the texts instead, or add a new question.",
-    "type_has_responses": "The type cannot change: responses to this question are stored under its code and would mean something else. Add a new question instead.",
-    "type_used_in_conditions": "The type cannot change while conditions use this question: %(where)s. Change those conditions first.",
-    "option_used_in_conditions": "The option %(option)s cannot be removed or renamed: %(where)s uses it. Change that condition first.",
-    "not_a_number": "%(value)s is not a number.",
-    "not_a_whole_number": "%(value)s is not a whole number.",
-    "question_referred_to": "The question %(code)s cannot be deleted: %(where)s uses it in a condition. Change or remove those conditions first.",
-    "section_referred_to": "The section %(code)s cannot be deleted: %(where)s uses its questions in a condition. Change or remove those conditions first.",
-    "last_question": "The question %(code)s is the only one on its page, and a page needs at least one question. Delete the whole section instead, or add another question first.",
-    "last_section": "A questionnaire needs at least one section.",
-    "unknown_field": "%(field)s is not one of the city's integration fields. Known: %(known)s.",
-    "already_first": "It is first already.",
-    "already_last": "It is last already.",
-    "not_found": "%(what)s no longer exists; someone may have changed the questionnaire meanwhile. Reload the page.",
-    "choose_earlier_question": "Choose one of the questions asked before this one.",
-    "operator_does_not_fit": "Choose a comparison that fits the question %(question)s.",
-    "choose_value": "Choose or enter a value.",
-    "choose_one_value": "Choose exactly one value for this comparison, or use one that takes several values.",
-    "no_such_option": "The question %(question)s has no option %(option)s.",
-    "no_rule": "The condition has no rule with that number.",
-    "condition_not_builder": "This condition cannot be shown as rules. Keep it, or replace it with rules built here.",
-    "default_language_not_offered": "The default language must be one of the offered languages.",
-    "language_lacks_texts": "%(language)s still lacks %(n)d texts. Translate them first, or keep the language partial so they fall back.",
-    "slug_taken": "A questionnaire with the address %(slug)s exists already.",
-    "problem_in_question": "Section %(section)s, question %(question)s: %(message)s",
-    "problem_in_section": "Section %(section)s: %(message)s",
-    "problem": "%(message)s",
+    "enter_code": staff_text("Enter a code. Suggested from the text: %(suggestion)s"),
+    "code_taken": staff_text("The code %(code)s is used already by a question in section %(section)s; question codes must be unique."),
+    "section_code_taken": staff_text("The section code %(code)s is used already; section codes must be unique."),
+    "code_unsafe": staff_text("The code %(code)s would be read as a yes/no value or a number in the questionnaire file; choose another one."),
+    "code_has_responses": staff_text("The code %(code)s cannot change: responses to this question are stored under it, and exports of all versions line up by code. Change the texts instead, or add a new question."),
+    "type_has_responses": staff_text("The type cannot change: responses to this question are stored under its code and would mean something else. Add a new question instead."),
+    "type_used_in_conditions": staff_text("The type cannot change while conditions use this question: %(where)s. Change those conditions first."),
+    "option_used_in_conditions": staff_text("The option %(option)s cannot be removed or renamed: %(where)s uses it. Change that condition first."),
+    "not_a_number": staff_text("%(value)s is not a number."),
+    "not_a_whole_number": staff_text("%(value)s is not a whole number."),
+    "question_referred_to": staff_text("The question %(code)s cannot be deleted: %(where)s uses it in a condition. Change or remove those conditions first."),
+    "section_referred_to": staff_text("The section %(code)s cannot be deleted: %(where)s uses its questions in a condition. Change or remove those conditions first."),
+    "last_question": staff_text("The question %(code)s is the only one on its page, and a page needs at least one question. Delete the whole section instead, or add another question first."),
+    "last_section": staff_text("A questionnaire needs at least one section."),
+    "unknown_field": staff_text("%(field)s is not one of the city's integration fields. Known: %(known)s."),
+    "already_first": staff_text("It is first already."),
+    "already_last": staff_text("It is last already."),
+    "not_found": staff_text("%(what)s no longer exists; someone may have changed the questionnaire meanwhile. Reload the page."),
+    "choose_earlier_question": staff_text("Choose one of the questions asked before this one."),
+    "operator_does_not_fit": staff_text("Choose a comparison that fits the question %(question)s."),
+    "choose_value": staff_text("Choose or enter a value."),
+    "choose_one_value": staff_text("Choose exactly one value for this comparison, or use one that takes several values."),
+    "no_such_option": staff_text("The question %(question)s has no option %(option)s."),
+    "no_rule": staff_text("The condition has no rule with that number."),
+    "condition_not_builder": staff_text("This condition cannot be shown as rules. Keep it, or replace it with rules built here."),
+    "default_language_not_offered": staff_text("The default language must be one of the offered languages."),
+    "language_lacks_texts": staff_text("%(language)s still lacks %(n)d texts. Translate them first, or keep the language partial so they fall back."),
+    "slug_taken": staff_text("A questionnaire with the address %(slug)s exists already."),
+    "problem_in_question": staff_text("Section %(section)s, question %(question)s: %(message)s"),
+    "problem_in_section": staff_text("Section %(section)s: %(message)s"),
+    "problem": staff_text("%(message)s"),
 }
 
 

@@ -24,54 +24,11 @@ from survey.municipality import field_labels
 from survey.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
-
-
-def N_(text: str) -> str:
-    """Marks a string for extraction into the staff catalogue; translated where it is shown."""
-    return text
-
-
-# The templates of survey.questionnaire.editing.MESSAGES, here so that pybabel (which reads
-# survey/staff/** for the staff catalogue) finds them; tests/test_editor.py keeps both in step.
-EDITING_MESSAGES = (
-    N_("Enter a code. Suggested from the text: %(suggestion)s"),
-    N_("The code %(code)s is used already by a question in section %(section)s; question codes must be unique."),
-    N_("The section code %(code)s is used already; section codes must be unique."),
-    N_("The code %(code)s would be read as a yes/no value or a number in the questionnaire file; choose another one."),
-    N_("The code %(code)s cannot change: responses to this question are stored under it, and exports of all versions line up by code. Change the texts instead, or add a new question."),
-    N_("The type cannot change: responses to this question are stored under its code and would mean something else. Add a new question instead."),
-    N_("The type cannot change while conditions use this question: %(where)s. Change those conditions first."),
-    N_("The option %(option)s cannot be removed or renamed: %(where)s uses it. Change that condition first."),
-    N_("%(value)s is not a number."),
-    N_("%(value)s is not a whole number."),
-    N_("The question %(code)s cannot be deleted: %(where)s uses it in a condition. Change or remove those conditions first."),
-    N_("The section %(code)s cannot be deleted: %(where)s uses its questions in a condition. Change or remove those conditions first."),
-    N_("The question %(code)s is the only one on its page, and a page needs at least one question. Delete the whole section instead, or add another question first."),
-    N_("A questionnaire needs at least one section."),
-    N_("%(field)s is not one of the city's integration fields. Known: %(known)s."),
-    N_("It is first already."),
-    N_("It is last already."),
-    N_("%(what)s no longer exists; someone may have changed the questionnaire meanwhile. Reload the page."),
-    N_("Choose one of the questions asked before this one."),
-    N_("Choose a comparison that fits the question %(question)s."),
-    N_("Choose or enter a value."),
-    N_("Choose exactly one value for this comparison, or use one that takes several values."),
-    N_("The question %(question)s has no option %(option)s."),
-    N_("The condition has no rule with that number."),
-    N_("This condition cannot be shown as rules. Keep it, or replace it with rules built here."),
-    N_("The default language must be one of the offered languages."),
-    N_("%(language)s still lacks %(n)d texts. Translate them first, or keep the language partial so they fall back."),
-    N_("A questionnaire with the address %(slug)s exists already."),
-    N_("Section %(section)s, question %(question)s: %(message)s"),
-    N_("Section %(section)s: %(message)s"),
-    N_("%(message)s"),
-)
+from survey.staff.problem_texts import translated
 
 
 def _text(message: Message | str) -> str:
-    if isinstance(message, Message):
-        return gettext(message.template, **dict(message.params)) if message.params else gettext(message.template)
-    return str(message)
+    return translated(message.template, message.params) if isinstance(message, Message) else str(message)
 
 
 def _errors(errors: FormErrors) -> dict[str, list[str]]:

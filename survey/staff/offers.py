@@ -23,8 +23,9 @@ from survey.questionnaire_store import questionnaire_for_version
 from survey.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
-from survey.staff.problem_texts import N_, problem_text
+from survey.staff.problem_texts import problem_text
 from survey.table_import import TableImportError
+from survey.templated import staff_text
 from survey.upload_limits import FILE_LIMITS
 
 MAX_UPLOAD = FILE_LIMITS["staff.offer_import"]
@@ -72,7 +73,7 @@ def _form_input(status: str) -> tuple[OfferInput, list[inventory.FieldProblem]]:
         text = form.get("last_verified_on", "").strip()
         verified = dt.date.fromisoformat(text) if text else None
     except ValueError:
-        problems.append(inventory.FieldProblem("last_verified_on", N_("Enter the date as YYYY-MM-DD.")))
+        problems.append(inventory.FieldProblem("last_verified_on", staff_text("Enter the date as YYYY-MM-DD.")))
     barrier = form.get("barrier_free", "")
     data = OfferInput(
         provider_name=form.get("provider_name", "")[:1000],
