@@ -103,7 +103,7 @@ def _constraint(question: Question) -> tuple[str | None, int | None]:
 def _option_filter(question: Question) -> tuple[str | None, list[dict[str, str]]]:
     """A choice_filter giving each option its condition, and the filter cells of each option."""
     options = question.options
-    if not any(option.condition is not None for option in options):
+    if not question.has_option_conditions:
         return None, [{} for _ in options]
     trees = [option.condition.tree if option.condition else None for option in options]
 

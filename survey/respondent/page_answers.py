@@ -68,20 +68,16 @@ def question_is_visible(question: Question, answers: Mapping[str, Any]) -> bool:
     return has_options_to_offer(question, answers)
 
 
-def _filtered(question: Question) -> bool:
-    return question.has_option_conditions
-
-
 def has_options_to_offer(question: Question, answers: Mapping[str, Any]) -> bool:
     """False for a question with conditional options none of which holds ("other" aside)."""
-    if not _filtered(question):
+    if not question.has_option_conditions:
         return True
     return any(option.condition is None or option.condition.evaluate(answers) for option in question.options)
 
 
 def with_offered_options(question: Question, answers: Mapping[str, Any]) -> Question:
     """The question as the page shows it: only the options offered for these answers."""
-    if not _filtered(question):
+    if not question.has_option_conditions:
         return question
     offered = {option.code for option in offered_options(question, answers)}
     return replace(question, options=tuple(option for option in question.options if option.code in offered))
@@ -116,7 +112,7 @@ def prune_hidden(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> di
                 continue
             if question.code in answers:
                 value = answers[question.code]
-                if _filtered(question):  # an option no longer offered is no longer chosen
+                if question.has_option_conditions:  # an option no longer offered is no longer chosen
                     offered = {option.code for option in offered_options(question, kept)}
                     value = [code for code in value if code in offered] if isinstance(value, list) else value
                     if value in ([], None) or (not isinstance(value, list) and value not in offered):
@@ -206,7 +202,7 @@ def read_question(
     """The posted value of one question (None when unanswered) and its errors, 'required' aside.
     ``answers``: the answers so far, which decide the options offered (choice filters)."""
     code = question.code
-    offered = offered_options(question, answers or {}) if _filtered(question) else question.all_options()
+    offered = offered_options(question, answers or {}) if question.has_option_conditions else question.all_options()
     if question.type is QuestionType.MULTIPLE_CHOICE:
         chosen = [value for value in form.get(code, []) if value]
         known = {option.code for option in offered}
