@@ -13,7 +13,7 @@ from typing import Any, Iterable, Mapping
 
 from survey.questionnaire.errors import QuestionnaireError
 from survey.questionnaire.loader_xlsform import check_container
-from survey.templated import Templated, fill, staff_text
+from survey.templated import Phrase, Templated, fill, staff_text
 
 MAX_ROWS = 5000
 MAX_CELL = 10_000
@@ -34,6 +34,7 @@ MESSAGES: dict[str, str] = {
     "too_many_rows": staff_text("the table has %(rows)s rows; at most %(maximum)s are accepted at once."),
     "not_utf8": staff_text("the file is not UTF-8 text. In Excel choose 'CSV UTF-8 (comma delimited)' when saving."),
     "csv_unreadable": staff_text("the CSV cannot be read: %(error)s."),
+    "csv_field_too_large": staff_text("a cell is longer than %(limit)s characters; is this the right file?"),
     "workbook_unreadable": staff_text("the workbook cannot be read; save it again as .xlsx."),
     "too_many_cells": staff_text("this row has more cells than there are column names."),
     "as_given": staff_text("%(message)s"),  # a problem worded elsewhere (the container check of an .xlsx file)
@@ -138,6 +139,8 @@ def _read_csv(raw: bytes) -> Table:
     try:
         all_rows = list(reader)
     except csv.Error as error:
+        if str(error).startswith("field larger than field limit"):  # the one csv.Error non-strict reading raises
+            raise TableImportError([_problem(reader.line_num, None, "csv_field_too_large", limit=csv.field_size_limit())]) from None
         raise TableImportError([_problem(reader.line_num, None, "csv_unreadable", error=str(error))]) from None
     return _table_from_rows(enumerate(all_rows, start=1))
 
@@ -148,7 +151,8 @@ def _read_xlsx(raw: bytes, file_name: str) -> Table:
     try:
         check_container(raw, file_name)
     except QuestionnaireError as error:
-        raise TableImportError([_problem(None, None, "as_given", message=problem.message) for problem in error.problems]) from None
+        raise TableImportError([_problem(None, None, "as_given", message=Phrase(problem.template, problem.params))
+                                for problem in error.problems]) from None
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception:  # whatever openpyxl trips over in a damaged file: one clear message

@@ -7,6 +7,7 @@ marked with ``staff_text`` where they are written, so the catalogue is extracted
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 
@@ -34,3 +35,18 @@ class Templated:
 def fill(template: str, params: Mapping[str, Any] | None) -> str:
     """The English text: ``template % params`` (a template without parameters stays as it is)."""
     return template % dict(params) if params else template
+
+
+@dataclass(frozen=True)
+class Phrase(Templated):
+    """A part worded on its own and put into a problem's parameters (a kind such as "a list",
+    a hint such as " Did you mean 'x'?"): in English it reads as its text, and the staff pages
+    translate it together with the message it is part of."""
+
+    template: str
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+
+def phrase(template: str, **params: Any) -> Phrase:
+    """A ``Phrase`` of ``template`` (marked with ``staff_text`` where written) and ``params``."""
+    return Phrase(template, params)

@@ -9,7 +9,7 @@ from pathlib import Path
 from survey import municipality, table_import
 from survey.languages import MISLEADING_TAGS
 from survey.offers import importing, inventory
-from survey.questionnaire import editing
+from survey.questionnaire import editing, errors
 from survey.offers.sample import load_sample
 from tests.staff_helpers import PASSWORD, Staff, make_user
 
@@ -23,7 +23,7 @@ def test_every_problem_template_has_a_german_text():
 
     with open(ROOT / "translations" / "de" / "LC_MESSAGES" / "staff.po", "rb") as handle:
         german = {message.id: message.string for message in read_po(handle) if message.id}
-    for module in (table_import, inventory, importing, municipality, editing):
+    for module in (table_import, inventory, importing, municipality, editing, errors):
         untranslated = [template for template in module.MESSAGES.values() if not german.get(template)]
         assert untranslated == [], f"{module.__name__}: not in the German staff catalogue"
 
@@ -105,3 +105,57 @@ def test_questionnaire_code_warnings_in_german(app):
         texts = [problem_text(w) for w in warnings]
     assert any("ist keines der Handlungsfelder der Stadt (nichts)" in text for text in texts)
     assert any(text.startswith("Keine der Antworten zum Stadtteil") for text in texts)
+
+
+def test_questionnaire_problems_keep_their_english_form():
+    from survey.questionnaire.errors import Problem
+    from survey.templated import phrase, staff_text
+
+    hint = phrase(staff_text("did you mean '%(match)s'?"), match="label")
+    problem = Problem("sections[0].questions[1]", "unknown key '%(key)s'; %(hint)s", 7, params={"key": "lable", "hint": hint})
+    assert problem.message == "unknown key 'lable'; did you mean 'label'?"
+    assert problem.format("kurz.yaml") == "kurz.yaml:7: sections[0].questions[1]: unknown key 'lable'; did you mean 'label'?"
+    assert Problem("", "the file is empty.", severity="warning").format("kurz.yaml") == "kurz.yaml: warning: the file is empty."
+
+
+def upload_questionnaire(staff: Staff, raw: bytes, name: str):
+    return staff.post("/staff/questionnaires/upload", {"file": (io.BytesIO(raw), name)}, content_type="multipart/form-data")
+
+
+def test_a_refused_questionnaire_file_is_explained_in_german(app, db_session_factory):
+    designer = german(app, db_session_factory, "designer@musterstadt.example", "designer")
+    cases = {
+        "fragen.txt": (b"title: x\n", "fragen.txt: Dateien mit der Endung „.txt“ können nicht importiert werden"),
+        "alt.xls": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, "alt.xls: Das ist eine alte Excel-.xls-Datei"),
+        "kaputt.xlsx": (b"PK\x03\x04" + b"\0" * 64, "kaputt.xlsx: Das .xlsx-Archiv ist beschädigt"),
+        "latin1.yaml": ("title: Ümlaut\n".encode("latin-1"), "latin1.yaml:1: Die Datei ist kein gültiges UTF-8 (Byte 8)"),
+    }
+    for name, (raw, expected) in cases.items():
+        refused = upload_questionnaire(designer, raw, name)
+        html = refused.get_data(as_text=True)
+        assert refused.status_code == 422, name
+        assert expected in html, (name, html[html.find("<main"):][:1500])
+        assert "cannot" not in html and "save it" not in html, name
+
+
+def test_an_offer_workbook_refused_by_the_container_check_is_explained_in_german(app, db_session_factory):
+    designer = german(app, db_session_factory, "designer@musterstadt.example", "designer")
+    refused = designer.post("/staff/offers/import", {"file": (io.BytesIO(b"PK\x03\x04" + b"\0" * 64), "angebote.xlsx")},
+                            content_type="multipart/form-data")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "Das .xlsx-Archiv ist beschädigt und kann nicht geöffnet werden" in html
+    assert "damaged" not in html
+
+
+def test_an_overlong_csv_cell_is_explained_in_german(app, db_session_factory):
+    import csv
+
+    admin = german(app, db_session_factory, "admin@musterstadt.example", "admin")
+    raw = b"code,name\nnord," + b"N" * (csv.field_size_limit() + 10) + b"\n"
+    refused = admin.post("/staff/municipality/districts", {"file": (io.BytesIO(raw), "d.csv")},
+                         content_type="multipart/form-data")
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert f"Eine Zelle ist länger als {csv.field_size_limit()} Zeichen" in html
+    assert "field limit" not in html

@@ -38,7 +38,7 @@ from survey.questionnaire.conditions import ConditionSyntaxError, parse_conditio
 from survey.questionnaire.errors import Problem, QuestionnaireError
 from survey.questionnaire.loader_yaml import load_questionnaire_text
 from survey.questionnaire.model import IntegrationField, Option, Question, Questionnaire, QuestionType, Text
-from survey.templated import staff_text
+from survey.templated import Phrase, staff_text
 
 Data = dict[str, Any]
 
@@ -289,13 +289,19 @@ def problems_to_form_errors(problems: list[Problem], edit: Edit) -> FormErrors:
             if missing and not collected and key.rsplit(".", 1)[-1] in TEXT_KEYS:
                 # "missing the 'de' translation" belongs to the German field of that text.
                 key = f"{key}.{missing.group(1)}"
-            errors.add(key, Message("problem", {"message": text}))
+            errors.add(key, Message("problem", {"message": _editor_text(problem, text)}))
         else:
-            errors.add("", _located(edit.data, problem.path, text))
+            errors.add("", _located(edit.data, problem.path, _editor_text(problem, text)))
     return errors
 
 
-def _located(data: Data, path: str, text: str) -> Message:
+def _editor_text(problem: Problem, text: str) -> Phrase | str:
+    """The problem as the staff's language will show it: its template and parameters, unless
+    the English text lost a line reference (the editor has no lines), which only English has."""
+    return Phrase(problem.template, problem.params) if text == problem.message else text
+
+
+def _located(data: Data, path: str, text: Phrase | str) -> Message:
     match = _INDEX.match(path)
     sections = data.get("sections") or []
     if match:
@@ -307,11 +313,16 @@ def _located(data: Data, path: str, text: str) -> Message:
             question_index = int(match.group(2))
             question = questions[question_index] if question_index < len(questions) else {}
             rest = path[match.end():].lstrip(".")
-            detail = f"{rest}: {text}" if rest else text
+            detail = _at(rest, text)
             return Message("problem_in_question", {"section": section_code, "question": str(question.get("code", question_index + 1)), "message": detail})
         rest = path[match.end():].lstrip(".")
-        return Message("problem_in_section", {"section": section_code, "message": f"{rest}: {text}" if rest else text})
-    return Message("problem", {"message": f"{path}: {text}" if path else text})
+        return Message("problem_in_section", {"section": section_code, "message": _at(rest, text)})
+    return Message("problem", {"message": _at(path, text)})
+
+
+def _at(path: str, text: Phrase | str) -> Phrase | str:
+    """``text`` with a data path in front, translated with it (the path itself is not)."""
+    return Phrase("%(path)s: %(message)s", {"path": path, "message": text}) if path else text
 
 
 # --- looking things up -----------------------------------------------------------------------

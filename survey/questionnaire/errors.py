@@ -1,21 +1,42 @@
-"""Problems found while loading a questionnaire, with where they are and how to fix them."""
+"""Problems found while loading a questionnaire, with where they are and how to fix them.
+
+A problem is an English template with parameters (survey/templated.py): ``message`` and
+``format`` give the English text (the CLI, logs), and the staff pages translate the same
+template (survey/staff/problem_texts.py).
+"""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from survey.templated import Templated, fill, staff_text
+
+MESSAGES: dict[str, str] = {
+    "error": staff_text("%(location)s: %(message)s"),
+    "error_at": staff_text("%(location)s: %(path)s: %(message)s"),
+    "warning": staff_text("%(location)s: warning: %(message)s"),
+    "warning_at": staff_text("%(location)s: warning: %(path)s: %(message)s"),
+}
 
 
 @dataclass(frozen=True)
-class Problem:
+class Problem(Templated):
     path: str  # where in the document, e.g. "sections[2].questions[0].type"
-    message: str  # what is wrong and how to fix it
+    template: str  # what is wrong and how to fix it, with %(name)s placeholders for ``params``
     line: int | None = None  # 1-based line in the file, when known
     severity: str = "error"  # "error" refuses the file; "warning" is reported only
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+
+    def located(self, source_name: str) -> tuple[str, dict[str, Any]]:
+        """The template (a key of ``MESSAGES``'s values) that puts the file, line and path in
+        front of the message, and its parameters except ``message``."""
+        location = f"{source_name}:{self.line}" if self.line else source_name
+        key = ("error" if self.severity == "error" else "warning") + ("_at" if self.path else "")
+        return MESSAGES[key], {"location": location, "path": self.path}
 
     def format(self, source_name: str) -> str:
-        location = f"{source_name}:{self.line}" if self.line else source_name
-        where = f" {self.path}:" if self.path else ""
-        label = "" if self.severity == "error" else " warning:"
-        return f"{location}:{label}{where} {self.message}"
+        template, params = self.located(source_name)
+        return fill(template, {**params, "message": self.message})
 
 
 class QuestionnaireError(ValueError):

@@ -34,6 +34,7 @@ from survey.questionnaire.xlsform_expressions import (
     condition_source,
     xlsform_to_tree,
 )
+from survey.templated import staff_text
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
@@ -98,27 +99,28 @@ def resolve_language(text: str) -> tuple[str | None, str]:
 # --- the zip container ---------------------------------------------------------------------
 
 
-def _refuse(source_name: str, message: str) -> QuestionnaireError:
-    return QuestionnaireError(source_name, [Problem("", message)])
+def _refuse(source_name: str, template: str, **params: Any) -> QuestionnaireError:
+    return QuestionnaireError(source_name, [Problem("", template, params=params)])
 
 
 def check_container(raw: bytes, source_name: str) -> None:
     """Refuse anything that is not a plain, reasonably sized .xlsx archive, before any XML
     parser sees it."""
     if len(raw) > MAX_FILE_BYTES:
-        raise _refuse(source_name, f"the file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB.")
+        raise _refuse(source_name, staff_text("the file is larger than %(mb)s MB."), mb=MAX_FILE_BYTES // 1024 // 1024)
     if raw.startswith(OLE_MAGIC):
-        raise _refuse(source_name, "this is an old Excel .xls file; save it as .xlsx (Excel Workbook) and try again.")
+        raise _refuse(source_name, staff_text("this is an old Excel .xls file; save it as .xlsx (Excel Workbook) and try again."))
     if not raw.startswith(ZIP_MAGIC):
-        raise _refuse(source_name, "this is not an .xlsx workbook (an .xlsx file is a zip archive); save it as .xlsx.")
+        raise _refuse(source_name, staff_text("this is not an .xlsx workbook (an .xlsx file is a zip archive); save it as .xlsx."))
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
     except Exception:  # BadZipFile, zlib.error, ...: whatever the damage, one clear message
-        raise _refuse(source_name, "the .xlsx archive is damaged and cannot be opened; save it again from Excel.") from None
+        raise _refuse(source_name, staff_text("the .xlsx archive is damaged and cannot be opened; save it again from Excel.")) from None
     with archive:
         members = archive.infolist()
         if len(members) > MAX_ENTRIES:
-            raise _refuse(source_name, f"the .xlsx archive has {len(members)} parts; at most {MAX_ENTRIES} are accepted.")
+            raise _refuse(source_name, staff_text("the .xlsx archive has %(parts)s parts; at most %(maximum)s are accepted."),
+                          parts=len(members), maximum=MAX_ENTRIES)
         total = 0
         names = set()
         for info in members:
@@ -126,19 +128,20 @@ def check_container(raw: bytes, source_name: str) -> None:
             parts = PurePosixPath(name.replace("\\", "/")).parts
             if (name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts
                     or "\x00" in name):
-                raise _refuse(source_name, f"the .xlsx archive contains the unsafe member name {name[:80]!r}.")
+                raise _refuse(source_name, staff_text("the .xlsx archive contains the unsafe member name %(name)s."), name=repr(name[:80]))
             if info.flag_bits & 0x1:
-                raise _refuse(source_name, "the workbook is password-protected; save it without a password.")
+                raise _refuse(source_name, staff_text("the workbook is password-protected; save it without a password."))
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise _refuse(source_name, f"the .xlsx archive uses an unusual compression ({info.compress_type}); save it again from Excel.")
+                raise _refuse(source_name, staff_text("the .xlsx archive uses an unusual compression (%(method)s); save it again from Excel."),
+                              method=info.compress_type)
             total += info.file_size
             if total > MAX_UNCOMPRESSED_BYTES:
-                raise _refuse(source_name, f"the workbook unpacks to more than {MAX_UNCOMPRESSED_BYTES // 1024 // 1024} MB.")
+                raise _refuse(source_name, staff_text("the workbook unpacks to more than %(mb)s MB."), mb=MAX_UNCOMPRESSED_BYTES // 1024 // 1024)
             if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-                raise _refuse(source_name, f"the .xlsx member {name[:80]!r} is compressed suspiciously well (a zip bomb?).")
+                raise _refuse(source_name, staff_text("the .xlsx member %(name)s is compressed suspiciously well (a zip bomb?)."), name=repr(name[:80]))
             names.add(name)
         if "xl/workbook.xml" not in names:
-            raise _refuse(source_name, "the archive is not an Excel workbook (no xl/workbook.xml); save it as .xlsx.")
+            raise _refuse(source_name, staff_text("the archive is not an Excel workbook (no xl/workbook.xml); save it as .xlsx."))
         read = 0
         for info in members:
             if not info.filename.endswith((".xml", ".rels", ".vml")):
@@ -149,15 +152,17 @@ def check_container(raw: bytes, source_name: str) -> None:
                     while chunk := member.read(64 * 1024):
                         read += len(chunk)
                         if read > MAX_UNCOMPRESSED_BYTES:
-                            raise _refuse(source_name, "the workbook unpacks to more than its parts declare.")
+                            raise _refuse(source_name, staff_text("the workbook unpacks to more than its parts declare."))
                         window = tail + chunk
                         if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
-                            raise _refuse(source_name, f"the .xlsx member {info.filename[:80]!r} declares XML entities, which Excel never writes; refused.")
+                            raise _refuse(source_name, staff_text("the .xlsx member %(name)s declares XML entities, which Excel never writes; refused."),
+                                          name=repr(info.filename[:80]))
                         tail = window[-16:]
             except QuestionnaireError:
                 raise
             except Exception:  # a bad CRC, zlib.error, a truncated member
-                raise _refuse(source_name, f"the .xlsx member {info.filename[:80]!r} is damaged; save the workbook again from Excel.") from None
+                raise _refuse(source_name, staff_text("the .xlsx member %(name)s is damaged; save the workbook again from Excel."),
+                          name=repr(info.filename[:80])) from None
 
 
 # --- sheets --------------------------------------------------------------------------------

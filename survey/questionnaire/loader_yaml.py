@@ -7,6 +7,7 @@ from pathlib import Path
 
 from survey.questionnaire.builder import build_questionnaire
 from survey.questionnaire.errors import Problem, QuestionnaireError
+from survey.templated import staff_text
 from survey.questionnaire.located import YamlSyntaxError, read_yaml
 from survey.questionnaire.model import Questionnaire
 
@@ -38,7 +39,7 @@ def load_questionnaire_text(source: str, source_name: str = "<text>") -> LoadedQ
 def load_questionnaire_bytes(raw: bytes, source_name: str) -> LoadedQuestionnaire:
     if len(raw) > MAX_FILE_BYTES:
         raise QuestionnaireError(
-            source_name, [Problem("", f"the file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB.")]
+            source_name, [Problem("", staff_text("the file is larger than %(mb)s MB."), params={"mb": MAX_FILE_BYTES // 1024 // 1024})]
         )
     try:
         text = raw.decode("utf-8")
@@ -46,7 +47,8 @@ def load_questionnaire_bytes(raw: bytes, source_name: str) -> LoadedQuestionnair
         line = raw[: error.start].count(b"\n") + 1
         raise QuestionnaireError(
             source_name,
-            [Problem("", f"the file is not valid UTF-8 (byte {error.start + 1}); save it as UTF-8.", line)],
+            [Problem("", staff_text("the file is not valid UTF-8 (byte %(byte)s); save it as UTF-8."), line,
+                     params={"byte": error.start + 1})],
         ) from None
     return load_questionnaire_text(text.removeprefix("\ufeff"), source_name)
 
@@ -56,5 +58,5 @@ def load_questionnaire_file(path: str | Path) -> LoadedQuestionnaire:
     try:
         raw = path.read_bytes()
     except OSError as error:
-        raise QuestionnaireError(path.name, [Problem("", f"cannot read the file: {error.strerror}.")]) from None
+        raise QuestionnaireError(path.name, [Problem("", staff_text("cannot read the file: %(reason)s."), params={"reason": error.strerror})]) from None
     return load_questionnaire_bytes(raw, path.name)

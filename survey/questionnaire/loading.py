@@ -4,13 +4,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from survey.questionnaire.errors import Problem, QuestionnaireError
+from survey.templated import staff_text
 from survey.questionnaire.loader_xlsform import MAX_FILE_BYTES as MAX_XLSFORM_BYTES
 from survey.questionnaire.loader_xlsform import OLE_MAGIC, ZIP_MAGIC, load_xlsform_bytes
 from survey.questionnaire.loader_yaml import LoadedQuestionnaire, load_questionnaire_bytes
 
 YAML_SUFFIXES = (".yaml", ".yml")
 XLSFORM_SUFFIXES = (".xlsx",)
-ACCEPTED = "a questionnaire file (.yaml or .yml) or an XLSForm (.xlsx)"
 
 
 def load_questionnaire_upload(raw: bytes, filename: str) -> LoadedQuestionnaire:
@@ -21,11 +21,17 @@ def load_questionnaire_upload(raw: bytes, filename: str) -> LoadedQuestionnaire:
     if raw.startswith(ZIP_MAGIC) or suffix in XLSFORM_SUFFIXES:
         return load_xlsform_bytes(raw, name)
     if raw.startswith(OLE_MAGIC) or suffix == ".xls":
-        raise QuestionnaireError(name, [Problem("", "this is an old Excel .xls file; save it as .xlsx (Excel Workbook) and try again.")])
+        raise QuestionnaireError(name, [Problem("", staff_text(
+            "this is an old Excel .xls file; save it as .xlsx (Excel Workbook) and try again."))])
     if suffix in YAML_SUFFIXES:
         return load_questionnaire_bytes(raw, name)
-    what = f"'{suffix}' files" if suffix else "files without an extension"
-    raise QuestionnaireError(name, [Problem("", f"{what} cannot be imported; give {ACCEPTED}.")])
+    if suffix:
+        template = staff_text("'%(suffix)s' files cannot be imported; give a questionnaire file (.yaml or .yml) "
+                              "or an XLSForm (.xlsx).")
+    else:
+        template = staff_text("files without an extension cannot be imported; give a questionnaire file (.yaml or "
+                              ".yml) or an XLSForm (.xlsx).")
+    raise QuestionnaireError(name, [Problem("", template, params={"suffix": suffix} if suffix else {})])
 
 
 def load_questionnaire_path(path: str | Path) -> LoadedQuestionnaire:
@@ -36,5 +42,5 @@ def load_questionnaire_path(path: str | Path) -> LoadedQuestionnaire:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_XLSFORM_BYTES + 1)
     except OSError as error:
-        raise QuestionnaireError(path.name, [Problem("", f"cannot read the file: {error.strerror}.")]) from None
+        raise QuestionnaireError(path.name, [Problem("", staff_text("cannot read the file: %(reason)s."), params={"reason": error.strerror})]) from None
     return load_questionnaire_upload(raw, path.name)

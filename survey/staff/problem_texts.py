@@ -12,12 +12,25 @@ from typing import Any, Mapping
 
 from flask_babel import gettext
 
+from survey.questionnaire.errors import Problem
 from survey.table_import import MESSAGES as PLACES, RowProblem
+from survey.templated import Phrase
 
 
 def translated(template: str, params: Mapping[str, Any] | None = None) -> str:
-    """``template`` (an English msgid with ``%(name)s`` placeholders) in the staff's language."""
-    return gettext(template, **dict(params)) if params else gettext(template)
+    """``template`` (an English msgid with ``%(name)s`` placeholders) in the staff's language;
+    parameters that are ``Phrase``s are translated too."""
+    if not params:
+        return gettext(template)
+    return gettext(template, **{name: translated(value.template, value.params) if isinstance(value, Phrase) else value
+                                for name, value in params.items()})
+
+
+def questionnaire_problem_text(problem: Problem, source_name: str) -> str:
+    """A problem of a questionnaire file in the staff's language, with the file, line and path
+    in front (``Problem.format`` in English)."""
+    template, params = problem.located(source_name)
+    return translated(template, {**params, "message": translated(problem.template, problem.params)})
 
 
 def problem_text(problem: Any) -> str:

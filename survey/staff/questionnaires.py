@@ -29,7 +29,7 @@ from survey.questionnaire_store import (
 from survey.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
-from survey.staff.problem_texts import problem_text
+from survey.staff.problem_texts import problem_text, questionnaire_problem_text
 from survey.upload_limits import FILE_LIMITS
 
 MAX_UPLOAD_BYTES = FILE_LIMITS["staff.upload"]
@@ -101,7 +101,7 @@ def upload() -> Any:
                 try:
                     loaded = load_questionnaire_upload(raw, file.filename)
                 except QuestionnaireError as error:
-                    problems = [problem.format(error.source_name) for problem in error.problems]
+                    problems = [questionnaire_problem_text(problem, error.source_name) for problem in error.problems]
                 else:
                     db = get_db()
                     result = save_draft(db, loaded)
@@ -109,7 +109,7 @@ def upload() -> Any:
                                  version=result.version_number, file=file.filename[:200])
                     db.commit()
                     for warning in loaded.warnings:
-                        flash(warning.format(loaded.source_name), "warning")
+                        flash(questionnaire_problem_text(warning, loaded.source_name), "warning")
                     if result.created:
                         flash(gettext("Saved as draft version %(n)d. Check it in the preview, then publish it.", n=result.version_number))
                     else:
