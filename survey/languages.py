@@ -19,31 +19,41 @@ class Language:
     fallback: tuple[str, ...]
     # The locale Babel/CLDR knows this language by (CLDR has no "prs" or "kmr").
     babel_locale: str
+    # The staff and the reports speak German or English. Curated rather than CLDR's names,
+    # which call Dari "Persian (Afghanistan)" and Kurmanji plain "Kurdish".
+    german_name: str
 
     @property
     def is_rtl(self) -> bool:
         return self.direction == "rtl"
 
+    def name_in(self, language: str) -> str:
+        """This language's name for a German ("de") or otherwise an English reader."""
+        return self.german_name if language == "de" else self.english_name
+
+    def __str__(self) -> str:  # in an English problem text, as a parameter
+        return self.english_name
+
 
 LANGUAGES: dict[str, Language] = {
     lang.tag: lang
     for lang in (
-        Language("de", "German", "Deutsch", "ltr", (), "de"),
-        Language("en", "English", "English", "ltr", ("de",), "en"),
-        Language("ar", "Arabic", "العربية", "rtl", ("en",), "ar"),
-        Language("fa", "Persian (Farsi)", "فارسی", "rtl", ("prs", "en"), "fa"),
-        Language("prs", "Dari", "دری", "rtl", ("fa", "en"), "fa_AF"),
-        Language("ps", "Pashto", "پښتو", "rtl", ("prs", "fa", "en"), "ps"),
-        Language("kmr", "Kurdish (Kurmanji)", "Kurmancî", "ltr", ("tr", "en"), "ku"),
-        Language("ckb", "Kurdish (Sorani)", "کوردیی ناوەندی", "rtl", ("ar", "en"), "ckb"),
-        Language("ti", "Tigrinya", "ትግርኛ", "ltr", ("en",), "ti"),
-        Language("tr", "Turkish", "Türkçe", "ltr", ("en",), "tr"),
-        Language("uk", "Ukrainian", "Українська", "ltr", ("en",), "uk"),
-        Language("ru", "Russian", "Русский", "ltr", ("en",), "ru"),
-        Language("ro", "Romanian", "Română", "ltr", ("en",), "ro"),
-        Language("bg", "Bulgarian", "Български", "ltr", ("en",), "bg"),
-        Language("so", "Somali", "Soomaali", "ltr", ("en",), "so"),
-        Language("fr", "French", "Français", "ltr", ("en",), "fr"),
+        Language("de", "German", "Deutsch", "ltr", (), "de", "Deutsch"),
+        Language("en", "English", "English", "ltr", ("de",), "en", "Englisch"),
+        Language("ar", "Arabic", "العربية", "rtl", ("en",), "ar", "Arabisch"),
+        Language("fa", "Persian (Farsi)", "فارسی", "rtl", ("prs", "en"), "fa", "Persisch (Farsi)"),
+        Language("prs", "Dari", "دری", "rtl", ("fa", "en"), "fa_AF", "Dari"),
+        Language("ps", "Pashto", "پښتو", "rtl", ("prs", "fa", "en"), "ps", "Paschtu"),
+        Language("kmr", "Kurdish (Kurmanji)", "Kurmancî", "ltr", ("tr", "en"), "ku", "Kurdisch (Kurmandschi)"),
+        Language("ckb", "Kurdish (Sorani)", "کوردیی ناوەندی", "rtl", ("ar", "en"), "ckb", "Kurdisch (Sorani)"),
+        Language("ti", "Tigrinya", "ትግርኛ", "ltr", ("en",), "ti", "Tigrinya"),
+        Language("tr", "Turkish", "Türkçe", "ltr", ("en",), "tr", "Türkisch"),
+        Language("uk", "Ukrainian", "Українська", "ltr", ("en",), "uk", "Ukrainisch"),
+        Language("ru", "Russian", "Русский", "ltr", ("en",), "ru", "Russisch"),
+        Language("ro", "Romanian", "Română", "ltr", ("en",), "ro", "Rumänisch"),
+        Language("bg", "Bulgarian", "Български", "ltr", ("en",), "bg", "Bulgarisch"),
+        Language("so", "Somali", "Soomaali", "ltr", ("en",), "so", "Somali"),
+        Language("fr", "French", "Français", "ltr", ("en",), "fr", "Französisch"),
     )
 }
 

@@ -175,8 +175,4 @@ def _language_name(tag: str, language: str) -> str:
     spec = LANGUAGES.get(tag)
     if spec is None:
         return tag
-    try:
-        from babel import Locale
-        return f"{Locale.parse(spec.babel_locale.replace('-', '_')).get_display_name(language)} ({tag})"
-    except (ValueError, LookupError):
-        return f"{spec.english_name} ({tag})"
+    return f"{spec.name_in(language)} ({tag})"

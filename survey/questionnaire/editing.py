@@ -1031,7 +1031,7 @@ def update_settings(data: Data, given: SettingsInput) -> Edit:
         if code in before and was_partial and not partial:
             missing = sum(1 for text in _texts(data) if code not in text)
             if missing:
-                errors.add(f"partial.{code}", Message("language_lacks_texts", {"language": LANGUAGES[code].english_name, "n": missing}))
+                errors.add(f"partial.{code}", Message("language_lacks_texts", {"language": LANGUAGES[code], "n": missing}))
         languages.append({"code": code, "reviewed": row.reviewed, "partial": partial})
     for code in before:
         if code not in rows:

@@ -13,6 +13,7 @@ from survey.staff import (  # noqa: E402,F401  (views register themselves on bp)
     editor,
     exports,
     gaps,
+    language_names,
     offers,
     preview,
     questionnaires,

@@ -12,18 +12,27 @@ from typing import Any, Mapping
 
 from flask_babel import gettext
 
+from survey.languages import Language
 from survey.questionnaire.errors import Problem
 from survey.table_import import MESSAGES as PLACES, RowProblem
+from survey.staff.language_names import name_of
 from survey.templated import Phrase
 
 
 def translated(template: str, params: Mapping[str, Any] | None = None) -> str:
     """``template`` (an English msgid with ``%(name)s`` placeholders) in the staff's language;
-    parameters that are ``Phrase``s are translated too."""
+    parameters that are ``Phrase``s are translated too, and a ``Language`` is named in it."""
     if not params:
         return gettext(template)
-    return gettext(template, **{name: translated(value.template, value.params) if isinstance(value, Phrase) else value
-                                for name, value in params.items()})
+    return gettext(template, **{name: _translated_value(value) for name, value in params.items()})
+
+
+def _translated_value(value: Any) -> Any:
+    if isinstance(value, Phrase):
+        return translated(value.template, value.params)
+    if isinstance(value, Language):
+        return name_of(value)
+    return value
 
 
 def questionnaire_problem_text(problem: Problem, source_name: str) -> str:

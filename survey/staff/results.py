@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
-from babel import Locale
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
@@ -85,11 +84,7 @@ class Labels:
         spec = LANGUAGES.get(tag)
         if spec is None:
             return tag
-        try:
-            name = Locale.parse(spec.babel_locale.replace("-", "_")).get_display_name(self.language) or spec.english_name
-        except (ValueError, LookupError):
-            name = spec.english_name
-        return f"{name} ({tag})"
+        return f"{spec.name_in(self.language)} ({tag})"
 
     def field(self, code: str) -> str:
         return self.fields.get(code, code)
