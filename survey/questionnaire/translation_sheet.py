@@ -13,11 +13,12 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 from survey.languages import LANGUAGES
 from survey.questionnaire.model import Questionnaire
 from survey.questionnaire.translation import translation_units
+from survey.templated import LanguageName, Templated, staff_text
 from survey.ui_overrides import KEY_PREFIX, UiText, has_lone_percent
 
 SHEET_FORMAT = "kim-translation-sheet 1"
@@ -259,12 +260,37 @@ def write_po(info: SheetInfo, rows: Sequence[SheetRow]) -> bytes:
 # --- reading ---------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class SheetProblem(Templated):
+    """Why a whole file was refused: an English template (marked with ``staff_text`` where it is
+    written) and its parameters; ``message`` is the English text, the staff page translates it.
+    ``capitalized``: the template is written to follow "file: " (a container check's problem) and
+    starts a sentence here."""
+
+    template: str
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    capitalized: bool = False
+
+    @property
+    def message(self) -> str:
+        return sentence(super().message) if self.capitalized else super().message
+
+
+def sentence(text: str) -> str:
+    """``text`` with a capital first letter."""
+    return text[:1].upper() + text[1:]
+
+
 class SheetError(ValueError):
     """The whole file was refused; ``problems`` say why, in words for the person uploading."""
 
-    def __init__(self, problems: list[str]) -> None:
+    def __init__(self, problems: list[SheetProblem]) -> None:
         self.problems = problems
-        super().__init__("; ".join(problems))
+        super().__init__("; ".join(problem.message for problem in problems))
+
+
+def _refuse(template: str, **params: Any) -> SheetError:
+    return SheetError([SheetProblem(template, params)])
 
 
 @dataclass(frozen=True)
@@ -276,7 +302,7 @@ class UploadedRow:
     source_hash: str = ""
     confirmed: bool = False  # "still correct" marked (sheet) or fuzzy flag removed (.po)
     fuzzy: bool = False
-    problem: str = ""  # a cell that cannot be read as text
+    problem: str = ""  # why a cell cannot be read as text: a template without parameters
 
 
 @dataclass(frozen=True)
@@ -285,25 +311,22 @@ class UploadedFile:
     rows: list[UploadedRow]
     kind: str  # "xlsx" or "po"
 
-    @property
-    def where(self) -> str:
-        return "row" if self.kind == "xlsx" else "line"
-
 
 def read_upload(raw: bytes, filename: str) -> UploadedFile:
     """Read an uploaded .xlsx sheet or .po file; ``SheetError`` when it cannot be used at all."""
     if not raw:
-        raise SheetError(["The file is empty."])
+        raise _refuse(staff_text("The file is empty."))
     if len(raw) > MAX_UPLOAD_BYTES:
-        raise SheetError([f"The file is larger than {MAX_UPLOAD_BYTES // 1024} KB; a translation file is far smaller. Is it the right file?"])
+        raise _refuse(staff_text("The file is larger than %(kb)s KB; a translation file is far smaller. Is it the right file?"),
+                      kb=MAX_UPLOAD_BYTES // 1024)
     name = filename.lower()
     if raw.startswith(OLE_MAGIC):
-        raise SheetError(["This is an old Excel .xls file; save it as .xlsx (Excel Workbook) and upload it again."])
+        raise _refuse(staff_text("This is an old Excel .xls file; save it as .xlsx (Excel Workbook) and upload it again."))
     if raw.startswith(XLSX_MAGIC) or name.endswith(".xlsx"):
         return _read_xlsx(raw, filename)
     if name.endswith((".po", ".pot")):
         return _read_po(raw, filename)
-    raise SheetError(["Upload the .xlsx or .po file downloaded on this page (other file types are not read)."])
+    raise _refuse(staff_text("Upload the .xlsx or .po file downloaded on this page (other file types are not read)."))
 
 
 def _clean(value: str) -> str:
@@ -316,15 +339,16 @@ def _cell_text(cell: Any) -> tuple[str, str]:
     if value is None:
         return "", ""
     if getattr(cell, "data_type", None) == "f":
-        return "", ("the cell holds a formula, which is never taken over. Type the text itself; a text "
-                    "that starts with '=' needs an apostrophe before it ('=...).")
+        return "", staff_text("the cell holds a formula, which is never taken over. Type the text itself; a text "
+                              "that starts with '=' needs an apostrophe before it ('=...).")
     if isinstance(value, bool):
-        return "", "the cell holds TRUE/FALSE instead of a text; format the cell as text and type the translation."
+        return "", staff_text("the cell holds TRUE/FALSE instead of a text; format the cell as text and type the translation.")
     if isinstance(value, (int, float)):
         return (str(int(value)) if float(value).is_integer() else repr(value)), ""
     if isinstance(value, str):
         return _clean(value), ""
-    return "", "the cell holds a date or number format instead of a text; format the cell as text and type the translation."
+    return "", staff_text("the cell holds a date or number format instead of a text; format the cell as text and type "
+                          "the translation.")
 
 
 def _plain(cell: Any) -> str:
@@ -343,7 +367,8 @@ def _read_xlsx(raw: bytes, filename: str) -> UploadedFile:
     try:
         check_container(raw, filename)  # size, zip bomb, entity and path checks before parsing
     except QuestionnaireError as error:
-        raise SheetError([problem.message[:1].upper() + problem.message[1:] for problem in error.problems]) from None
+        raise SheetError([SheetProblem(problem.template, problem.params, capitalized=True)
+                          for problem in error.problems]) from None
     import openpyxl
 
     try:
@@ -351,21 +376,25 @@ def _read_xlsx(raw: bytes, filename: str) -> UploadedFile:
             warnings.simplefilter("ignore")
             workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many kinds; none may escape as a crash
-        raise SheetError([f"The workbook cannot be read ({type(error).__name__}); save it again as .xlsx."]) from None
+        raise _refuse(staff_text("The workbook cannot be read (%(error)s); save it again as .xlsx."),
+                      error=type(error).__name__) from None
     try:
         titles = {title.strip().lower(): title for title in workbook.sheetnames}
         if MAIN_SHEET.lower() not in titles or ABOUT_SHEET.lower() not in titles:
-            raise SheetError([
-                f"The workbook lacks the sheets '{MAIN_SHEET}' and '{ABOUT_SHEET}' of a translation sheet "
-                f"(sheets found: {', '.join(workbook.sheetnames) or 'none'}). Download the sheet on this page "
-                "and fill that one."
-            ])
+            if workbook.sheetnames:
+                raise _refuse(staff_text("The workbook lacks the sheets '%(main)s' and '%(about)s' of a translation sheet "
+                                         "(sheets found: %(found)s). Download the sheet on this page and fill that one."),
+                              main=MAIN_SHEET, about=ABOUT_SHEET, found=", ".join(workbook.sheetnames))
+            raise _refuse(staff_text("The workbook lacks the sheets '%(main)s' and '%(about)s' of a translation sheet "
+                                     "(sheets found: none). Download the sheet on this page and fill that one."),
+                          main=MAIN_SHEET, about=ABOUT_SHEET)
         info = _about(workbook[titles[ABOUT_SHEET.lower()]])
         rows = _translation_rows(workbook[titles[MAIN_SHEET.lower()]])
     except SheetError:
         raise
     except Exception as error:
-        raise SheetError([f"The workbook cannot be read ({type(error).__name__}); save it again as .xlsx."]) from None
+        raise _refuse(staff_text("The workbook cannot be read (%(error)s); save it again as .xlsx."),
+                      error=type(error).__name__) from None
     finally:
         workbook.close()
     return UploadedFile(info, rows, "xlsx")
@@ -381,16 +410,21 @@ def _about(sheet: Any) -> SheetInfo:
             if label and label not in values:
                 values[label] = _plain(cells[1])
     if values.get("format") != SHEET_FORMAT:
-        raise SheetError([f"The sheet '{ABOUT_SHEET}' does not say 'format: {SHEET_FORMAT}'; this is not a translation "
-                          "sheet downloaded here, or it was changed. Download it again."])
-    return _info(values.get("questionnaire", ""), values.get("version", ""), values.get("language", ""),
-                 values.get("default language", ""), f"the sheet '{ABOUT_SHEET}'")
+        raise _refuse(staff_text("The sheet '%(sheet)s' does not say 'format: %(format)s'; this is not a translation "
+                                 "sheet downloaded here, or it was changed. Download it again."),
+                      sheet=ABOUT_SHEET, format=SHEET_FORMAT)
+    info = _info(values.get("questionnaire", ""), values.get("version", ""), values.get("language", ""),
+                 values.get("default language", ""))
+    if info is None:
+        raise _refuse(staff_text("The sheet '%(sheet)s' lacks the questionnaire, version or language; download the file "
+                                 "again and copy the translations into it."), sheet=ABOUT_SHEET)
+    return info
 
 
-def _info(slug: str, version: str, language: str, default: str, where: str) -> SheetInfo:
+def _info(slug: str, version: str, language: str, default: str) -> SheetInfo | None:
+    """What the About sheet or .po header says; None when something is missing."""
     if not slug or not language or not default or not version.isdigit():
-        raise SheetError([f"{where[:1].upper() + where[1:]} lacks the questionnaire, version or language; "
-                          "download the file again and copy the translations into it."])
+        return None
     return SheetInfo(slug, int(version), language, default)
 
 
@@ -408,11 +442,13 @@ def _translation_rows(sheet: Any) -> list[UploadedRow]:
                         if title.startswith(name) and name not in columns:
                             columns[name] = index
                 if "key" not in columns or "translation" not in columns:
-                    raise SheetError([f"The first row of the sheet '{MAIN_SHEET}' must name the columns 'key' and "
-                                      "'translation'; they were changed or removed. Download the sheet again."])
+                    raise _refuse(staff_text("The first row of the sheet '%(sheet)s' must name the columns 'key' and "
+                                             "'translation'; they were changed or removed. Download the sheet again."),
+                                  sheet=MAIN_SHEET)
                 continue
             if number > MAX_ROWS + 1:
-                raise SheetError([f"The sheet has more than {MAX_ROWS} rows; a questionnaire has far fewer texts."])
+                raise _refuse(staff_text("The sheet has more than %(maximum)s rows; a questionnaire has far fewer texts."),
+                              maximum=MAX_ROWS)
 
             def get(name: str) -> Any:
                 index = columns.get(name)
@@ -438,38 +474,43 @@ def _read_po(raw: bytes, filename: str) -> UploadedFile:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise SheetError([f"The file is not UTF-8 (line {line}); save it as UTF-8."]) from None
+        raise _refuse(staff_text("The file is not UTF-8 (line %(line)s); save it as UTF-8."), line=line) from None
     if "\x00" in text:
-        raise SheetError(["The file contains NUL characters; it is not a .po text file."])
+        raise _refuse(staff_text("The file contains NUL characters; it is not a .po text file."))
     # Babel reads a string without its quotes by cutting off its first and last character, so a
     # lost quote would silently store a mangled translation: refuse such a line instead.
     for number, line in enumerate(text.split("\n"), start=1):
         stripped = line.strip()
         if stripped and not stripped.startswith("#") and not _PO_LINE.match(stripped):
-            raise SheetError([f"Line {number} of the .po file is not a quoted text ({stripped[:80]!r}); every "
-                              "msgctxt, msgid and msgstr needs its text in double quotes \"...\"."])
+            raise _refuse(staff_text("Line %(line)s of the .po file is not a quoted text (%(text)s); every msgctxt, msgid "
+                                     "and msgstr needs its text in double quotes \"...\"."),
+                          line=number, text=repr(stripped[:80]))
     try:
         catalogue = read_po(io.BytesIO(text.encode("utf-8")), abort_invalid=True, charset="utf-8")
     except (PoFileError, ValueError, IndexError, KeyError) as error:
-        raise SheetError([f"The .po file cannot be read: {str(error)[:200]}"]) from None
+        raise _refuse(staff_text("The .po file cannot be read: %(reason)s"), reason=str(error)[:200]) from None
     marker = _PO_MARKER.search(catalogue.header_comment or "")
     if marker is None:
-        raise SheetError(["The .po file lacks the comment line 'kim-translation-sheet: ...' at its top, which says "
-                          "which questionnaire and language it belongs to. Download the file on this page and "
-                          "keep that comment."])
-    info = _info(marker["slug"], marker["version"], marker["language"], marker["default"], "the .po header")
+        raise _refuse(staff_text("The .po file lacks the comment line 'kim-translation-sheet: ...' at its top, which says "
+                                 "which questionnaire and language it belongs to. Download the file on this page and "
+                                 "keep that comment."))
+    info = _info(marker["slug"], marker["version"], marker["language"], marker["default"])
+    if info is None:
+        raise _refuse(staff_text("The .po header lacks the questionnaire, version or language; download the file again "
+                                 "and copy the translations into it."))
     rows: list[UploadedRow] = []
     for message in catalogue:
         if not message.id:
             continue
         if len(rows) >= MAX_ROWS:
-            raise SheetError([f"The file has more than {MAX_ROWS} entries; a questionnaire has far fewer texts."])
+            raise _refuse(staff_text("The file has more than %(maximum)s entries; a questionnaire has far fewer texts."),
+                          maximum=MAX_ROWS)
         source = message.id if isinstance(message.id, str) else message.id[0]
         string = message.string if isinstance(message.string, str) else (message.string[0] if message.string else "")
         rows.append(UploadedRow(
             row=message.lineno, key=message.context or "", source=_clean(source), translation=_clean(string or ""),
             source_hash="", confirmed=not message.fuzzy, fuzzy=message.fuzzy,
-            problem="" if isinstance(message.id, str) else "a plural entry; write one translation per entry.",
+            problem="" if isinstance(message.id, str) else staff_text("a plural entry; write one translation per entry."),
         ))
     return UploadedFile(info, rows, "po")
 
@@ -487,10 +528,15 @@ class Change:
 
 
 @dataclass(frozen=True)
-class RowProblem:
+class RowProblem(Templated):
+    """A problem (or a note) of one row of the file: an English template with ``%(name)s``
+    placeholders for ``params``; ``message`` is the English text, the staff page translates it and
+    puts the row or line in front."""
+
     row: int | None
     key: str
-    message: str
+    template: str
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
 
 @dataclass
@@ -519,66 +565,66 @@ class TranslationMerge:
     def has_changes(self) -> bool:
         return bool(self.translations or self.ui_changes or self.source_hashes)
 
-    @property
-    def where(self) -> str:
-        return "row" if self.kind == "xlsx" else "line"
-
 
 def check_target(uploaded: UploadedFile, model: Questionnaire, language: str | None) -> None:
     """Refuse a file made for another questionnaire or language (``SheetError``)."""
     info = uploaded.info
     if info.slug != model.slug:
-        raise SheetError([f"This file belongs to the questionnaire '{info.slug}', not '{model.slug}'. Upload it on "
-                          f"the Translations page of '{info.slug}'."])
+        raise _refuse(staff_text("This file belongs to the questionnaire '%(file_slug)s', not '%(slug)s'. Upload it on "
+                                 "the Translations page of '%(file_slug)s'."), file_slug=info.slug, slug=model.slug)
     if language and info.language != language:
-        raise SheetError([f"This file is for {_language_name(info.language)} ({info.language}), not "
-                          f"{_language_name(language)} ({language}). Choose {info.language} as the language, or "
-                          "upload the right file."])
+        raise _refuse(staff_text("This file is for %(file_name)s (%(file_language)s), not %(name)s (%(language)s). "
+                                 "Choose %(file_language)s as the language, or upload the right file."),
+                      file_name=LanguageName(info.language), file_language=info.language,
+                      name=LanguageName(language), language=language)
     if info.language not in model.language_codes:
-        raise SheetError([f"The questionnaire does not offer {_language_name(info.language)} ({info.language})."])
+        raise _refuse(staff_text("The questionnaire does not offer %(name)s (%(language)s)."),
+                      name=LanguageName(info.language), language=info.language)
     if info.language == model.default_language:
-        raise SheetError([f"{info.language} is the questionnaire's default language, the source of every "
-                          "translation; edit it in the questionnaire itself."])
+        raise _refuse(staff_text("%(language)s is the questionnaire's default language, the source of every "
+                                 "translation; edit it in the questionnaire itself."), language=info.language)
     if info.default_language != model.default_language:
-        raise SheetError([f"The file was made from {info.default_language} texts, but the questionnaire's default "
-                          f"language is now {model.default_language}. Download a new file."])
-
-
-def _language_name(tag: str) -> str:
-    return LANGUAGES[tag].english_name if tag in LANGUAGES else tag
+        raise _refuse(staff_text("The file was made from %(file_default)s texts, but the questionnaire's default "
+                                 "language is now %(default)s. Download a new file."),
+                      file_default=info.default_language, default=model.default_language)
 
 
 def merge_upload(uploaded: UploadedFile, model: Questionnaire, current: Sequence[SheetRow], version_number: int) -> TranslationMerge:
     """Compare an uploaded file (checked with ``check_target``) with the stored rows."""
     merge = TranslationMerge(uploaded.info, uploaded.kind)
-    where = uploaded.where
+    xlsx = uploaded.kind == "xlsx"
     by_key = {row.key: row for row in current}
     seen: dict[str, int] = {}
     if uploaded.info.version != version_number:
-        merge.warnings.append(RowProblem(None, "", (
-            f"The file was made for version {uploaded.info.version}; the translations go into version "
-            f"{version_number}. Texts whose source changed in between stay marked outdated."
-        )))
+        merge.warnings.append(RowProblem(None, "", staff_text(
+            "The file was made for version %(file_version)s; the translations go into version %(version)s. Texts "
+            "whose source changed in between stay marked outdated."
+        ), {"file_version": uploaded.info.version, "version": version_number}))
     for item in uploaded.rows:
         if item.problem:
             merge.problems.append(RowProblem(item.row, item.key, item.problem))
             continue
         if not item.key:
             if item.translation:
-                merge.problems.append(RowProblem(item.row, "", (
-                    f"this {where} has a translation but no key ({'msgctxt' if uploaded.kind == 'po' else 'column key'}); "
-                    "keys must stay as downloaded."
+                merge.problems.append(RowProblem(item.row, "", staff_text(
+                    "this row has a translation but no key (column key); keys must stay as downloaded."
+                ) if xlsx else staff_text(
+                    "this line has a translation but no key (msgctxt); keys must stay as downloaded."
                 )))
             continue
         row = by_key.get(item.key)
         if row is None:
-            merge.problems.append(RowProblem(item.row, item.key, (
-                f"unknown key '{item.key[:120]}': the questionnaire has no such text (any more). Keys must stay as "
-                "downloaded; download a new file if the questionnaire changed."
-            )))
+            merge.problems.append(RowProblem(item.row, item.key, staff_text(
+                "unknown key '%(key)s': the questionnaire has no such text (any more). Keys must stay as downloaded; "
+                "download a new file if the questionnaire changed."
+            ), {"key": item.key[:120]}))
             continue
         if item.key in seen:
-            merge.problems.append(RowProblem(item.row, item.key, f"the key appears twice (also in {where} {seen[item.key]}); keep one."))
+            merge.problems.append(RowProblem(item.row, item.key, staff_text(
+                "the key appears twice (also in row %(other)s); keep one."
+            ) if xlsx else staff_text(
+                "the key appears twice (also in line %(other)s); keep one."
+            ), {"other": seen[item.key]}))
             continue
         seen[item.key] = item.row
         _merge_row(merge, item, row)
@@ -595,11 +641,11 @@ def _merge_row(merge: TranslationMerge, item: UploadedRow, row: SheetRow) -> Non
         return
     problem = _check_text(text, row)
     if problem:
-        merge.problems.append(RowProblem(item.row, row.key, problem))
+        merge.problems.append(RowProblem(item.row, row.key, *problem))
         return
     made_for = item.source_hash or (source_hash(item.source) if item.source else row.source_hash)
     if not row.is_ui and made_for != row.source_hash:
-        merge.warnings.append(RowProblem(item.row, row.key, (
+        merge.warnings.append(RowProblem(item.row, row.key, staff_text(
             "the source text changed after the file was made; the translation is stored but stays marked outdated."
         )))
     if text == row.translation:
@@ -610,7 +656,7 @@ def _merge_row(merge: TranslationMerge, item: UploadedRow, row: SheetRow) -> Non
             merge.unchanged += 1
         return
     if item.fuzzy:
-        merge.warnings.append(RowProblem(item.row, row.key, (
+        merge.warnings.append(RowProblem(item.row, row.key, staff_text(
             "still marked fuzzy (needs work), so it was not taken over; remove the fuzzy flag when it is done."
         )))
         return
@@ -623,28 +669,32 @@ def _merge_row(merge: TranslationMerge, item: UploadedRow, row: SheetRow) -> Non
         merge.source_hashes[row.key] = made_for
 
 
-def _check_text(text: str, row: SheetRow) -> str:
+def _check_text(text: str, row: SheetRow) -> tuple[str, dict[str, Any]] | None:
+    """Why a translation cannot be stored: a template and its parameters; None when it can."""
     if len(text) > MAX_TEXT_CHARS:
-        return f"the translation is {len(text)} characters long; at most {MAX_TEXT_CHARS} fit a phone screen. Shorten it."
+        return staff_text("the translation is %(length)s characters long; at most %(maximum)s fit a phone screen. "
+                          "Shorten it."), {"length": len(text), "maximum": MAX_TEXT_CHARS}
     if "\x00" in text:
-        return "the translation contains a NUL character; retype it."
+        return staff_text("the translation contains a NUL character; retype it."), {}
     source_names, names = set(_placeholders(row.source)), set(_placeholders(text))
     plural_form = row.is_ui and row.key.endswith("]") and row.key.rsplit("[", 1)[-1][:-1].isdigit()
     missing = sorted(source_names - names)
     invented = sorted(names - source_names)
     if invented:
-        return (f"the translation has the placeholder(s) {', '.join(invented)}, which the source text does not have; "
-                "placeholders must stay exactly as in the source.")
+        return staff_text("the translation has the placeholder(s) %(names)s, which the source text does not have; "
+                          "placeholders must stay exactly as in the source."), {"names": ", ".join(invented)}
     # A plural form may leave out the number ("one character"), so only plain texts must keep all.
     if missing and not plural_form:
-        return (f"the translation lacks the placeholder(s) {', '.join(_placeholder_text(row.source, n) for n in missing)} "
-                "of the source text; copy them unchanged into the translation.")
+        return staff_text("the translation lacks the placeholder(s) %(names)s of the source text; copy them unchanged "
+                          "into the translation."), {"names": ", ".join(_placeholder_text(row.source, n) for n in missing)}
     if row.is_ui and has_lone_percent(text):
-        return "an interface text may contain '%' only as '%%' or in a placeholder such as %(date)s; write '%%'."
+        # No parameters: the template is not %-formatted, so '%%' here is what the person types.
+        return staff_text("an interface text may contain '%' only as '%%' or in a placeholder such as %(date)s; "
+                          "write '%%'."), {}
     # Jinja's gettext marks every interface text as safe HTML (it is never escaped): markup or a
     # double quote would become part of the page (a script, an attribute) on every respondent page.
     markup = [char for char in '<>"' if char in text and char not in row.source]
     if row.is_ui and markup:
-        return (f"an interface text becomes part of the page's HTML, so it may not contain {' '.join(markup)}; "
-                "use other quotation marks such as « » or „ “.")
-    return ""
+        return staff_text("an interface text becomes part of the page's HTML, so it may not contain %(characters)s; "
+                          "use other quotation marks such as « » or „ “."), {"characters": " ".join(markup)}
+    return None
