@@ -190,7 +190,7 @@ def test_a_file_for_another_language_names_both_languages_in_german(app, db_sess
     assert sheet.status_code == 200
     status, text = upload(designer, sheet.data, "ar.xlsx", "fa")
     assert status == 422
-    assert text == ("Diese Datei ist für Arabisch (ar), nicht für Persisch (fa). Wählen Sie ar als Sprache, oder laden "
+    assert text == ("Diese Datei ist für Arabisch (ar), nicht für Persisch (Farsi) (fa). Wählen Sie ar als Sprache, oder laden "
                     "Sie die richtige Datei hoch.")
 
     english = staff(app, db_session_factory, "en")

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Iterable, Mapping, Sequence
 
-from survey.languages import LANGUAGES
+from survey.languages import LANGUAGES, Language
 from survey.questionnaire.model import Questionnaire
 from survey.questionnaire.translation import translation_units
-from survey.templated import LanguageName, Templated, staff_text
+from survey.templated import Templated, staff_text
 from survey.ui_overrides import KEY_PREFIX, UiText, has_lone_percent
 
 SHEET_FORMAT = "kim-translation-sheet 1"
@@ -566,6 +566,12 @@ class TranslationMerge:
         return bool(self.translations or self.ui_changes or self.source_hashes)
 
 
+def _named(tag: str) -> Language | str:
+    """A language as a problem parameter: named in the reader's language on a staff page, by its
+    English name in English; a tag the product does not know as it is."""
+    return LANGUAGES.get(tag, tag)
+
+
 def check_target(uploaded: UploadedFile, model: Questionnaire, language: str | None) -> None:
     """Refuse a file made for another questionnaire or language (``SheetError``)."""
     info = uploaded.info
@@ -575,11 +581,11 @@ def check_target(uploaded: UploadedFile, model: Questionnaire, language: str | N
     if language and info.language != language:
         raise _refuse(staff_text("This file is for %(file_name)s (%(file_language)s), not %(name)s (%(language)s). "
                                  "Choose %(file_language)s as the language, or upload the right file."),
-                      file_name=LanguageName(info.language), file_language=info.language,
-                      name=LanguageName(language), language=language)
+                      file_name=_named(info.language), file_language=info.language,
+                      name=_named(language), language=language)
     if info.language not in model.language_codes:
         raise _refuse(staff_text("The questionnaire does not offer %(name)s (%(language)s)."),
-                      name=LanguageName(info.language), language=info.language)
+                      name=_named(info.language), language=info.language)
     if info.language == model.default_language:
         raise _refuse(staff_text("%(language)s is the questionnaire's default language, the source of every "
                                  "translation; edit it in the questionnaire itself."), language=info.language)
