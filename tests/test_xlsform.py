@@ -183,7 +183,7 @@ def test_language_columns_resolve_by_code_or_english_name():
     assert resolve_language("Deutsch")[0] == "de" and resolve_language("ar-SY")[0] == "ar"
     assert resolve_language("Tigrinya (ti)")[0] == "ti" and resolve_language("Somali")[0] == "so"
     tag, why = resolve_language("Kurdish (ku)")
-    assert tag is None and "Kurmanji (kmr) or Sorani (ckb)" in why
+    assert tag is None and "Kurmanji (kmr) or Sorani (ckb)" in why.message
     assert resolve_language("Swahili (sw)")[0] is None
 
 

@@ -3,7 +3,9 @@ the YAML reader produces -> the ordinary validated model.
 
 The workbook is checked as a zip archive before openpyxl opens it (size, number of members,
 compression ratio, member names, XML entity declarations). Every problem names the sheet and
-cell (``survey!H12``) with the row as its line. Rows the product does not support are skipped
+cell (``survey!H12``) or the whole row (``survey row 12``, worded, so translated on the staff pages:
+``SheetProblem``) with the row as its line; its text is an English template marked with
+``staff_text`` and its params (survey/templated.py). Rows the product does not support are skipped
 with a warning that says why; logic that cannot be translated is refused (``relevant``: dropping
 it would change who is asked what) or dropped with a warning (``constraint``).
 
@@ -34,7 +36,7 @@ from survey.questionnaire.xlsform_expressions import (
     condition_source,
     xlsform_to_tree,
 )
-from survey.templated import staff_text
+from survey.templated import Phrase, fill, phrase, staff_text
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
@@ -74,7 +76,7 @@ def column_language(tag: str) -> str:
     return f"{COLUMN_NAMES.get(tag, LANGUAGES[tag].english_name)} ({tag})"
 
 
-def resolve_language(text: str) -> tuple[str | None, str]:
+def resolve_language(text: str) -> tuple[str | None, Phrase | None]:
     """The language tag a column header means (``English (en)``, ``Arabic``, ``ar``, ``Dari (prs)``),
     or None with the reason."""
     text = " ".join(text.split())
@@ -84,16 +86,16 @@ def resolve_language(text: str) -> tuple[str | None, str]:
     for candidate in ([code] if code else []) + [name]:
         key = candidate.lower()
         if key in ("ku", "kur", "kurdish"):
-            return None, "Kurdish is ambiguous here: name the column Kurmanji (kmr) or Sorani (ckb)"
+            return None, phrase(staff_text("Kurdish is ambiguous here: name the column Kurmanji (kmr) or Sorani (ckb)"))
         if key in _LANGUAGE_CODES:
-            return _LANGUAGE_CODES[key], ""
+            return _LANGUAGE_CODES[key], None
         primary = re.split(r"[-_]", key)[0]
         if re.fullmatch(r"[a-z]{2,3}([-_][a-z0-9]+)+", key) and primary in _LANGUAGE_CODES:
-            return _LANGUAGE_CODES[primary], ""  # a tag with a region: ar-SY
+            return _LANGUAGE_CODES[primary], None  # a tag with a region: ar-SY
         if key in _LANGUAGE_NAMES:
-            return _LANGUAGE_NAMES[key], ""
+            return _LANGUAGE_NAMES[key], None
     known = ", ".join(column_language(tag) for tag in LANGUAGES)
-    return None, f"the language {text!r} is not one this product offers ({known})"
+    return None, phrase(staff_text("the language %(name)s is not one this product offers (%(known)s)"), name=repr(text), known=known)
 
 
 # --- the zip container ---------------------------------------------------------------------
@@ -101,6 +103,51 @@ def resolve_language(text: str) -> tuple[str | None, str]:
 
 def _refuse(source_name: str, template: str, **params: Any) -> QuestionnaireError:
     return QuestionnaireError(source_name, [Problem("", template, params=params)])
+
+
+@dataclass(frozen=True)
+class SheetProblem(Problem):
+    """A problem of a workbook. Its ``path`` is a cell (``survey!C5``), a sheet or nothing, which
+    read alike in every language, or a whole row (``survey row 5``), which is worded: ``where``
+    then holds that wording as a ``Phrase``, which the staff pages translate, while ``path``
+    keeps the English text that sorting, matching and the CLI use."""
+
+    where: Phrase | None = field(default=None, compare=False)
+
+    def located(self, source_name: str) -> tuple[str, dict[str, Any]]:
+        template, params = super().located(source_name)
+        return template, (params if self.where is None else {**params, "path": self.where})
+
+
+def _place(sheet: str, row: int | None, column: str | None) -> tuple[str, Phrase | None]:
+    """The path of a cell, a row, a sheet or ("") the file as a whole, and a row's wording."""
+    if row is None:
+        return sheet, None
+    if column:
+        return f"{sheet}!{column}{row}", None
+    where = phrase(staff_text("%(sheet)s row %(row)s"), sheet=sheet, row=row)
+    return where.message, where
+
+
+def _expression_error(position: int | None, template: str, **params: Any) -> ExpressionError:
+    """An ``ExpressionError`` this module raises (from ``rename`` or an option check), with its
+    template and params kept for the staff pages."""
+    error = ExpressionError(fill(template, params), position)
+    error.template, error.params = template, params  # type: ignore[attr-defined]
+    return error
+
+
+def _reason(error: ExpressionError) -> Phrase | str:
+    """Why an expression cannot be used, for a problem's params: a ``Phrase`` when the error has a
+    template (``_expression_error``); the parser's own errors (survey/questionnaire/
+    xlsform_expressions.py) have none yet and give their English text."""
+    template = getattr(error, "template", None)
+    if template is None:
+        return str(error)
+    message = Phrase(template, getattr(error, "params", {}))
+    if error.position is None:
+        return message
+    return phrase(staff_text("%(message)s (at character %(position)s)"), message=message, position=error.position + 1)
 
 
 def check_container(raw: bytes, source_name: str) -> None:
@@ -216,7 +263,8 @@ def read_sheets(raw: bytes, source_name: str) -> dict[str, Sheet]:
     except QuestionnaireError:
         raise
     except Exception as error:  # openpyxl raises many kinds; none may escape as a crash
-        raise _refuse(source_name, f"the workbook cannot be read ({type(error).__name__}); save it again as .xlsx.") from None
+        raise _refuse(source_name, staff_text("the workbook cannot be read (%(error)s); save it again as .xlsx."),
+                      error=type(error).__name__) from None
     sheets: dict[str, Sheet] = {}
     try:
         titles = {title.strip().lower(): title for title in workbook.sheetnames}
@@ -230,18 +278,24 @@ def read_sheets(raw: bytes, source_name: str) -> dict[str, Sheet]:
                     workbook[titles[wanted]].iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True), start=1
                 ):
                     if number > MAX_ROWS:
-                        raise _refuse(source_name, f"the sheet '{wanted}' has more than {MAX_ROWS} rows.")
+                        raise _refuse(source_name, staff_text("the sheet '%(sheet)s' has more than %(maximum)s rows."),
+                                      sheet=wanted, maximum=MAX_ROWS)
                     cleaned = tuple(_cell_value(value) for value in values)
                     if any(value is not None for value in cleaned):
                         rows.append((number, cleaned))
             sheets[wanted] = Sheet(wanted, rows)
         if "survey" not in sheets:
-            found = ", ".join(repr(title) for title in workbook.sheetnames) or "none"
-            raise _refuse(source_name, f"the workbook has no sheet named 'survey' (sheets found: {found}); an XLSForm needs the sheets survey and choices.")
+            if not workbook.sheetnames:
+                raise _refuse(source_name, staff_text("the workbook has no sheet named 'survey' (sheets found: none); an XLSForm "
+                                                      "needs the sheets survey and choices."))
+            raise _refuse(source_name, staff_text("the workbook has no sheet named 'survey' (sheets found: %(found)s); an XLSForm "
+                                                  "needs the sheets survey and choices."),
+                          found=", ".join(repr(title) for title in workbook.sheetnames))
     except QuestionnaireError:
         raise
     except Exception as error:
-        raise _refuse(source_name, f"the workbook cannot be read ({type(error).__name__}); save it again as .xlsx.") from None
+        raise _refuse(source_name, staff_text("the workbook cannot be read (%(error)s); save it again as .xlsx."),
+                      error=type(error).__name__) from None
     finally:
         workbook.close()
     return sheets
@@ -288,22 +342,22 @@ def parse_header(index: int, value: Any) -> Column | None:
 
 METADATA_TYPES = {"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber",
                   "username", "email", "audit", "imei", "start-geopoint", "background-geopoint"}
-UNSUPPORTED_TYPES = {
-    "calculate": "calculated values are not supported: nothing is computed from the answers",
-    "hidden": "hidden values are not supported",
-    "geopoint": "locations are not collected, to protect respondents",
-    "geotrace": "locations are not collected, to protect respondents",
-    "geoshape": "locations are not collected, to protect respondents",
-    "image": "photos are not collected", "audio": "recordings are not collected",
-    "video": "videos are not collected", "file": "file uploads are not supported",
-    "background-audio": "recordings are not collected", "background-video": "videos are not collected",
-    "barcode": "barcode scanning is not supported", "time": "times of day are not supported",
-    "datetime": "date and time values are not supported (use date)",
-    "acknowledge": "acknowledge questions are not supported",
-    "rank": "ranking questions are not supported", "trigger": "trigger questions are not supported",
-    "select_one_from_file": "choices from external files are not supported",
-    "select_multiple_from_file": "choices from external files are not supported",
-    "xml-external": "external data is not supported", "csv-external": "external data is not supported",
+UNSUPPORTED_TYPES = {  # type -> why its rows are skipped
+    "calculate": staff_text("calculated values are not supported: nothing is computed from the answers"),
+    "hidden": staff_text("hidden values are not supported"),
+    "geopoint": staff_text("locations are not collected, to protect respondents"),
+    "geotrace": staff_text("locations are not collected, to protect respondents"),
+    "geoshape": staff_text("locations are not collected, to protect respondents"),
+    "image": staff_text("photos are not collected"), "audio": staff_text("recordings are not collected"),
+    "video": staff_text("videos are not collected"), "file": staff_text("file uploads are not supported"),
+    "background-audio": staff_text("recordings are not collected"), "background-video": staff_text("videos are not collected"),
+    "barcode": staff_text("barcode scanning is not supported"), "time": staff_text("times of day are not supported"),
+    "datetime": staff_text("date and time values are not supported (use date)"),
+    "acknowledge": staff_text("acknowledge questions are not supported"),
+    "rank": staff_text("ranking questions are not supported"), "trigger": staff_text("trigger questions are not supported"),
+    "select_one_from_file": staff_text("choices from external files are not supported"),
+    "select_multiple_from_file": staff_text("choices from external files are not supported"),
+    "xml-external": staff_text("external data is not supported"), "csv-external": staff_text("external data is not supported"),
 }
 KIM_TYPES = {  # kim_type column (written by writer_xlsform) -> the XLSForm types it may refine
     "yes_no": {"select_one"}, "scale": {"select_one"}, "district": {"select_one"},
@@ -375,7 +429,7 @@ class SurveyRow:
     list_name: str | None = None
     or_other: bool = False
     code: str | None = None
-    skipped: str | None = None  # why the row is not imported
+    skipped: Phrase | None = None  # why the row is not imported
 
 
 @dataclass
@@ -403,17 +457,15 @@ class XLSFormReader:
 
     # --- reporting -------------------------------------------------------------------------
 
-    def problem(self, sheet: str, row: int | None, column: str | None, message: str, severity: str = "error") -> None:
-        if row is None:
-            path = sheet  # "" for the file as a whole
-        elif column:
-            path = f"{sheet}!{column}{row}"
-        else:
-            path = f"{sheet} row {row}"
-        self.problems.append(Problem(path, message, row, severity))
+    def problem(self, sheet: str, row: int | None, column: str | None, template: str, /, severity: str = "error",
+                **params: Any) -> None:
+        """An error at a cell, row or sheet: ``template`` is marked with ``staff_text`` where it is
+        written, ``params`` fill it."""
+        path, where = _place(sheet, row, column)
+        self.problems.append(SheetProblem(path, template, row, severity, params, where=where))
 
-    def warning(self, sheet: str, row: int | None, column: str | None, message: str) -> None:
-        self.problem(sheet, row, column, message, "warning")
+    def warning(self, sheet: str, row: int | None, column: str | None, template: str, /, **params: Any) -> None:
+        self.problem(sheet, row, column, template, "warning", **params)
 
     def relocate(self, problems: Iterable[Problem]) -> list[Problem]:
         """Builder problems (paths such as sections[1].questions[2].label.ar) by sheet and cell."""
@@ -428,8 +480,8 @@ class XLSFormReader:
                 continue
             suffix = problem.path[len(best) + 1:] if best else problem.path
             letter = place.columns.get(suffix) or place.columns.get(suffix.split(".")[0])
-            path = f"{place.sheet}!{letter}{place.row}" if letter else f"{place.sheet} row {place.row}"
-            relocated.append(Problem(path, problem.message, place.row, problem.severity))
+            path, where = _place(place.sheet, place.row, letter or None)
+            relocated.append(SheetProblem(path, problem.template, place.row, problem.severity, problem.params, where=where))
         return relocated
 
     # --- columns and cells -----------------------------------------------------------------
@@ -447,7 +499,8 @@ class XLSFormReader:
             key = column.base
             if column.base in ("image", "video", "big-image"):
                 self.warning(sheet.name, header_row, column.letter,
-                             f"the column '{column.header}' is ignored: pages show no images or videos (audio clips are kept).")
+                             staff_text("the column '%(header)s' is ignored: pages show no images or videos (audio clips are kept)."),
+                             header=column.header)
                 continue
             if column.base in LANGUAGE_COLUMNS:
                 if column.language is None:
@@ -455,14 +508,16 @@ class XLSFormReader:
                 else:
                     tag, why = resolve_language(column.language)
                     if tag is None:
-                        self.warning(sheet.name, header_row, column.letter, f"the column '{column.header}' is skipped: {why}.")
+                        self.warning(sheet.name, header_row, column.letter, staff_text("the column '%(header)s' is skipped: %(why)s."),
+                                     header=column.header, why=why)
                         continue
                     key = f"{column.base}::{tag}"
             if key in columns:
                 if column.base in LANGUAGE_COLUMNS or column.base in ("type", "name", "list_name", "relevant", "constraint",
                                                                        "required", "choice_filter", "appearance", "kim_type"):
                     self.problem(sheet.name, header_row, column.letter,
-                                 f"the column '{column.header}' repeats column {columns[key].letter} ('{columns[key].header}'); remove one.")
+                                 staff_text("the column '%(header)s' repeats column %(other)s ('%(other_header)s'); remove one."),
+                                 header=column.header, other=columns[key].letter, other_header=columns[key].header)
                 continue
             columns[key] = column
         self.columns[sheet.name] = columns
@@ -491,7 +546,8 @@ class XLSFormReader:
                 continue
             letter = self.letter(sheet, column_key)
             if len(value) > MAX_TEXT_CHARS:  # refused; kept so that no second error follows
-                self.problem(sheet, row, letter, f"the text is {len(value)} characters long; at most {MAX_TEXT_CHARS} fit a phone screen. Shorten it.")
+                self.problem(sheet, row, letter, staff_text("the text is %(length)s characters long; at most %(maximum)s fit a phone "
+                                                            "screen. Shorten it."), length=len(value), maximum=MAX_TEXT_CHARS)
             text[language] = value
             text.key_lines[language] = row
             place.columns[f"{key}.{language}" if key else language] = letter or ""
@@ -501,8 +557,8 @@ class XLSFormReader:
         if optional and self.default_language not in text:
             first = next(iter(text))
             self.warning(sheet, row, place.columns.get(f"{key}.{first}") or None,
-                         f"the {base} is left out: it has no {column_language(self.default_language)} text, "
-                         "which every text needs.")
+                         staff_text("the %(column)s is left out: it has no %(language)s text, which every text needs."),
+                         column=base, language=column_language(self.default_language))
             return None
         self.texts.append(text)
         return text
@@ -515,7 +571,8 @@ class XLSFormReader:
                 continue
             letter = self.letter(sheet, f"audio::{language}")
             if not AUDIO_NAME_PATTERN.match(name):
-                self.warning(sheet, row, letter, f"the audio file {name[:60]!r} is skipped: give the name of a .ogg, .opus, .mp3, .m4a or .webm file without a folder.")
+                self.warning(sheet, row, letter, staff_text("the audio file %(name)s is skipped: give the name of a .ogg, .opus, .mp3, "
+                                                            ".m4a or .webm file without a folder."), name=repr(name[:60]))
                 continue
             clips[language] = name
             clips.key_lines[language] = row
@@ -551,21 +608,22 @@ class XLSFormReader:
             default, why = resolve_language(wanted)
             if default is None:
                 self.warning("settings", settings_row, self.letter("settings", "default_language"),
-                              f"default_language is ignored: {why}.")
+                             staff_text("default_language is ignored: %(why)s."), why=why)
         if plain:
             tag = default
             if tag is None:
                 tag = "en"
                 sheet, column = plain[0]
                 self.warning(sheet, self.sheets[sheet].rows[0][0], column.letter,
-                             "the column 'label' names no language; it is taken as English (en). Write label::German (de) "
-                             "or set default_language in the settings sheet if that is wrong.")
+                             staff_text("the column 'label' names no language; it is taken as English (en). Write "
+                                        "label::German (de) or set default_language in the settings sheet if that is wrong."))
             for sheet, column in plain:
                 columns = self.columns[sheet]
                 del columns["label::"]
                 if f"label::{tag}" in columns:
                     self.warning(sheet, self.sheets[sheet].rows[0][0], column.letter,
-                                 f"the column 'label' is skipped: the column label::{tag} gives that language already.")
+                                 staff_text("the column 'label' is skipped: the column label::%(tag)s gives that language already."),
+                                 tag=tag)
                 else:
                     columns[f"label::{tag}"] = column
                 for base in ("hint", "constraint_message", "audio"):
@@ -582,12 +640,14 @@ class XLSFormReader:
         self.languages = list(dict.fromkeys(found))
         if not self.languages:
             self.problem("survey", self.sheets["survey"].rows[0][0], None,
-                         "no label column in a language this product offers; name them like label::English (en), label::Arabic (ar).")
+                         staff_text("no label column in a language this product offers; name them like label::English (en), "
+                                    "label::Arabic (ar)."))
             return
         self.default_language = default if default in self.languages else self.languages[0]
         if default is not None and default not in self.languages:
             self.warning("settings", settings_row, self.letter("settings", "default_language"),
-                         f"default_language {default!r} has no label column; {self.default_language!r} is the default language instead.")
+                         staff_text("default_language %(wanted)s has no label column; %(default)s is the default language instead."),
+                         wanted=repr(default), default=repr(self.default_language))
         self.languages.remove(self.default_language)
         self.languages.insert(0, self.default_language)
         for sheet in ("survey", "choices", "settings"):
@@ -595,7 +655,9 @@ class XLSFormReader:
                 base, _, tag = key.partition("::")
                 if tag and base in ("hint", "constraint_message", "audio", "label", "form_title", "kim_intro") and tag not in self.languages:
                     header_row = self.sheets[sheet].rows[0][0]
-                    self.warning(sheet, header_row, column.letter, f"the column '{column.header}' is skipped: there is no label column in that language.")
+                    self.warning(sheet, header_row, column.letter,
+                                 staff_text("the column '%(header)s' is skipped: there is no label column in that language."),
+                                 header=column.header)
 
     # --- the survey sheet ------------------------------------------------------------------
 
@@ -604,7 +666,8 @@ class XLSFormReader:
         name = _text_value(self.get("survey", values, "name"))
         if raw is None:
             if name is not None:
-                self.warning("survey", number, self.letter("survey", "type"), f"the row '{name}' has no type and is skipped.")
+                self.warning("survey", number, self.letter("survey", "type"), staff_text("the row '%(name)s' has no type and is skipped."),
+                             name=name)
             return None
         words = raw.split()
         lowered = [word.lower() for word in words]
@@ -618,31 +681,35 @@ class XLSFormReader:
         row = SurveyRow(number, kind, raw, name)
         if kind in ("select_one", "select_multiple"):
             if len(words) < 2:
-                self.problem("survey", number, self.letter("survey", "type"), f"'{raw}' needs the name of a choice list, e.g. '{kind} yes_no'.")
-                row.skipped = "broken type"
+                self.problem("survey", number, self.letter("survey", "type"),
+                             staff_text("'%(type)s' needs the name of a choice list, e.g. '%(kind)s yes_no'."), type=raw, kind=kind)
+                row.skipped = phrase(staff_text("broken type"))
                 return row
             row.list_name = words[1]
             rest = lowered[2:]
             if rest == ["or_other"]:
                 row.or_other = True
             elif rest:
-                self.problem("survey", number, self.letter("survey", "type"), f"cannot read the type '{raw}'; write '{kind} LIST' or '{kind} LIST or_other'.")
-                row.skipped = "broken type"
+                self.problem("survey", number, self.letter("survey", "type"),
+                             staff_text("cannot read the type '%(type)s'; write '%(kind)s LIST' or '%(kind)s LIST or_other'."),
+                             type=raw, kind=kind)
+                row.skipped = phrase(staff_text("broken type"))
         elif len(lowered) > 1 and kind not in ("begin_group", "end_group", "begin_repeat", "end_repeat"):
             if kind not in METADATA_TYPES and kind not in UNSUPPORTED_TYPES:
-                self.problem("survey", number, self.letter("survey", "type"), f"cannot read the type '{raw}'.")
-                row.skipped = "broken type"
+                self.problem("survey", number, self.letter("survey", "type"), staff_text("cannot read the type '%(type)s'."), type=raw)
+                row.skipped = phrase(staff_text("broken type"))
         return row
 
     def read(self) -> LocDict | None:
         survey = self.sheets["survey"]
         if not survey.rows:
-            self.problem("survey", None, None, "the sheet 'survey' is empty.")
+            self.problem("survey", None, None, staff_text("the sheet 'survey' is empty."))
             return None
         header_row, columns = self.read_header(survey)
         for required in ("type", "name"):
             if required not in columns:
-                self.problem("survey", header_row, None, f"the sheet 'survey' has no column '{required}' in its first row.")
+                self.problem("survey", header_row, None, staff_text("the sheet 'survey' has no column '%(name)s' in its first row."),
+                             name=required)
         choices_sheet = self.sheets.get("choices")
         if choices_sheet is not None and choices_sheet.rows:
             self.read_header(choices_sheet)
@@ -670,67 +737,92 @@ class XLSFormReader:
                 repeat_depth += 1
                 if repeat_depth == 1:
                     repeat_start, inside = row, []
-                row.skipped = "repeat"
+                row.skipped = phrase(staff_text("repeat"))
                 continue
             if row.type == "end_repeat":
                 if repeat_depth == 0:
-                    self.problem("survey", row.number, type_letter, "'end repeat' without a 'begin repeat' before it.")
+                    self.problem("survey", row.number, type_letter, staff_text("'end repeat' without a 'begin repeat' before it."))
                 else:
                     repeat_depth -= 1
                     if repeat_depth == 0 and repeat_start is not None:
                         self.report_repeat(repeat_start, row, inside)
-                row.skipped = "repeat"
+                row.skipped = phrase(staff_text("repeat"))
                 continue
             if repeat_depth:
                 if row.name and row.type not in ("begin_group", "end_group"):
                     inside.append(row.name)
-                row.skipped = row.skipped or f"it is inside the repeat '{repeat_start.name if repeat_start else ''}' (row {repeat_start.number if repeat_start else ''}), which is not imported"
+                row.skipped = row.skipped or phrase(staff_text("it is inside the repeat '%(name)s' (row %(number)s), which is not imported"),
+                                                    name=repeat_start.name if repeat_start else "",
+                                                    number=repeat_start.number if repeat_start else "")
                 continue
             if row.skipped:
                 continue
             if row.type in METADATA_TYPES:
-                row.skipped = ("it is metadata about the interview or the device, which is not collected, on purpose: "
-                               "respondents stay anonymous")
-                self.warning("survey", row.number, type_letter, f"'{row.raw_type}' ({row.name or 'no name'}) is skipped: {row.skipped}.")
+                row.skipped = phrase(staff_text("it is metadata about the interview or the device, which is not collected, on "
+                                                "purpose: respondents stay anonymous"))
+                self.report_skipped(row, type_letter)
                 continue
             if row.type in UNSUPPORTED_TYPES:
-                row.skipped = UNSUPPORTED_TYPES[row.type]
-                self.warning("survey", row.number, type_letter, f"'{row.raw_type}' ({row.name or 'no name'}) is skipped: {row.skipped}.")
+                row.skipped = phrase(UNSUPPORTED_TYPES[row.type])
+                self.report_skipped(row, type_letter)
                 continue
             if row.type == "end_group":
                 continue
             if row.type not in ("integer", "decimal", "text", "date", "note", "select_one", "select_multiple", "range", "begin_group"):
-                self.problem("survey", row.number, type_letter, f"unknown type '{row.raw_type}'; see docs/questionnaire-format.md, section XLSForm, for the types this product reads.")
-                row.skipped = "unknown type"
+                self.problem("survey", row.number, type_letter,
+                             staff_text("unknown type '%(type)s'; see docs/questionnaire-format.md, section XLSForm, for the types this "
+                                        "product reads."), type=row.raw_type)
+                row.skipped = phrase(staff_text("unknown type"))
                 continue
             if not row.name:
-                self.problem("survey", row.number, self.letter("survey", "name"), f"the '{row.raw_type}' row needs a name.")
+                self.problem("survey", row.number, self.letter("survey", "name"), staff_text("the '%(type)s' row needs a name."),
+                             type=row.raw_type)
                 if row.type == "begin_group":  # kept, so that its 'end group' still matches
                     row.name = row.code = f"group_{row.number}"
                 else:
-                    row.skipped = "no name"
+                    row.skipped = phrase(staff_text("no name"))
                 continue
             row.code = code_for(row.name)
             if row.code != row.name:
                 self.warning("survey", row.number, self.letter("survey", "name"),
-                             f"the name '{row.name}' becomes the code '{row.code}' (codes use a-z, 0-9 and '_'); "
-                             "exports and conditions use the code.")
+                             staff_text("the name '%(name)s' becomes the code '%(code)s' (codes use a-z, 0-9 and '_'); "
+                                        "exports and conditions use the code."), name=row.name, code=row.code)
             if row.type != "begin_group":
                 if row.code in codes and codes[row.code].name != row.name:
                     self.problem("survey", row.number, self.letter("survey", "name"),
-                                 f"the names '{codes[row.code].name}' (row {codes[row.code].number}) and '{row.name}' both become the code '{row.code}'; rename one.")
+                                 staff_text("the names '%(first)s' (row %(first_row)s) and '%(name)s' both become the code '%(code)s'; "
+                                            "rename one."),
+                                 first=codes[row.code].name, first_row=codes[row.code].number, name=row.name, code=row.code)
                 codes.setdefault(row.code, row)
         if repeat_depth and repeat_start is not None:
             self.report_repeat(repeat_start, None, inside)
-            self.problem("survey", repeat_start.number, type_letter, f"the repeat '{repeat_start.name}' is never closed with 'end repeat'.")
+            self.problem("survey", repeat_start.number, type_letter,
+                         staff_text("the repeat '%(name)s' is never closed with 'end repeat'."), name=repeat_start.name)
+
+    def report_skipped(self, row: SurveyRow, type_letter: str | None) -> None:
+        if row.name:
+            self.warning("survey", row.number, type_letter, staff_text("'%(type)s' (%(name)s) is skipped: %(why)s."),
+                         type=row.raw_type, name=row.name, why=row.skipped)
+        else:
+            self.warning("survey", row.number, type_letter, staff_text("'%(type)s' (no name) is skipped: %(why)s."),
+                         type=row.raw_type, why=row.skipped)
 
     def report_repeat(self, start: SurveyRow, end: SurveyRow | None, inside: list[str]) -> None:
-        until = f"rows {start.number}-{end.number}" if end else f"from row {start.number}"
-        names = ", ".join(inside[:12]) + (", ..." if len(inside) > 12 else "")
+        if end:
+            rows = phrase(staff_text("rows %(start)s-%(end)s"), start=start.number, end=end.number)
+        else:
+            rows = phrase(staff_text("from row %(start)s"), start=start.number)
+        if not inside:
+            self.warning("survey", start.number, self.letter("survey", "type"),
+                         staff_text("the repeat '%(name)s' (%(rows)s) is skipped with its questions (none): a repeat asks its "
+                                    "questions once per person or item, which this product cannot do, and asking them only once "
+                                    "would change what they mean."), name=start.name, rows=rows)
+            return
         self.warning("survey", start.number, self.letter("survey", "type"),
-                     f"the repeat '{start.name}' ({until}) is skipped with its questions ({names or 'none'}): a repeat asks "
-                     "its questions once per person or item, which this product cannot do, and asking them only once "
-                     "would change what they mean.")
+                     staff_text("the repeat '%(name)s' (%(rows)s) is skipped with its questions (%(questions)s): a repeat asks "
+                                "its questions once per person or item, which this product cannot do, and asking them only once "
+                                "would change what they mean."),
+                     name=start.name, rows=rows, questions=", ".join(inside[:12]) + (", ..." if len(inside) > 12 else ""))
 
     # --- choices ---------------------------------------------------------------------------
 
@@ -743,7 +835,8 @@ class XLSFormReader:
             list_name = _text_value(self.get("choices", values, "list_name"))
             if list_name is None:
                 if _text_value(self.get("choices", values, "name")) is not None:
-                    self.warning("choices", number, self.letter("choices", "list_name"), "the choice has no list_name and is skipped.")
+                    self.warning("choices", number, self.letter("choices", "list_name"),
+                                 staff_text("the choice has no list_name and is skipped."))
                 continue
             lists.setdefault(list_name, []).append((number, values))
             code = _text_value(self.get("choices", values, "name"))
@@ -763,13 +856,18 @@ class XLSFormReader:
         self.option_count += len(entries or ())
         if self.option_count > MAX_OPTIONS:
             self.problem("survey", row.number, self.letter("survey", "type"),
-                         f"the questions up to this row have more than {MAX_OPTIONS} choices together; "
-                         "a form this large cannot be answered on a phone. Split it.")
+                         staff_text("the questions up to this row have more than %(maximum)s choices together; "
+                                    "a form this large cannot be answered on a phone. Split it."), maximum=MAX_OPTIONS)
             raise QuestionnaireError(self.source_name, _ordered(self.problems))
         if entries is None:
-            known = ", ".join(sorted(lists)[:10]) or "none"
-            self.problem("survey", row.number, self.letter("survey", "type"),
-                         f"the choice list '{row.list_name}' is not in the choices sheet (lists there: {known}).")
+            if lists:
+                self.problem("survey", row.number, self.letter("survey", "type"),
+                             staff_text("the choice list '%(list)s' is not in the choices sheet (lists there: %(known)s)."),
+                             list=row.list_name, known=", ".join(sorted(lists)[:10]))
+            else:
+                self.problem("survey", row.number, self.letter("survey", "type"),
+                             staff_text("the choice list '%(list)s' is not in the choices sheet (lists there: none)."),
+                             list=row.list_name)
             return None
         options = LocList(line=entries[0][0])
         filter_letter = self.letter("survey", "choice_filter")
@@ -780,12 +878,13 @@ class XLSFormReader:
             recoded = self.recoded.get(row.list_name or "", {}).get(code or "")
             if recoded is not None:
                 self.warning("choices", number, self.letter("choices", "name"),
-                             f"the choice name {code!r} becomes the code '{recoded}' (codes use letters, digits, '_', '-', '.').")
+                             staff_text("the choice name %(name)s becomes the code '%(code)s' (codes use letters, digits, '_', '-', '.')."),
+                             name=repr(code), code=recoded)
                 code = recoded
             if or_other and code == "other":
                 self.warning("choices", number, self.letter("choices", "name"),
-                             f"the choice 'other' of '{row.list_name}' is not used for '{row.name}': or_other adds its own "
-                             "'Other, please specify'.")
+                             staff_text("the choice 'other' of '%(list)s' is not used for '%(question)s': or_other adds its own "
+                                        "'Other, please specify'."), list=row.list_name, question=row.name)
                 continue
             place = Place("choices", number, {"code": self.letter("choices", "name") or "",
                                               "label": self.letter("choices", f"label::{self.default_language}") or ""})
@@ -810,7 +909,8 @@ class XLSFormReader:
                     tree = _fold(self.recode(xlsform_to_tree(choice_filter, None, rename, {k: v or "" for k, v in cells.items()})))
                 except ExpressionError as error:
                     self.warning("survey", row.number, filter_letter,
-                                 f"the choice_filter {choice_filter!r} cannot be used ({error}); all choices of '{row.list_name}' are offered.")
+                                 staff_text("the choice_filter %(filter)s cannot be used (%(reason)s); all choices of '%(list)s' "
+                                            "are offered."), filter=repr(choice_filter), reason=_reason(error), list=row.list_name)
                     filter_failed = True
                     for earlier in options:
                         earlier.pop("condition", None)
@@ -819,8 +919,9 @@ class XLSFormReader:
                         self.check_options(tree)
                     except ExpressionError as error:
                         self.warning("choices", number, self.letter("choices", "name"),
-                                     f"the choice '{code}' of '{row.name}' is never offered: its choice_filter tests an option "
-                                     f"that does not exist ({error}).")
+                                     staff_text("the choice '%(code)s' of '%(question)s' is never offered: its choice_filter tests "
+                                                "an option that does not exist (%(reason)s)."),
+                                     code=code, question=row.name, reason=_reason(error))
                         tree = Literal(False)
                     if tree != Literal(True):
                         option["condition"] = condition_source(_name_first(tree))
@@ -839,11 +940,13 @@ class XLSFormReader:
         def rename(name: str, position: int) -> str:
             row = by_name.get(name)
             if row is None:
-                raise ExpressionError(f"there is no question named '{name}' in the survey sheet", position)
+                raise _expression_error(position, staff_text("there is no question named '%(name)s' in the survey sheet"), name=name)
             if row.skipped:
-                raise ExpressionError(f"'${{{name}}}' (row {row.number}) is not imported: {row.skipped}", position)
+                raise _expression_error(position, staff_text("'${%(name)s}' (row %(number)s) is not imported: %(why)s"),
+                                        name=name, number=row.number, why=row.skipped)
             if row.type in ("begin_group", "begin_repeat"):
-                raise ExpressionError(f"'${{{name}}}' (row {row.number}) is a group, not a question", position)
+                raise _expression_error(position, staff_text("'${%(name)s}' (row %(number)s) is a group, not a question"),
+                                        name=name, number=row.number)
             return row.code or name
 
         return rename
@@ -920,22 +1023,30 @@ class XLSFormReader:
                     try:
                         group.condition = self.recode(xlsform_to_tree(relevant, None, rename))
                     except ExpressionError as error:
-                        self.problem("survey", row.number, letter("relevant"), self.untranslatable("relevant", relevant, error))
+                        self.problem("survey", row.number, letter("relevant"),
+                                     staff_text("the relevant %(expression)s cannot be translated: %(reason)s."),
+                                     expression=repr(relevant[:200]), reason=_reason(error))
                 if not stack:
                     section = new_section(row, row.code or "", False)
                     if group.condition is not None:
                         section["condition"] = condition_source(group.condition)
                         section.key_lines["condition"] = row.number
                 else:
-                    self.warning("survey", row.number, letter("type"),
-                                 f"the group '{row.name}' inside the group '{stack[0].row.name}' becomes part of its page: "
-                                 "pages do not nest. Its label is not shown"
-                                 + ("; its relevant applies to each of its questions." if group.condition is not None else "."))
+                    if group.condition is not None:
+                        self.warning("survey", row.number, letter("type"),
+                                     staff_text("the group '%(name)s' inside the group '%(outer)s' becomes part of its page: pages do "
+                                                "not nest. Its label is not shown; its relevant applies to each of its questions."),
+                                     name=row.name, outer=stack[0].row.name)
+                    else:
+                        self.warning("survey", row.number, letter("type"),
+                                     staff_text("the group '%(name)s' inside the group '%(outer)s' becomes part of its page: pages do "
+                                                "not nest. Its label is not shown."),
+                                     name=row.name, outer=stack[0].row.name)
                 stack.append(group)
                 continue
             if row.type == "end_group":
                 if not stack:
-                    self.problem("survey", row.number, letter("type"), "'end group' without a 'begin group' before it.")
+                    self.problem("survey", row.number, letter("type"), staff_text("'end group' without a 'begin group' before it."))
                     continue
                 stack.pop()
                 if not stack:
@@ -956,18 +1067,21 @@ class XLSFormReader:
             if question.get("type") == "district":
                 if districts_list and districts_list != row.list_name:
                     self.problem("survey", row.number, letter("type"),
-                                 f"district questions must all use the list '{districts_list}', not '{row.list_name}'.")
+                                 staff_text("district questions must all use the list '%(list)s', not '%(other)s'."),
+                                 list=districts_list, other=row.list_name)
                 districts_list = districts_list or row.list_name
             questions.append(question)  # questions outside groups share a section until the next group
             questions.item_lines.append(row.number)
         if stack:
             self.warning("survey", stack[0].row.number, letter("type"),
-                         f"the group '{stack[0].row.name}' is never closed with 'end group'; it ends with the sheet.")
+                         staff_text("the group '%(name)s' is never closed with 'end group'; it ends with the sheet."),
+                         name=stack[0].row.name)
 
         for index in reversed(range(len(sections))):
             if not sections[index]["questions"]:
                 entry = sections[index]
-                self.warning("survey", entry.line, None, f"the group '{entry['code']}' is skipped: none of its questions is imported.")
+                self.warning("survey", entry.line, None, staff_text("the group '%(code)s' is skipped: none of its questions is imported."),
+                             code=entry["code"])
                 del sections[index]
                 del sections.item_lines[index]
 
@@ -1038,7 +1152,7 @@ class XLSFormReader:
         for name, option in Condition("-", tree).option_references():
             known = self.option_codes.get(name.code)
             if known is not None and option not in known:
-                raise ExpressionError(f"'{name.code}' has no option '{option}'", None)
+                raise _expression_error(None, staff_text("'%(question)s' has no option '%(option)s'"), question=name.code, option=option)
 
     def assign_paths(self, root: LocDict) -> None:
         """Register each section, question and option under the path the builder reports."""
@@ -1052,9 +1166,6 @@ class XLSFormReader:
                         self.places[f"{path}.options[{o_index}]"] = self.entry_places[id(option)]
         for index, option in enumerate(root.get("districts") or []):
             self.places[f"districts[{index}]"] = self.entry_places[id(option)]
-
-    def untranslatable(self, column: str, expression: str, error: ExpressionError) -> str:
-        return f"the {column} {expression[:200]!r} cannot be translated: {error}."
 
     def question(
         self,
@@ -1088,7 +1199,7 @@ class XLSFormReader:
                 qtype = kim_type
             else:
                 self.problem("survey", row.number, letter("kim_type"),
-                             f"kim_type '{kim_type}' does not fit the type '{row.raw_type}'.")
+                             staff_text("kim_type '%(kim_type)s' does not fit the type '%(type)s'."), kim_type=kim_type, type=row.raw_type)
         entry["type"] = qtype
         if row.type == "decimal":
             entry["decimals"] = True
@@ -1105,12 +1216,14 @@ class XLSFormReader:
         flag = parse_bool(required)
         if flag is None:
             self.warning("survey", row.number, letter("required"),
-                         f"required {str(required)[:60]!r} is not yes or no; the question is taken as not required.")
+                         staff_text("required %(value)s is not yes or no; the question is taken as not required."),
+                         value=repr(str(required)[:60]))
         elif flag and qtype != "info":
             entry["required"] = True
         for ignored in ("default", "calculation"):
             if self.get("survey", values, ignored) is not None and qtype != "info":
-                self.warning("survey", row.number, letter(ignored), f"the {ignored} is ignored: questions start empty and nothing is calculated.")
+                self.warning("survey", row.number, letter(ignored),
+                             staff_text("the %(column)s is ignored: questions start empty and nothing is calculated."), column=ignored)
 
         conditions = list(group_conditions)
         relevant = _text_value(self.get("survey", values, "relevant"))
@@ -1118,7 +1231,9 @@ class XLSFormReader:
             try:
                 conditions.append(self.recode(xlsform_to_tree(relevant, None, rename)))
             except ExpressionError as error:
-                self.problem("survey", row.number, letter("relevant"), self.untranslatable("relevant", relevant, error))
+                self.problem("survey", row.number, letter("relevant"),
+                             staff_text("the relevant %(expression)s cannot be translated: %(reason)s."),
+                             expression=repr(relevant[:200]), reason=_reason(error))
         if conditions:
             tree = conditions[0]
             for extra in conditions[1:]:
@@ -1133,7 +1248,8 @@ class XLSFormReader:
             if row.or_other:
                 entry["other"] = True
         elif _text_value(self.get("survey", values, "choice_filter")):
-            self.warning("survey", row.number, letter("choice_filter"), "the choice_filter is ignored: the question has no choices.")
+            self.warning("survey", row.number, letter("choice_filter"),
+                         staff_text("the choice_filter is ignored: the question has no choices."))
         if row.type == "range":
             self.range(row, values, entry, place)
 
@@ -1166,12 +1282,15 @@ class XLSFormReader:
                 options.append(LocDict({"code": value, "label": LocDict({lang: value for lang in self.languages}, line=row.number)}, line=row.number))
                 options.item_lines.append(row.number)
             entry["options"] = options
-            self.warning("survey", row.number, letter, f"the range {int(start)}-{int(end)} becomes a scale with the options {', '.join(o['code'] for o in options)}.")
+            self.warning("survey", row.number, letter, staff_text("the range %(start)s-%(end)s becomes a scale with the options %(options)s."),
+                         start=int(start), end=int(end), options=", ".join(o["code"] for o in options))
         else:
             entry["min"], entry["max"] = _plain(start), _plain(end)
             if not whole:
                 entry["decimals"] = True
-            self.warning("survey", row.number, letter, f"the range becomes a number from {_plain(start)} to {_plain(end)}; the step {_plain(step)} is not enforced.")
+            self.warning("survey", row.number, letter,
+                         staff_text("the range becomes a number from %(start)s to %(end)s; the step %(step)s is not enforced."),
+                         start=_plain(start), end=_plain(end), step=_plain(step))
 
     def constraint(
         self,
@@ -1196,8 +1315,9 @@ class XLSFormReader:
             tree = self.recode(xlsform_to_tree(constraint, row.code, rename))
             self.check_options(tree)
         except ExpressionError as error:
-            self.warning("survey", row.number, letter, self.untranslatable("constraint", constraint, error)[:-1]
-                         + "; the constraint is dropped and answers are not checked against it.")
+            self.warning("survey", row.number, letter,
+                         staff_text("the constraint %(expression)s cannot be translated: %(reason)s; the constraint is dropped and "
+                                    "answers are not checked against it."), expression=repr(constraint[:200]), reason=_reason(error))
             return
         if qtype in ("number", "year"):
             bounds = _bounds(tree, row.code or "", integer=row.type == "integer")
@@ -1254,16 +1374,20 @@ class XLSFormReader:
         wanted = form_id or self.source_stem()
         slug = slug_for(wanted)
         if slug != wanted:
-            where = ("settings", settings_row, self.letter("settings", "form_id")) if form_id else ("", None, None)
-            self.warning(where[0], where[1], where[2],
-                         f"{'form_id' if form_id else 'the file name'} {wanted[:60]!r} becomes the slug '{slug}' "
-                         "(lower-case letters, digits, '-'); the respondent link is /s/" + slug + "/.")
+            if form_id:
+                self.warning("settings", settings_row, self.letter("settings", "form_id"),
+                             staff_text("form_id %(wanted)s becomes the slug '%(slug)s' (lower-case letters, digits, '-'); the "
+                                        "respondent link is /s/%(slug)s/."), wanted=repr(wanted[:60]), slug=slug)
+            else:
+                self.warning("", None, None,
+                             staff_text("the file name %(wanted)s becomes the slug '%(slug)s' (lower-case letters, digits, '-'); "
+                                        "the respondent link is /s/%(slug)s/."), wanted=repr(wanted[:60]), slug=slug)
         return slug
 
     def districts(self, list_name: str, lists: dict[str, list[tuple[int, tuple[Any, ...]]]]) -> LocList | None:
         entries = lists.get(list_name)
         if entries is None:
-            self.problem("settings", None, None, f"the district list '{list_name}' is not in the choices sheet.")
+            self.problem("settings", None, None, staff_text("the district list '%(list)s' is not in the choices sheet."), list=list_name)
             return None
         items = LocList(line=entries[0][0])
         for number, values in entries:
@@ -1372,7 +1496,7 @@ def load_xlsform_bytes(raw: bytes, source_name: str) -> LoadedQuestionnaire:
     except QuestionnaireError:
         raise
     except RecursionError:
-        raise _refuse(source_name, "the form is nested too deeply to read.") from None
+        raise _refuse(source_name, staff_text("the form is nested too deeply to read.")) from None
     own_errors = [p for p in reader.problems if p.severity == "error"]
     if data is None:
         raise QuestionnaireError(source_name, reader.problems)

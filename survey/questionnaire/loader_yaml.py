@@ -31,7 +31,7 @@ def load_questionnaire_text(source: str, source_name: str = "<text>") -> LoadedQ
     try:
         data = read_yaml(source)
     except YamlSyntaxError as error:
-        raise QuestionnaireError(source_name, [Problem("", error.message, error.line)]) from None
+        raise QuestionnaireError(source_name, [Problem("", error.template, error.line, params=error.params)]) from None
     questionnaire, warnings = build_questionnaire(data, source_name)
     return LoadedQuestionnaire(questionnaire, warnings, source, source_name)
 

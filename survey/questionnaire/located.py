@@ -10,6 +10,8 @@ from typing import Any
 
 import yaml
 
+from survey.templated import fill, staff_text
+
 
 class LocDict(dict):
     """A mapping with the line of the mapping and of each key."""
@@ -38,10 +40,18 @@ class LocList(list):
 
 
 class YamlSyntaxError(ValueError):
-    def __init__(self, message: str, line: int | None) -> None:
-        super().__init__(message)
-        self.message = message
+    """The YAML cannot be read: an English ``template`` (marked with ``staff_text``) with
+    ``params``, as a ``Problem`` has them; ``message`` is the English text."""
+
+    def __init__(self, template: str, line: int | None, **params: Any) -> None:
+        self.template = template
+        self.params = params
         self.line = line
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        return fill(self.template, self.params)
 
 
 def read_yaml(text: str) -> Any:
@@ -59,17 +69,19 @@ def read_yaml(text: str) -> Any:
             return None
         return _convert(node, loader, _Budget())
     except RecursionError:
-        raise YamlSyntaxError("the document is nested too deeply to read", None) from None
+        raise YamlSyntaxError(staff_text("the document is nested too deeply to read"), None) from None
     except yaml.reader.ReaderError as error:
         raise _unacceptable_character(text, error) from None
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line = mark.line + 1 if mark else None
-        problem = error.problem or str(error)
-        context = f" ({error.context})" if error.context else ""
-        raise YamlSyntaxError(f"YAML syntax error: {problem}{context}", line) from None
+        problem = error.problem or str(error)  # PyYAML's own English words, passed on as they are
+        if error.context:
+            raise YamlSyntaxError(staff_text("YAML syntax error: %(problem)s (%(context)s)"), line,
+                                  problem=problem, context=error.context) from None
+        raise YamlSyntaxError(staff_text("YAML syntax error: %(problem)s"), line, problem=problem) from None
     except yaml.YAMLError as error:
-        raise YamlSyntaxError(f"YAML error: {error}", None) from None
+        raise YamlSyntaxError(staff_text("YAML error: %(error)s"), None, error=str(error)) from None
     finally:
         loader.dispose()
 
@@ -77,9 +89,9 @@ def read_yaml(text: str) -> Any:
 def _unacceptable_character(text: str, error: yaml.reader.ReaderError) -> YamlSyntaxError:
     line = text[: error.position].count("\n") + 1
     return YamlSyntaxError(
-        f"the character U+{error.character:04X} is not allowed in a YAML file; remove it, or write it "
-        f"as \"\\u{error.character:04x}\" inside double quotes",
-        line,
+        staff_text("the character U+%(code)s is not allowed in a YAML file; remove it, or write it "
+                   "as \"\\u%(escape)s\" inside double quotes"),
+        line, code=f"{error.character:04X}", escape=f"{error.character:04x}",
     )
 
 
@@ -101,27 +113,26 @@ class _Budget:
         self.left -= 1
         if self.left < 0:
             raise YamlSyntaxError(
-                f"the document holds more than {MAX_NODES} values once its aliases (*name) are expanded; "
-                "write the parts out instead of repeating aliases", line)
+                staff_text("the document holds more than %(maximum)s values once its aliases (*name) are expanded; "
+                           "write the parts out instead of repeating aliases"), line, maximum=MAX_NODES)
 
 
 def _convert(node: yaml.Node, loader: yaml.SafeLoader, budget: _Budget) -> Any:
     line = node.start_mark.line + 1
     budget.spend(line)
     if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
-        raise YamlSyntaxError(f"the YAML tag {node.tag!r} is not allowed; remove it", line)
+        raise YamlSyntaxError(staff_text("the YAML tag %(tag)s is not allowed; remove it"), line, tag=repr(node.tag))
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # resolves YAML merge keys (<<)
         result = LocDict(line=line)
         for key_node, value_node in node.value:
             key = _convert(key_node, loader, budget)
             if isinstance(key, (dict, list)):
-                raise YamlSyntaxError("a mapping key must be a plain value", key_node.start_mark.line + 1)
+                raise YamlSyntaxError(staff_text("a mapping key must be a plain value"), key_node.start_mark.line + 1)
             if key in result:
                 raise YamlSyntaxError(
-                    f"duplicate key {key!r} (first at line {result.key_lines[key]}); "
-                    "remove one of them",
-                    key_node.start_mark.line + 1,
+                    staff_text("duplicate key %(key)s (first at line %(first)s); remove one of them"),
+                    key_node.start_mark.line + 1, key=repr(key), first=result.key_lines[key],
                 )
             result[key] = _convert(value_node, loader, budget)
             result.key_lines[key] = key_node.start_mark.line + 1
@@ -136,6 +147,6 @@ def _convert(node: yaml.Node, loader: yaml.SafeLoader, budget: _Budget) -> Any:
     if isinstance(value, str) and _SURROGATE.search(value):
         # Only an escape such as "\ud800" makes one; it cannot be stored or shown as UTF-8.
         raise YamlSyntaxError(
-            "an escape between \\ud800 and \\udfff is half of a character, not a character; "
-            "write the character itself", line)
+            staff_text("an escape between \\ud800 and \\udfff is half of a character, not a character; "
+                       "write the character itself"), line)
     return value

@@ -1,0 +1,141 @@
+"""Problems of XLSForm workbooks and YAML syntax in the staff's language: the XLSForm reader
+(survey/questionnaire/loader_xlsform.py) and the YAML reader (survey/questionnaire/located.py)
+give English templates with parameters, the staff pages translate them; the English texts the
+CLI and the tests read stay as they were."""
+from __future__ import annotations
+
+import html
+import io
+from pathlib import Path
+
+import pytest
+
+from survey.questionnaire.errors import QuestionnaireError
+from survey.questionnaire.loader_xlsform import load_xlsform_bytes
+from survey.questionnaire.loader_yaml import load_questionnaire_text
+from tests.test_problem_texts import german
+from tests.test_xlsform import workbook
+
+SAMPLES = Path(__file__).resolve().parent / "data" / "xlsform"
+
+HEADER = ("type", "name", "label::English (en)", "label::Kurdish (ku)", "relevant")
+BROKEN = [
+    HEADER,
+    ("geopoint", "where", "Where do you live?"),
+    ("integer", "age", "Age", None, "${where} = 1"),
+    ("foo", "bar", "Bar"),
+    ("select_one nolist", "pick", "Pick one"),
+]
+CHOICES = [("list_name", "name", "label::English (en)"), ("yn", "yes", "Yes"), ("yn", "no", "No")]
+NO_NAME_COLUMN = [("type", "label::English (en)"), ("integer", "Age")]
+
+
+def upload(staff, raw: bytes, name: str):
+    return staff.post("/staff/questionnaires/upload", {"file": (io.BytesIO(raw), name)}, content_type="multipart/form-data")
+
+
+def page_text(response) -> str:
+    return html.unescape(response.get_data(as_text=True))
+
+
+def english(raw: bytes, name: str = "form.xlsx") -> list[str]:
+    with pytest.raises(QuestionnaireError) as caught:
+        load_xlsform_bytes(raw, name)
+    return [problem.format(name) for problem in caught.value.problems]
+
+
+def test_the_english_texts_stay_as_they_were():
+    texts = english(workbook(BROKEN, CHOICES))
+    assert "form.xlsx:1: warning: survey!D1: the column 'label::Kurdish (ku)' is skipped: Kurdish is ambiguous here: " \
+           "name the column Kurmanji (kmr) or Sorani (ckb)." in texts
+    assert "form.xlsx:2: warning: survey!A2: 'geopoint' (where) is skipped: locations are not collected, to protect " \
+           "respondents." in texts
+    assert "form.xlsx:3: survey!E3: the relevant '${where} = 1' cannot be translated: '${where}' (row 2) is not imported: " \
+           "locations are not collected, to protect respondents (at character 1)." in texts
+    assert "form.xlsx:4: survey!A4: unknown type 'foo'; see docs/questionnaire-format.md, section XLSForm, for the types " \
+           "this product reads." in texts
+    assert "form.xlsx:5: survey!A5: the choice list 'nolist' is not in the choices sheet (lists there: yn)." in texts
+    # a whole row reads "survey row 1" in English
+    assert english(workbook(NO_NAME_COLUMN)) == ["form.xlsx:1: survey row 1: the sheet 'survey' has no column 'name' in its first row."]
+    with pytest.raises(QuestionnaireError) as caught:
+        load_questionnaire_text("title: a\ntitle: b\n", "kurz.yaml")
+    assert caught.value.problems[0].format("kurz.yaml") == \
+        "kurz.yaml:2: duplicate key 'title' (first at line 1); remove one of them"
+    with pytest.raises(QuestionnaireError) as caught:
+        load_questionnaire_text("title: a: b\n", "kurz.yaml")
+    assert caught.value.problems[0].format("kurz.yaml") == "kurz.yaml:1: YAML syntax error: mapping values are not allowed here"
+
+
+def test_a_refused_xlsform_is_explained_in_german(app, db_session_factory):
+    designer = german(app, db_session_factory, "designer@musterstadt.example", "designer")
+    refused = upload(designer, workbook(BROKEN, CHOICES), "fragen.xlsx")
+    text = page_text(refused)
+    assert refused.status_code == 422
+    expected = [
+        "fragen.xlsx:1: Warnung: survey!D1: Die Spalte „label::Kurdish (ku)“ wird übersprungen: Kurdisch ist hier "
+        "mehrdeutig: Benennen Sie die Spalte mit Kurmanji (kmr) oder Sorani (ckb).",
+        "fragen.xlsx:2: Warnung: survey!A2: „geopoint“ (where) wird übersprungen: Standorte werden zum Schutz der "
+        "Befragten nicht erhoben.",
+        # three parts worded on their own, each translated: the reason, why the row is skipped, the position
+        "fragen.xlsx:3: survey!E3: Die relevant-Bedingung '${where} = 1' kann nicht übertragen werden: „${where}“ "
+        "(Zeile 2) wird nicht importiert: Standorte werden zum Schutz der Befragten nicht erhoben (bei Zeichen 1).",
+        "fragen.xlsx:4: survey!A4: Unbekannter Typ „foo“; welche Typen diese Anwendung liest, steht in "
+        "docs/questionnaire-format.md im Abschnitt XLSForm.",
+        "fragen.xlsx:5: survey!A5: Die Auswahlliste „nolist“ steht nicht im Blatt choices (Listen dort: yn).",
+    ]
+    for line in expected:
+        assert line in text, (line, text[text.find("<main"):][:3000])
+    for english_words in ("is skipped", "cannot be translated", "not imported", "(row 2)", "at character", "unknown type",
+                          "is not in the choices sheet", "Kurdish is ambiguous"):
+        assert english_words not in text, english_words
+
+
+def test_a_whole_row_is_named_in_german(app, db_session_factory):
+    designer = german(app, db_session_factory, "designer@musterstadt.example", "designer")
+    refused = upload(designer, workbook(NO_NAME_COLUMN), "fragen.xlsx")
+    text = page_text(refused)
+    assert refused.status_code == 422
+    assert "fragen.xlsx:1: survey, Zeile 1: Das Blatt „survey“ hat in seiner ersten Zeile keine Spalte „name“." in text
+    assert "survey row 1" not in text and "has no column" not in text
+
+
+def test_a_whole_row_stays_english_for_english_staff(app, db_session_factory):
+    designer = german(app, db_session_factory, "designer@musterstadt.example", "designer")
+    designer.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
+    text = page_text(upload(designer, workbook(NO_NAME_COLUMN), "form.xlsx"))
+    assert "form.xlsx:1: survey row 1: the sheet 'survey' has no column 'name' in its first row." in text
+
+
+def test_the_warnings_of_an_imported_xlsform_are_german(app, db_session_factory):
+    designer = german(app, db_session_factory, "designer@musterstadt.example", "designer")
+    response = upload(designer, (SAMPLES / "ct_form_en_ar.xlsx").read_bytes(), "ct_form_en_ar.xlsx")
+    assert response.status_code == 302
+    text = page_text(designer.get(response.headers["Location"]))
+    assert ("ct_form_en_ar.xlsx:2: Warnung: survey!A2: „start“ (start) wird übersprungen: Das sind Metadaten über das "
+            "Interview oder das Gerät, die bewusst nicht erhoben werden: Die Befragten bleiben anonym.") in text
+    assert ("ct_form_en_ar.xlsx:49: Warnung: survey!L49: Die Angabe constraint_message wird weggelassen: Ihr fehlt der "
+            "Text in English (en), den jeder Text braucht.") in text
+    assert "„geopoint“ (gpslocation) wird übersprungen: Standorte werden zum Schutz der Befragten nicht erhoben." in text
+    assert "ct_form_en_ar.xlsx:1: Warnung: survey, Zeile 1: " in text  # a builder warning moved to its row
+    for english_words in ("is skipped", "on purpose", "is left out", "becomes the code", "survey row"):
+        assert english_words not in text, english_words
+
+
+def test_a_yaml_syntax_error_is_explained_in_german(app, db_session_factory):
+    designer = german(app, db_session_factory, "designer@musterstadt.example", "designer")
+    cases = {
+        # PyYAML's own words stay as the library writes them; the sentence around them is German
+        b"title: a: b\n": "kurz.yaml:1: YAML-Syntaxfehler: mapping values are not allowed here",
+        b"title: a\ntitle: b\n": "kurz.yaml:2: Der Schlüssel 'title' kommt doppelt vor (zuerst in Zeile 1); entfernen Sie "
+                                 "einen davon",
+        b"title: a\x07\n": "kurz.yaml:1: Das Zeichen U+0007 ist in einer YAML-Datei nicht erlaubt; entfernen Sie es oder "
+                           "schreiben Sie es als \"\\u0007\" in doppelten Anführungszeichen",
+        b"title: !foo {a: 1}\n": "kurz.yaml:1: Das YAML-Tag '!foo' ist nicht erlaubt; entfernen Sie es",
+    }
+    for raw, expected in cases.items():
+        refused = upload(designer, raw, "kurz.yaml")
+        text = page_text(refused)
+        assert refused.status_code == 422, raw
+        assert expected in text, (raw, text[text.find("<main"):][:1500])
+        for english_words in ("YAML syntax error", "duplicate key", "is not allowed", "remove it"):
+            assert english_words not in text, (raw, english_words)
