@@ -4,7 +4,7 @@ the YAML reader produces -> the ordinary validated model.
 The workbook is checked as a zip archive before openpyxl opens it (size, number of members,
 compression ratio, member names, XML entity declarations). Every problem names the sheet and
 cell (``survey!H12``) or the whole row (``survey row 12``, worded, so translated on the staff pages:
-``SheetProblem``) with the row as its line; its text is an English template marked with
+``WorkbookProblem``) with the row as its line; its text is an English template marked with
 ``staff_text`` and its params (survey/templated.py). Rows the product does not support are skipped
 with a warning that says why; logic that cannot be translated is refused (``relevant``: dropping
 it would change who is asked what) or dropped with a warning (``constraint``).
@@ -106,7 +106,7 @@ def _refuse(source_name: str, template: str, **params: Any) -> QuestionnaireErro
 
 
 @dataclass(frozen=True)
-class SheetProblem(Problem):
+class WorkbookProblem(Problem):
     """A problem of a workbook. Its ``path`` is a cell (``survey!C5``), a sheet or nothing, which
     read alike in every language, or a whole row (``survey row 5``), which is worded: ``where``
     then holds that wording as a ``Phrase``, which the staff pages translate, while ``path``
@@ -462,7 +462,7 @@ class XLSFormReader:
         """An error at a cell, row or sheet: ``template`` is marked with ``staff_text`` where it is
         written, ``params`` fill it."""
         path, where = _place(sheet, row, column)
-        self.problems.append(SheetProblem(path, template, row, severity, params, where=where))
+        self.problems.append(WorkbookProblem(path, template, row, severity, params, where=where))
 
     def warning(self, sheet: str, row: int | None, column: str | None, template: str, /, **params: Any) -> None:
         self.problem(sheet, row, column, template, "warning", **params)
@@ -481,7 +481,7 @@ class XLSFormReader:
             suffix = problem.path[len(best) + 1:] if best else problem.path
             letter = place.columns.get(suffix) or place.columns.get(suffix.split(".")[0])
             path, where = _place(place.sheet, place.row, letter or None)
-            relocated.append(SheetProblem(path, problem.template, place.row, problem.severity, problem.params, where=where))
+            relocated.append(WorkbookProblem(path, problem.template, place.row, problem.severity, problem.params, where=where))
         return relocated
 
     # --- columns and cells -----------------------------------------------------------------
