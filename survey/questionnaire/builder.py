@@ -3,6 +3,12 @@
 The reader (YAML, later XLSForm) produces ``LocDict``/``LocList`` data; this module checks it and
 builds the immutable model, or raises one ``QuestionnaireError`` listing all errors with their
 path, line, and how to fix them.
+
+Every problem is an English template (marked with ``staff_text`` where it is written) with
+parameters, so the staff pages show it in the staff's language. A reference to another line of
+the file is the parameter ``at_line`` (a ``Phrase`` such as " (first at line 14)"), which the web
+editor, having no lines, blanks; a missing translation is one of ``MISSING_TRANSLATION`` with the
+parameter ``language``, which the editor puts at that language's field.
 """
 from __future__ import annotations
 
@@ -31,6 +37,7 @@ from survey.questionnaire.model import (
     Text,
 )
 from survey.questionnaire.offer_mapping import MAPPABLE
+from survey.templated import Phrase, phrase, staff_text
 
 MAX_BOUND = 10**15  # the largest min/max of a number question
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
@@ -61,9 +68,26 @@ HARD_MAX_LENGTH = 10000
 DEFAULT_YEAR_RANGE = (1900, 2100)
 
 
-def _suggest(word: str, candidates: Any) -> str:
+MISSING_DEFAULT_TRANSLATION = staff_text("missing the '%(language)s' translation; every text needs the default language.")
+MISSING_OTHER_TRANSLATION = staff_text(
+    "missing the '%(language)s' translation; add '%(language)s: ...' or mark the language as partial "
+    "(- {code: %(language)s, partial: true}) to fall back."
+)
+# The problems of a text that lacks the translation ``params["language"]``.
+MISSING_TRANSLATION = frozenset({MISSING_DEFAULT_TRANSLATION, MISSING_OTHER_TRANSLATION})
+KEY_NOT_A_MAPPING = staff_text("'%(key)s' must be a mapping (key: value lines), not %(kind)s.")
+KEY_NOT_A_LIST = staff_text("'%(key)s' must be a list (lines starting with '- '), not %(kind)s.")
+
+
+def _suggest(word: Any, candidates: Any) -> Phrase | str:
+    """A hint " Did you mean 'x'?" (put into a template right after a full stop), or ""."""
     matches = difflib.get_close_matches(str(word), [str(c) for c in candidates], n=1)
-    return f" Did you mean '{matches[0]}'?" if matches else ""
+    return phrase(staff_text(" Did you mean '%(match)s'?"), match=matches[0]) if matches else ""
+
+
+def _first_at(line: int | None) -> Phrase:
+    """The ``at_line`` parameter of a duplicate: where the first one is."""
+    return phrase(staff_text(" (first at line %(line)s)"), line=line)
 
 
 class _Builder:
@@ -78,46 +102,64 @@ class _Builder:
 
     # --- reporting -------------------------------------------------------------------------
 
-    def error(self, path: str, message: str, line: int | None) -> None:
-        self.problems.append(Problem(path, message, line))
+    def error(self, path: str, template: str, line: int | None, **params: Any) -> None:
+        self.problems.append(Problem(path, template, line, params=params))
 
-    def warning(self, path: str, message: str, line: int | None) -> None:
-        self.problems.append(Problem(path, message, line, severity="warning"))
+    def warning(self, path: str, template: str, line: int | None, **params: Any) -> None:
+        self.problems.append(Problem(path, template, line, severity="warning", params=params))
 
     def check_keys(self, mapping: LocDict, allowed: set[str], path: str) -> None:
         for key in mapping:
             if key not in allowed:
                 self.error(
                     f"{path}.{key}" if path else str(key),
-                    f"unknown key '{key}'.{_suggest(key, allowed)} Allowed here: {', '.join(sorted(allowed))}.",
+                    staff_text("unknown key '%(key)s'.%(hint)s Allowed here: %(allowed)s."),
                     mapping.line_of(key),
+                    key=key, hint=_suggest(key, allowed), allowed=", ".join(sorted(allowed)),
                 )
 
-    def mapping(self, value: Any, path: str, line: int | None, what: str) -> LocDict | None:
+    def mapping(self, value: Any, path: str, line: int | None, template: str, **params: Any) -> LocDict | None:
+        """``value`` if it is a mapping; else the error ``template`` (with ``%(kind)s``, what it is)."""
         if isinstance(value, LocDict):
             return value
-        self.error(path, f"{what} must be a mapping (key: value lines), not {_kind(value)}.", line)
+        self.error(path, template, line, kind=_kind(value), **params)
         return None
 
-    def sequence(self, value: Any, path: str, line: int | None, what: str) -> LocList | None:
+    def sequence(self, value: Any, path: str, line: int | None, key: str) -> LocList | None:
+        """The list under ``key``, or None with an error."""
         if isinstance(value, LocList):
             return value
-        self.error(path, f"{what} must be a list (lines starting with '- '), not {_kind(value)}.", line)
+        self.error(path, KEY_NOT_A_LIST, line, key=key, kind=_kind(value))
         return None
+
+    def unknown_language(self, path: str, code: Any, line: int | None) -> None:
+        if code in ("ku", "fa-AF", "fa-af"):  # survey.languages.MISLEADING_TAGS, with their advice translated
+            if code == "ku":
+                template = staff_text("language %(code)s: use 'kmr' for Kurmanji (Latin script) or 'ckb' for Sorani (Arabic script), "
+                                      "never 'ku'.")
+            else:
+                template = staff_text("language %(code)s: use 'prs' for Dari.")
+            self.error(path, template, line, code=repr(code))
+        elif isinstance(code, str) and code in MISLEADING_TAGS:
+            self.error(path, staff_text("language %(code)s: %(advice)s."), line, code=repr(code), advice=MISLEADING_TAGS[code])
+        else:
+            self.error(path, staff_text("unknown language %(code)s.%(hint)s Known: %(known)s."), line,
+                       code=repr(code), hint=_suggest(code, LANGUAGES), known=", ".join(LANGUAGES))
 
     # --- texts -----------------------------------------------------------------------------
 
     def text(self, value: Any, path: str, line: int | None, required: bool = True) -> Text | None:
         if value is None:
             if required:
-                self.error(path, f"a text is required here, e.g. {{{self.default_language}: ...}}.", line)
+                self.error(path, staff_text("a text is required here, e.g. {%(language)s: ...}."), line,
+                           language=self.default_language)
             return None
         if not isinstance(value, LocDict):
             self.error(
                 path,
-                f"a text must map languages to strings, e.g. {{{self.default_language}: {str(value)[:30]!r}}}, "
-                f"not {_kind(value)}.",
+                staff_text("a text must map languages to strings, e.g. {%(language)s: %(example)s}, not %(kind)s."),
                 line,
+                language=self.default_language, example=repr(str(value)[:30]), kind=_kind(value),
             )
             return None
         declared = {spec.code for spec in self.languages}
@@ -127,13 +169,14 @@ class _Builder:
             if language not in declared:
                 self.error(
                     f"{path}.{language}",
-                    f"language '{language}' is not declared in 'languages'; declare it or remove this "
-                    f"translation.{_suggest(language, declared)}",
+                    staff_text("language '%(language)s' is not declared in 'languages'; declare it or remove this "
+                               "translation.%(hint)s"),
                     key_line,
+                    language=language, hint=_suggest(language, declared),
                 )
                 continue
             if not isinstance(string, str) or not string.strip():
-                self.error(f"{path}.{language}", "the translation must be a non-empty string.", key_line)
+                self.error(f"{path}.{language}", staff_text("the translation must be a non-empty string."), key_line)
                 continue
             translations[language] = string.strip()
         for spec in self.languages:
@@ -142,13 +185,8 @@ class _Builder:
             if spec.partial and spec.code != self.default_language:
                 self.fallback_counts[spec.code] += 1
             else:
-                how = (
-                    "every text needs the default language"
-                    if spec.code == self.default_language
-                    else f"add '{spec.code}: ...' or mark the language as partial "
-                    f"(- {{code: {spec.code}, partial: true}}) to fall back"
-                )
-                self.error(path, f"missing the '{spec.code}' translation; {how}.", value.line)
+                missing = MISSING_DEFAULT_TRANSLATION if spec.code == self.default_language else MISSING_OTHER_TRANSLATION
+                self.error(path, missing, value.line, language=spec.code)
         return Text(translations) if translations else None
 
     # --- top level -------------------------------------------------------------------------
@@ -156,16 +194,18 @@ class _Builder:
     def build(self) -> Questionnaire | None:
         root = self.data
         if not isinstance(root, LocDict):
-            self.error("", f"the file must be a mapping with slug, title, languages and sections, not {_kind(root)}.", 1)
+            self.error("", staff_text("the file must be a mapping with slug, title, languages and sections, not %(kind)s."), 1,
+                       kind=_kind(root))
             return None
         self.check_keys(root, TOP_KEYS, "")
         for key in ("slug", "title", "default_language", "languages", "sections"):
             if key not in root:
-                self.error(key, f"required key '{key}' is missing.", root.line)
+                self.error(key, staff_text("required key '%(key)s' is missing."), root.line, key=key)
 
         slug = root.get("slug")
         if "slug" in root and not (isinstance(slug, str) and SLUG_PATTERN.match(slug)):
-            self.error("slug", f"slug {slug!r} must be 2-64 characters: lower-case letters, digits, '-'.", root.line_of("slug"))
+            self.error("slug", staff_text("slug %(slug)s must be 2-64 characters: lower-case letters, digits, '-'."),
+                       root.line_of("slug"), slug=repr(slug))
 
         self.read_languages(root)
         title = self.text(root.get("title"), "title", root.line_of("title")) if "title" in root else None
@@ -178,12 +218,12 @@ class _Builder:
         for language, count in sorted(self.fallback_counts.items()):
             chain = [c for c in LANGUAGES[language].fallback if c in {s.code for s in self.languages}]
             chain.append(self.default_language)
-            self.warning(
-                "languages",
-                f"'{language}' lacks {count} text{'s' if count != 1 else ''}; "
-                f"{'they fall' if count != 1 else 'it falls'} back to {' → '.join(dict.fromkeys(chain))}.",
-                root.line_of("languages"),
-            )
+            if count == 1:
+                template = staff_text("'%(language)s' lacks %(count)s text; it falls back to %(chain)s.")
+            else:
+                template = staff_text("'%(language)s' lacks %(count)s texts; they fall back to %(chain)s.")
+            self.warning("languages", template, root.line_of("languages"),
+                         language=language, count=count, chain=" → ".join(dict.fromkeys(chain)))
 
         if any(p.severity == "error" for p in self.problems):
             return None
@@ -205,7 +245,7 @@ class _Builder:
         questionnaire whose responses become offers for staff review."""
         if "offer_mapping" not in root:
             return {}
-        mapping = self.mapping(root["offer_mapping"], "offer_mapping", root.line_of("offer_mapping"), "'offer_mapping'")
+        mapping = self.mapping(root["offer_mapping"], "offer_mapping", root.line_of("offer_mapping"), KEY_NOT_A_MAPPING, key="offer_mapping")
         if mapping is None:
             return {}
         questions = {q.code: q for section in sections for q in section.questions}
@@ -214,12 +254,15 @@ class _Builder:
             path, line = f"offer_mapping.{attribute}", mapping.line_of(attribute)
             question = questions.get(code) if isinstance(code, str) else None
             if attribute not in MAPPABLE:
-                self.error(path, f"'{attribute}' is not an offer attribute.{_suggest(str(attribute), MAPPABLE)} Allowed: {', '.join(MAPPABLE)}.", line)
+                self.error(path, staff_text("'%(attribute)s' is not an offer attribute.%(hint)s Allowed: %(allowed)s."), line,
+                           attribute=attribute, hint=_suggest(str(attribute), MAPPABLE), allowed=", ".join(MAPPABLE))
             elif question is None:
-                self.error(path, f"{code!r} is not a question of this questionnaire.{_suggest(str(code), list(questions))}", line)
+                self.error(path, staff_text("%(code)s is not a question of this questionnaire.%(hint)s"), line,
+                           code=repr(code), hint=_suggest(str(code), list(questions)))
             elif question.type not in MAPPABLE[attribute]:
                 allowed = ", ".join(sorted(t.value for t in MAPPABLE[attribute]))
-                self.error(path, f"'{code}' is a {question.type.value} question; '{attribute}' needs one of: {allowed}.", line)
+                self.error(path, staff_text("'%(code)s' is a %(type)s question; '%(attribute)s' needs one of: %(allowed)s."), line,
+                           code=code, type=question.type.value, attribute=attribute, allowed=allowed)
             else:
                 found[str(attribute)] = code
         return found
@@ -229,11 +272,11 @@ class _Builder:
         are broken down by. Only closed single-answer questions make groups."""
         if "analysis" not in root:
             return ()
-        analysis = self.mapping(root["analysis"], "analysis", root.line_of("analysis"), "'analysis'")
+        analysis = self.mapping(root["analysis"], "analysis", root.line_of("analysis"), KEY_NOT_A_MAPPING, key="analysis")
         if analysis is None:
             return ()
         self.check_keys(analysis, {"breakdowns"}, "analysis")
-        items = self.sequence(analysis.get("breakdowns"), "analysis.breakdowns", analysis.line_of("breakdowns"), "'breakdowns'")
+        items = self.sequence(analysis.get("breakdowns"), "analysis.breakdowns", analysis.line_of("breakdowns"), "breakdowns")
         if items is None:
             return ()
         questions = {q.code: q for section in sections for q in section.questions}
@@ -243,11 +286,14 @@ class _Builder:
             path, line = f"analysis.breakdowns[{index}]", items.line_of(index)
             question = questions.get(code) if isinstance(code, str) else None
             if question is None:
-                self.error(path, f"breakdown {code!r} is not a question of this questionnaire.{_suggest(str(code), list(questions))}", line)
+                self.error(path, staff_text("breakdown %(code)s is not a question of this questionnaire.%(hint)s"), line,
+                           code=repr(code), hint=_suggest(str(code), list(questions)))
             elif question.type not in groupable:
-                self.error(path, f"breakdown '{code}' is a {question.type.value} question; results can only be broken down by single choice, yes/no, scale or district questions.", line)
+                self.error(path, staff_text("breakdown '%(code)s' is a %(type)s question; results can only be broken down by "
+                                            "single choice, yes/no, scale or district questions."), line,
+                           code=code, type=question.type.value)
             elif code in found:
-                self.error(path, f"breakdown '{code}' is listed twice.", line)
+                self.error(path, staff_text("breakdown '%(code)s' is listed twice."), line, code=code)
             else:
                 found.append(code)
         return tuple(found)
@@ -258,11 +304,11 @@ class _Builder:
             if isinstance(default, str) and default in LANGUAGES:
                 self.default_language = default
             else:
-                self.error("default_language", _unknown_language(default), root.line_of("default_language"))
+                self.unknown_language("default_language", default, root.line_of("default_language"))
         entries = root.get("languages")
         if "languages" not in root:
             return
-        items = self.sequence(entries, "languages", root.line_of("languages"), "'languages'")
+        items = self.sequence(entries, "languages", root.line_of("languages"), "languages")
         if items is None:
             return
         seen: set[str] = set()
@@ -271,32 +317,33 @@ class _Builder:
             if isinstance(entry, str):
                 entry = LocDict({"code": entry}, line=line)
             if not isinstance(entry, LocDict):
-                self.error(path, "a language is a tag (- ar) or a mapping (- {code: ar, reviewed: false}).", line)
+                self.error(path, staff_text("a language is a tag (- ar) or a mapping (- {code: ar, reviewed: false})."), line)
                 continue
             self.check_keys(entry, LANGUAGE_KEYS, path)
             code = entry.get("code")
             if not isinstance(code, str) or code not in LANGUAGES:
-                self.error(f"{path}.code", _unknown_language(code), line)
+                self.unknown_language(f"{path}.code", code, line)
                 continue
             if code in seen:
-                self.error(f"{path}.code", f"language '{code}' is declared twice.", line)
+                self.error(f"{path}.code", staff_text("language '%(code)s' is declared twice."), line, code=code)
                 continue
             seen.add(code)
             reviewed = entry.get("reviewed", True)
             partial = entry.get("partial", False)
             for flag, value in (("reviewed", reviewed), ("partial", partial)):
                 if not isinstance(value, bool):
-                    self.error(f"{path}.{flag}", f"'{flag}' must be true or false.", entry.line_of(flag))
+                    self.error(f"{path}.{flag}", staff_text("'%(key)s' must be true or false."), entry.line_of(flag), key=flag)
             if code == self.default_language and partial is True:
-                self.error(f"{path}.partial", "the default language cannot be partial.", entry.line_of("partial"))
+                self.error(f"{path}.partial", staff_text("the default language cannot be partial."), entry.line_of("partial"))
             self.languages.append(LanguageSpec(code, reviewed is not False, partial is True))
         if self.default_language not in seen and isinstance(default, str) and default in LANGUAGES:
-            self.error("languages", f"the default language '{self.default_language}' must be declared in 'languages'.", items.line)
+            self.error("languages", staff_text("the default language '%(language)s' must be declared in 'languages'."), items.line,
+                       language=self.default_language)
 
     def read_districts(self, root: LocDict) -> list[Option]:
         if "districts" not in root:
             return []
-        items = self.sequence(root["districts"], "districts", root.line_of("districts"), "'districts'")
+        items = self.sequence(root["districts"], "districts", root.line_of("districts"), "districts")
         if items is None:
             return []
         return self.read_options(items, "districts", allow_exclusive=False)
@@ -316,7 +363,8 @@ class _Builder:
         seen: dict[str, int | None] = {}
         for index, entry in enumerate(items):
             option_path, line = f"{path}[{index}]", items.line_of(index)
-            entry = self.mapping(entry, option_path, line, "an option")
+            entry = self.mapping(entry, option_path, line,
+                                 staff_text("an option must be a mapping (key: value lines), not %(kind)s."))
             if entry is None:
                 continue
             self.check_keys(entry, OPTION_KEYS, option_path)
@@ -326,25 +374,29 @@ class _Builder:
             if not isinstance(code, str) or not OPTION_CODE_PATTERN.match(code):
                 self.error(
                     f"{option_path}.code",
-                    f"option code {code!r} must be 1-48 letters, digits, '_', '-' or '.', without spaces.",
+                    staff_text("option code %(code)s must be 1-48 letters, digits, '_', '-' or '.', without spaces."),
                     line,
+                    code=repr(code),
                 )
                 continue
             if code in seen:
-                self.error(f"{option_path}.code", f"duplicate option code '{code}' (first at line {seen[code]}); codes must be unique.", line)
+                self.error(f"{option_path}.code", staff_text("duplicate option code '%(code)s'%(at_line)s; codes must be unique."), line,
+                           code=code, at_line=_first_at(seen[code]))
                 continue
             seen[code] = line
             exclusive = entry.get("exclusive", False)
             if exclusive and not allow_exclusive:
-                self.error(f"{option_path}.exclusive", "'exclusive' is only for options of multiple_choice questions.", entry.line_of("exclusive"))
+                self.error(f"{option_path}.exclusive", staff_text("'exclusive' is only for options of multiple_choice questions."),
+                           entry.line_of("exclusive"))
             elif not isinstance(exclusive, bool):
-                self.error(f"{option_path}.exclusive", "'exclusive' must be true or false.", entry.line_of("exclusive"))
+                self.error(f"{option_path}.exclusive", staff_text("'%(key)s' must be true or false."), entry.line_of("exclusive"),
+                           key="exclusive")
             label = self.text(entry.get("label"), f"{option_path}.label", entry.line_of("label"))
             audio = self.audio(entry, option_path)
             condition = None
             if earlier is None:
                 if "condition" in entry:
-                    self.error(f"{option_path}.condition", "a district cannot have a condition.", entry.line_of("condition"))
+                    self.error(f"{option_path}.condition", staff_text("a district cannot have a condition."), entry.line_of("condition"))
             else:
                 condition = self.condition(entry, option_path, earlier, all_codes or {}, order_line=order_line)
             if label is not None:
@@ -356,11 +408,11 @@ class _Builder:
     def read_sections(self, root: LocDict, districts: list[Option]) -> list[Section]:
         if "sections" not in root:
             return []
-        items = self.sequence(root["sections"], "sections", root.line_of("sections"), "'sections'")
+        items = self.sequence(root["sections"], "sections", root.line_of("sections"), "sections")
         if items is None:
             return []
         if not items:
-            self.error("sections", "a questionnaire needs at least one section.", items.line)
+            self.error("sections", staff_text("a questionnaire needs at least one section."), items.line)
         sections: list[Section] = []
         need_entries: list[tuple[int, LocDict, str]] = []
         section_lines: dict[str, int | None] = {}
@@ -370,16 +422,18 @@ class _Builder:
         self._collect_all_codes(items, all_codes)
         for index, entry in enumerate(items):
             path, line = f"sections[{index}]", items.line_of(index)
-            entry = self.mapping(entry, path, line, "a section")
+            entry = self.mapping(entry, path, line, staff_text("a section must be a mapping (key: value lines), not %(kind)s."))
             if entry is None:
                 continue
             self.check_keys(entry, SECTION_KEYS, path)
             code = entry.get("code")
             if not isinstance(code, str) or not CODE_PATTERN.match(code):
-                self.error(f"{path}.code", f"section code {code!r} must start with a letter and use a-z, 0-9, '_' (at most 48).", line)
+                self.error(f"{path}.code", staff_text("section code %(code)s must start with a letter and use a-z, 0-9, '_' (at most 48)."),
+                           line, code=repr(code))
                 code = f"section_{index}"
             elif code in section_lines:
-                self.error(f"{path}.code", f"duplicate section code '{code}' (first at line {section_lines[code]}).", line)
+                self.error(f"{path}.code", staff_text("duplicate section code '%(code)s'%(at_line)s."), line,
+                           code=code, at_line=_first_at(section_lines[code]))
             section_lines.setdefault(code, line)
             field_value = entry.get("field")
             integration_field: str | None = None
@@ -392,22 +446,24 @@ class _Builder:
                     known = [f.value for f in IntegrationField]
                     self.error(
                         f"{path}.field",
-                        f"integration field {field_value!r} must be a code like {', '.join(known)}.",
+                        staff_text("integration field %(value)s must be a code like %(known)s."),
                         entry.line_of("field"),
+                        value=repr(field_value), known=", ".join(known),
                     )
             if "need" in entry:
                 if integration_field is None:
-                    self.error(f"{path}.need", "'need' says when someone needs help in the section's integration field: give the section a 'field' too.", entry.line_of("need"))
+                    self.error(f"{path}.need", staff_text("'need' says when someone needs help in the section's integration field: "
+                                                          "give the section a 'field' too."), entry.line_of("need"))
                 else:
                     need_entries.append((len(sections), entry, path))
             title = self.text(entry.get("title"), f"{path}.title", entry.line_of("title"))
             intro = self.text(entry.get("intro"), f"{path}.intro", entry.line_of("intro"), required=False)
             condition = self.condition(entry, path, earlier, all_codes)
             questions: list[Question] = []
-            question_items = self.sequence(entry.get("questions"), f"{path}.questions", entry.line_of("questions"), "'questions'")
+            question_items = self.sequence(entry.get("questions"), f"{path}.questions", entry.line_of("questions"), "questions")
             if question_items is not None:
                 if not question_items:
-                    self.error(f"{path}.questions", "a section needs at least one question.", question_items.line)
+                    self.error(f"{path}.questions", staff_text("a section needs at least one question."), question_items.line)
                 for q_index, q_entry in enumerate(question_items):
                     question = self.read_question(
                         q_entry, f"{path}.questions[{q_index}]", question_items.line_of(q_index),
@@ -450,23 +506,26 @@ class _Builder:
         all_codes: dict[str, int | None],
         districts: list[Option],
     ) -> Question | None:
-        entry = self.mapping(entry, path, line, "a question")
+        entry = self.mapping(entry, path, line, staff_text("a question must be a mapping (key: value lines), not %(kind)s."))
         if entry is None:
             return None
         self.check_keys(entry, QUESTION_KEYS, path)
         ok = True
         code = entry.get("code")
         if not isinstance(code, str) or not CODE_PATTERN.match(code):
-            self.error(f"{path}.code", f"question code {code!r} must start with a letter and use a-z, 0-9, '_' (at most 48).", line)
+            self.error(f"{path}.code", staff_text("question code %(code)s must start with a letter and use a-z, 0-9, '_' (at most 48)."),
+                       line, code=repr(code))
             ok, code = False, f"q_{line}"
         elif code in earlier or all_codes.get(code) != line:
-            self.error(f"{path}.code", f"duplicate question code '{code}' (first at line {all_codes.get(code)}); codes must be unique in the questionnaire.", line)
+            self.error(f"{path}.code", staff_text("duplicate question code '%(code)s'%(at_line)s; codes must be unique in the questionnaire."),
+                       line, code=code, at_line=_first_at(all_codes.get(code)))
             ok = False
         elif code in RESERVED_CODES:
-            self.error(f"{path}.code", f"'{code}' is reserved for an export column; choose another code.", line)
+            self.error(f"{path}.code", staff_text("'%(code)s' is reserved for an export column; choose another code."), line, code=code)
             ok = False
         elif code.endswith(OTHER_SUFFIX) and code[: -len(OTHER_SUFFIX)] in self.codes_with_other:
-            self.error(f"{path}.code", f"'{code}' would clash with the 'other' text of question '{code[: -len(OTHER_SUFFIX)]}'; choose another code.", line)
+            self.error(f"{path}.code", staff_text("'%(code)s' would clash with the 'other' text of question '%(question)s'; choose another code."),
+                       line, code=code, question=code[: -len(OTHER_SUFFIX)])
             ok = False
 
         type_value = entry.get("type")
@@ -474,23 +533,25 @@ class _Builder:
             qtype = QuestionType(type_value)
         except ValueError:
             known = [t.value for t in QuestionType]
-            self.error(f"{path}.type", f"unknown question type {type_value!r}.{_suggest(type_value, known)} Known types: {', '.join(known)}.", entry.line_of("type"))
+            self.error(f"{path}.type", staff_text("unknown question type %(type)s.%(hint)s Known types: %(known)s."), entry.line_of("type"),
+                       type=repr(type_value), hint=_suggest(type_value, known), known=", ".join(known))
             return None
 
         label = self.text(entry.get("label"), f"{path}.label", entry.line_of("label"))
         hint = self.text(entry.get("hint"), f"{path}.hint", entry.line_of("hint"), required=False)
         required = entry.get("required", False)
         if not isinstance(required, bool):
-            self.error(f"{path}.required", "'required' must be true or false.", entry.line_of("required"))
+            self.error(f"{path}.required", staff_text("'%(key)s' must be true or false."), entry.line_of("required"), key="required")
             required = False
         if qtype is QuestionType.INFO and required:
-            self.error(f"{path}.required", "an info text takes no answer, so it cannot be required.", entry.line_of("required"))
+            self.error(f"{path}.required", staff_text("an info text takes no answer, so it cannot be required."), entry.line_of("required"))
         condition = self.condition(entry, path, earlier, all_codes)
 
         def not_for(key: str, allowed: set[QuestionType]) -> None:
             if key in entry and qtype not in allowed:
                 users = ", ".join(sorted(t.value for t in allowed))
-                self.error(f"{path}.{key}", f"'{key}' does not apply to {qtype.value} questions (only {users}).", entry.line_of(key))
+                self.error(f"{path}.{key}", staff_text("'%(key)s' does not apply to %(type)s questions (only %(users)s)."), entry.line_of(key),
+                           key=key, type=qtype.value, users=users)
 
         not_for("options", TYPES_WITH_OPTIONS)
         not_for("other", TYPES_WITH_OTHER)
@@ -501,43 +562,46 @@ class _Builder:
 
         options: list[Option] = []
         if qtype in TYPES_WITH_OPTIONS:
-            items = self.sequence(entry.get("options"), f"{path}.options", entry.line_of("options"), "'options'")
+            items = self.sequence(entry.get("options"), f"{path}.options", entry.line_of("options"), "options")
             if items is not None:
                 options = self.read_options(
                     items, f"{path}.options", allow_exclusive=qtype is QuestionType.MULTIPLE_CHOICE,
                     earlier=earlier, all_codes=all_codes, order_line=line,
                 )
                 if len(items) < 2:
-                    self.error(f"{path}.options", "a choice question needs at least two options.", items.line)
+                    self.error(f"{path}.options", staff_text("a choice question needs at least two options."), items.line)
         elif qtype is QuestionType.YES_NO:
             options = [Option("yes", self._builtin(builtin_texts.YES)), Option("no", self._builtin(builtin_texts.NO))]
         elif qtype is QuestionType.DISTRICT:
             if not districts:
-                self.error(path, "a district question needs the list 'districts' at the top of the file.", line)
+                self.error(path, staff_text("a district question needs the list 'districts' at the top of the file."), line)
             options = list(districts)
 
         other = entry.get("other", False)
         if not isinstance(other, bool):
-            self.error(f"{path}.other", "'other' must be true or false.", entry.line_of("other"))
+            self.error(f"{path}.other", staff_text("'%(key)s' must be true or false."), entry.line_of("other"), key="other")
             other = False
         if other and any(option.code == OTHER_OPTION_CODE for option in options):
-            self.error(f"{path}.other", f"with 'other: true' no option may use the code '{OTHER_OPTION_CODE}'; it is added for you.", entry.line_of("other"))
+            self.error(f"{path}.other", staff_text("with 'other: true' no option may use the code '%(code)s'; it is added for you."),
+                       entry.line_of("other"), code=OTHER_OPTION_CODE)
 
         minimum, maximum = self.number(entry, "min", path), self.number(entry, "max", path)
         if qtype is QuestionType.YEAR:
             minimum = DEFAULT_YEAR_RANGE[0] if minimum is None else minimum
             maximum = DEFAULT_YEAR_RANGE[1] if maximum is None else maximum
         if minimum is not None and maximum is not None and minimum > maximum:
-            self.error(f"{path}.min", f"min ({minimum:g}) is greater than max ({maximum:g}).", entry.line_of("min"))
+            self.error(f"{path}.min", staff_text("min (%(minimum)s) is greater than max (%(maximum)s)."), entry.line_of("min"),
+                       minimum=f"{minimum:g}", maximum=f"{maximum:g}")
         decimals = entry.get("decimals", False)
         if not isinstance(decimals, bool):
-            self.error(f"{path}.decimals", "'decimals' must be true or false.", entry.line_of("decimals"))
+            self.error(f"{path}.decimals", staff_text("'%(key)s' must be true or false."), entry.line_of("decimals"), key="decimals")
             decimals = False
         max_length = DEFAULT_MAX_LENGTH.get(qtype)
         if "max_length" in entry:
             value = entry["max_length"]
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= HARD_MAX_LENGTH:
-                self.error(f"{path}.max_length", f"'max_length' must be a whole number from 1 to {HARD_MAX_LENGTH}.", entry.line_of("max_length"))
+                self.error(f"{path}.max_length", staff_text("'max_length' must be a whole number from 1 to %(maximum)s."),
+                           entry.line_of("max_length"), maximum=HARD_MAX_LENGTH)
             else:
                 max_length = value
 
@@ -582,10 +646,11 @@ class _Builder:
         message = self.text(entry.get("constraint_message"), f"{path}.constraint_message", entry.line_of("constraint_message"), required=False)
         if "constraint" not in entry:
             if "constraint_message" in entry:
-                self.error(f"{path}.constraint_message", "a constraint_message needs a 'constraint' to explain.", entry.line_of("constraint_message"))
+                self.error(f"{path}.constraint_message", staff_text("a constraint_message needs a 'constraint' to explain."),
+                           entry.line_of("constraint_message"))
             return None, None
         if qtype is QuestionType.INFO:
-            self.error(f"{path}.constraint", "an info text takes no answer, so it cannot have a constraint.", entry.line_of("constraint"))
+            self.error(f"{path}.constraint", staff_text("an info text takes no answer, so it cannot have a constraint."), entry.line_of("constraint"))
             return None, None
         own = Question(code, qtype, Text({}), section_code, options=tuple(options), other=other,
                        other_label=self._builtin(builtin_texts.OTHER) if other else None)
@@ -595,7 +660,8 @@ class _Builder:
         """The optional ``audio`` mapping: language -> file name; any subset of the languages."""
         if "audio" not in entry:
             return None
-        mapping = self.mapping(entry["audio"], f"{path}.audio", entry.line_of("audio"), "'audio' (language: file name)")
+        mapping = self.mapping(entry["audio"], f"{path}.audio", entry.line_of("audio"),
+                               staff_text("'audio' (language: file name) must be a mapping (key: value lines), not %(kind)s."))
         if mapping is None:
             return None
         declared = {spec.code for spec in self.languages}
@@ -603,12 +669,15 @@ class _Builder:
         for language, name in mapping.items():
             line = mapping.line_of(language)
             if language not in declared:
-                self.error(f"{path}.audio.{language}", f"'{language}' is not one of the questionnaire's languages ({', '.join(sorted(declared))}).", line)
+                self.error(f"{path}.audio.{language}", staff_text("'%(language)s' is not one of the questionnaire's languages (%(declared)s)."),
+                           line, language=language, declared=", ".join(sorted(declared)))
             elif not isinstance(name, str) or not AUDIO_NAME_PATTERN.match(name):
                 self.error(
                     f"{path}.audio.{language}",
-                    f"{name!r} is not an audio file name: give the name of a .ogg, .opus, .mp3, .m4a or .webm file in the audio folder, without a path.",
+                    staff_text("%(name)s is not an audio file name: give the name of a .ogg, .opus, .mp3, .m4a or .webm file in the audio "
+                               "folder, without a path."),
                     line,
+                    name=repr(name),
                 )
             else:
                 clips[language] = name
@@ -623,12 +692,12 @@ class _Builder:
             return None
         value = entry[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.error(f"{path}.{key}", f"'{key}' must be a number.", entry.line_of(key))
+            self.error(f"{path}.{key}", staff_text("'%(key)s' must be a number."), entry.line_of(key), key=key)
             return None
         # .inf, .nan and numbers beyond any answer (which floats could not even hold) would be
         # written back as text that no longer reads as a number.
         if not (isinstance(value, int) or math.isfinite(value)) or abs(value) > MAX_BOUND:
-            self.error(f"{path}.{key}", f"'{key}' must be a number between -10^15 and 10^15.", entry.line_of(key))
+            self.error(f"{path}.{key}", staff_text("'%(key)s' must be a number between -10^15 and 10^15."), entry.line_of(key), key=key)
             return None
         return value
 
@@ -652,18 +721,20 @@ class _Builder:
         if own is not None:
             earlier = {**earlier, own.code: own}
         if not isinstance(source, str):
-            self.error(cpath, f"a {key} must be text, e.g. \"work_status == 'looking'\".", line)
+            self.error(cpath, staff_text("a %(key)s must be text, e.g. \"work_status == 'looking'\"."), line, key=key)
             return None
         try:
             condition = parse_condition(source)
         except ConditionSyntaxError as error:
-            self.error(cpath, f"cannot read {key} {source!r}: {error}.", line)
+            # The reason is the condition parser's English text (survey/questionnaire/conditions.py).
+            self.error(cpath, staff_text("cannot read %(key)s %(source)s: %(reason)s."), line,
+                       key=key, source=repr(source), reason=str(error))
             return None
         valid = True
         for name in condition.names():
             if name.code in earlier:
                 if not earlier[name.code].takes_answer:
-                    self.error(cpath, f"'{name.code}' is an info text and has no answer to test.", line)
+                    self.error(cpath, staff_text("'%(code)s' is an info text and has no answer to test."), line, code=name.code)
                     valid = False
                 continue
             valid = False
@@ -672,37 +743,36 @@ class _Builder:
             if name.code in all_codes:
                 self.error(
                     cpath,
-                    f"the {key} refers to '{name.code}', which comes later (line {all_codes[name.code]}); "
-                    f"a {key} may only use questions asked before it.",
+                    staff_text("the %(key)s refers to '%(code)s', which comes later%(at_line)s; "
+                               "a %(key)s may only use questions asked before it."),
                     line,
+                    key=key, code=name.code, at_line=phrase(staff_text(" (line %(line)s)"), line=all_codes[name.code]),
                 )
             else:
-                self.error(cpath, f"the {key} refers to an unknown question '{name.code}'.{_suggest(name.code, earlier)}", line)
+                self.error(cpath, staff_text("the %(key)s refers to an unknown question '%(code)s'.%(hint)s"), line,
+                           key=key, code=name.code, hint=_suggest(name.code, earlier))
         if not valid:
             return None
         for name, option_code in condition.option_references():
             question = earlier[name.code]
             if question.is_choice and question.option(option_code) is None:
                 codes = ", ".join(option.code for option in question.all_options())
-                self.error(cpath, f"'{name.code}' has no option '{option_code}'.{_suggest(option_code, [o.code for o in question.all_options()])} Its options: {codes}.", line)
+                self.error(cpath, staff_text("'%(code)s' has no option '%(option)s'.%(hint)s Its options: %(options)s."), line,
+                           code=name.code, option=option_code, hint=_suggest(option_code, [o.code for o in question.all_options()]),
+                           options=codes)
                 valid = False
         return condition if valid else None
 
 
-def _kind(value: Any) -> str:
+def _kind(value: Any) -> Phrase:
+    """What ``value`` is, for "... must be a list, not %(kind)s"."""
     if value is None:
-        return "nothing"
+        return phrase(staff_text("nothing"))
     if isinstance(value, dict):
-        return "a mapping"
+        return phrase(staff_text("a mapping"))
     if isinstance(value, list):
-        return "a list"
-    return f"the {type(value).__name__} {str(value)[:40]!r}"
-
-
-def _unknown_language(code: Any) -> str:
-    if isinstance(code, str) and code in MISLEADING_TAGS:
-        return f"language {code!r}: {MISLEADING_TAGS[code]}."
-    return f"unknown language {code!r}.{_suggest(code, LANGUAGES)} Known: {', '.join(LANGUAGES)}."
+        return phrase(staff_text("a list"))
+    return phrase(staff_text("the %(type)s %(value)s"), type=type(value).__name__, value=repr(str(value)[:40]))
 
 
 def build_questionnaire(data: Any, source_name: str) -> tuple[Questionnaire, list[Problem]]:

@@ -21,7 +21,7 @@ from typing import Any, Collection, Iterator, Mapping
 import yaml
 
 from survey.languages import LANGUAGES
-from survey.questionnaire.builder import RESERVED_CODES
+from survey.questionnaire.builder import MISSING_TRANSLATION, RESERVED_CODES
 from survey.questionnaire.condition_builder import (
     AND,
     OR,
@@ -247,8 +247,6 @@ def check(edit: Edit) -> Questionnaire:
 
 # --- where problems belong ------------------------------------------------------------------
 
-_MISSING_TRANSLATION = re.compile(r"missing the '([\w-]+)' translation")
-_LINE_REFERENCE = re.compile(r" ?\((?:first )?at line [\w]+\)| \(line \d+\)")
 _INDEX = re.compile(r"^sections\[(\d+)\](?:\.questions\[(\d+)\])?")
 
 
@@ -276,7 +274,7 @@ def problems_to_form_errors(problems: list[Problem], edit: Edit) -> FormErrors:
     errors = FormErrors()
     prefixes = sorted(edit.fields.items(), key=lambda item: -len(item[0]))
     for problem in problems:
-        text = _LINE_REFERENCE.sub("", problem.message)
+        text = _editor_text(problem)
         key: str | None = None
         collected = False
         for data_prefix, form_prefix in prefixes:
@@ -285,23 +283,25 @@ def problems_to_form_errors(problems: list[Problem], edit: Edit) -> FormErrors:
                 key, collected = _form_key(form_prefix, rest), form_prefix.endswith("!")
                 break
         if key is not None:
-            missing = _MISSING_TRANSLATION.search(text)
-            if missing and not collected and key.rsplit(".", 1)[-1] in TEXT_KEYS:
+            if problem.template in MISSING_TRANSLATION and not collected and key.rsplit(".", 1)[-1] in TEXT_KEYS:
                 # "missing the 'de' translation" belongs to the German field of that text.
-                key = f"{key}.{missing.group(1)}"
-            errors.add(key, Message("problem", {"message": _editor_text(problem, text)}))
+                key = f"{key}.{problem.params['language']}"
+            errors.add(key, Message("problem", {"message": text}))
         else:
-            errors.add("", _located(edit.data, problem.path, _editor_text(problem, text)))
+            errors.add("", _located(edit.data, problem.path, text))
     return errors
 
 
-def _editor_text(problem: Problem, text: str) -> Phrase | str:
-    """The problem as the staff's language will show it: its template and parameters, unless
-    the English text lost a line reference (the editor has no lines), which only English has."""
-    return Phrase(problem.template, problem.params) if text == problem.message else text
+def _editor_text(problem: Problem) -> Phrase:
+    """The problem as the staff's language will show it: its template and parameters, without a
+    reference to another line of the file (the ``at_line`` parameter; the editor has no lines)."""
+    params = dict(problem.params)
+    if "at_line" in params:
+        params["at_line"] = ""
+    return Phrase(problem.template, params)
 
 
-def _located(data: Data, path: str, text: Phrase | str) -> Message:
+def _located(data: Data, path: str, text: Phrase) -> Message:
     match = _INDEX.match(path)
     sections = data.get("sections") or []
     if match:
@@ -320,7 +320,7 @@ def _located(data: Data, path: str, text: Phrase | str) -> Message:
     return Message("problem", {"message": _at(path, text)})
 
 
-def _at(path: str, text: Phrase | str) -> Phrase | str:
+def _at(path: str, text: Phrase) -> Phrase:
     """``text`` with a data path in front, translated with it (the path itself is not)."""
     return Phrase("%(path)s: %(message)s", {"path": path, "message": text}) if path else text
 
