@@ -33,7 +33,7 @@ from survey.questionnaire.translation_sheet import (
 )
 from survey.questionnaire.writer_yaml import dump_questionnaire
 from survey.questionnaire_store import ImportResult, find_questionnaire, questionnaire_for_version, save_draft
-from survey.templated import Phrase, staff_text
+from survey.templated import staff_text
 from survey.translation_status import mark_translated, outdated_keys
 from survey.ui_overrides import save_overrides, ui_texts
 
@@ -108,8 +108,8 @@ def download(session: Session, found: Target, language: str, kind: str, folders:
 def _located(problem: Problem, source_name: str) -> SheetProblem:
     """A problem of the written questionnaire as ``Problem.format`` words it: the file, line and
     path in front of the problem itself."""
-    template, params = problem.located(source_name)
-    return SheetProblem(template, {**params, "message": Phrase(problem.template, problem.params)})
+    located = problem.located(source_name)
+    return SheetProblem(located.template, located.params)
 
 
 @dataclass

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from survey.templated import Templated, fill, staff_text
+from survey.templated import Phrase, Templated, staff_text
 
 MESSAGES: dict[str, str] = {
     "error": staff_text("%(location)s: %(message)s"),
@@ -27,16 +27,16 @@ class Problem(Templated):
     severity: str = "error"  # "error" refuses the file; "warning" is reported only
     params: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
-    def located(self, source_name: str) -> tuple[str, dict[str, Any]]:
-        """The template (a key of ``MESSAGES``'s values) that puts the file, line and path in
-        front of the message, and its parameters except ``message``."""
+    def located(self, source_name: str) -> Phrase:
+        """The problem with the file, line and path in front (one of ``MESSAGES``), the problem
+        itself a ``Phrase`` in it: English as it is, translated as a whole on a staff page."""
         location = f"{source_name}:{self.line}" if self.line else source_name
         key = ("error" if self.severity == "error" else "warning") + ("_at" if self.path else "")
-        return MESSAGES[key], {"location": location, "path": self.path}
+        return Phrase(MESSAGES[key], {"location": location, "path": self.path,
+                                      "message": Phrase(self.template, self.params)})
 
     def format(self, source_name: str) -> str:
-        template, params = self.located(source_name)
-        return fill(template, {**params, "message": self.message})
+        return self.located(source_name).message
 
 
 class QuestionnaireError(ValueError):

@@ -114,9 +114,9 @@ class WorkbookProblem(Problem):
 
     where: Phrase | None = field(default=None, compare=False)
 
-    def located(self, source_name: str) -> tuple[str, dict[str, Any]]:
-        template, params = super().located(source_name)
-        return template, (params if self.where is None else {**params, "path": self.where})
+    def located(self, source_name: str) -> Phrase:
+        located = super().located(source_name)
+        return located if self.where is None else Phrase(located.template, {**located.params, "path": self.where})
 
 
 def _place(sheet: str, row: int | None, column: str | None) -> tuple[str, Phrase | None]:

@@ -38,8 +38,8 @@ def _translated_value(value: Any) -> Any:
 def questionnaire_problem_text(problem: Problem, source_name: str) -> str:
     """A problem of a questionnaire file in the staff's language, with the file, line and path
     in front (``Problem.format`` in English)."""
-    template, params = problem.located(source_name)
-    return translated(template, {**params, "message": translated(problem.template, problem.params)})
+    located = problem.located(source_name)
+    return translated(located.template, located.params)
 
 
 def problem_text(problem: Any) -> str:
