@@ -52,6 +52,12 @@ def german(app, factory, email: str, *roles: str) -> Staff:
     return staff
 
 
+def post_file(staff: Staff, url: str, raw: bytes, name: str) -> tuple[int, str]:
+    """Upload ``raw`` as the form's file; the status and the page."""
+    response = staff.post(url, {"file": (io.BytesIO(raw), name)}, content_type="multipart/form-data")
+    return response.status_code, response.get_data(as_text=True)
+
+
 def test_an_invalid_offer_form_is_explained_in_german(app, db_session_factory):
     with db_session_factory() as session:
         load_sample(session)
@@ -71,26 +77,21 @@ def test_an_invalid_offer_form_is_explained_in_german(app, db_session_factory):
 def test_an_offer_import_is_explained_in_german(app, db_session_factory):
     designer = german(app, db_session_factory, "designer@musterstadt.example", "designer")
     raw = "provider_name,title_de,fields,city_wide\nTräger,Titel,work,vielleicht\n".encode()
-    refused = designer.post("/staff/offers/import", {"file": (io.BytesIO(raw), "offers.csv")},
-                            content_type="multipart/form-data")
-    html = refused.get_data(as_text=True)
-    assert refused.status_code == 422
+    status, html = post_file(designer, "/staff/offers/import", raw, "offers.csv")
+    assert status == 422
     assert "Zeile 2, Spalte city_wide: „vielleicht“ ist weder ja noch nein." in html
     assert "row 2" not in html
 
 
 def test_a_districts_import_is_explained_in_german(app, db_session_factory):
     admin = german(app, db_session_factory, "admin@musterstadt.example", "admin")
-    refused = admin.post("/staff/municipality/districts", {"file": (io.BytesIO(b"code,name\nnord,\nNord 2,Nord\n"), "d.csv")},
-                         content_type="multipart/form-data")
-    html = refused.get_data(as_text=True)
-    assert refused.status_code == 422
+    status, html = post_file(admin, "/staff/municipality/districts", b"code,name\nnord,\nNord 2,Nord\n", "d.csv")
+    assert status == 422
     assert "Zeile 2, Spalte name: Der Name des Stadtteils fehlt." in html
     assert "Zeile 3, Spalte code: &#39;Nord 2&#39; ist kein gültiger Code" in html
     assert "row 2" not in html and "needs a name" not in html
-    no_file = admin.post("/staff/municipality/fields", {"file": (io.BytesIO(b"x"), "fields.pdf")},
-                         content_type="multipart/form-data")
-    assert "Bitte laden Sie eine CSV- oder XLSX-Datei hoch." in no_file.get_data(as_text=True)
+    _status, html = post_file(admin, "/staff/municipality/fields", b"x", "fields.pdf")
+    assert "Bitte laden Sie eine CSV- oder XLSX-Datei hoch." in html
 
 
 def test_questionnaire_code_warnings_in_german(app):
@@ -118,10 +119,6 @@ def test_questionnaire_problems_keep_their_english_form():
     assert Problem("", "the file is empty.", severity="warning").format("kurz.yaml") == "kurz.yaml: warning: the file is empty."
 
 
-def upload_questionnaire(staff: Staff, raw: bytes, name: str):
-    return staff.post("/staff/questionnaires/upload", {"file": (io.BytesIO(raw), name)}, content_type="multipart/form-data")
-
-
 def test_a_refused_questionnaire_file_is_explained_in_german(app, db_session_factory):
     designer = german(app, db_session_factory, "designer@musterstadt.example", "designer")
     cases = {
@@ -131,19 +128,16 @@ def test_a_refused_questionnaire_file_is_explained_in_german(app, db_session_fac
         "latin1.yaml": ("title: Ümlaut\n".encode("latin-1"), "latin1.yaml:1: Die Datei ist kein gültiges UTF-8 (Byte 8)"),
     }
     for name, (raw, expected) in cases.items():
-        refused = upload_questionnaire(designer, raw, name)
-        html = refused.get_data(as_text=True)
-        assert refused.status_code == 422, name
+        status, html = post_file(designer, "/staff/questionnaires/upload", raw, name)
+        assert status == 422, name
         assert expected in html, (name, html[html.find("<main"):][:1500])
         assert "cannot" not in html and "save it" not in html, name
 
 
 def test_an_offer_workbook_refused_by_the_container_check_is_explained_in_german(app, db_session_factory):
     designer = german(app, db_session_factory, "designer@musterstadt.example", "designer")
-    refused = designer.post("/staff/offers/import", {"file": (io.BytesIO(b"PK\x03\x04" + b"\0" * 64), "angebote.xlsx")},
-                            content_type="multipart/form-data")
-    html = refused.get_data(as_text=True)
-    assert refused.status_code == 422
+    status, html = post_file(designer, "/staff/offers/import", b"PK\x03\x04" + b"\0" * 64, "angebote.xlsx")
+    assert status == 422
     assert "Das .xlsx-Archiv ist beschädigt und kann nicht geöffnet werden" in html
     assert "damaged" not in html
 
@@ -153,9 +147,7 @@ def test_an_overlong_csv_cell_is_explained_in_german(app, db_session_factory):
 
     admin = german(app, db_session_factory, "admin@musterstadt.example", "admin")
     raw = b"code,name\nnord," + b"N" * (csv.field_size_limit() + 10) + b"\n"
-    refused = admin.post("/staff/municipality/districts", {"file": (io.BytesIO(raw), "d.csv")},
-                         content_type="multipart/form-data")
-    html = refused.get_data(as_text=True)
-    assert refused.status_code == 422
+    status, html = post_file(admin, "/staff/municipality/districts", raw, "d.csv")
+    assert status == 422
     assert f"Eine Zelle ist länger als {csv.field_size_limit()} Zeichen" in html
     assert "field limit" not in html

@@ -8,7 +8,6 @@ import io
 import re
 from html import unescape
 
-import openpyxl
 import pytest
 from babel.messages.pofile import read_po, write_po
 
@@ -27,28 +26,10 @@ from survey.questionnaire.translation_sheet import (
     write_xlsx,
 )
 from tests.staff_helpers import PASSWORD, Staff, make_user
+from tests.test_translation_round_trip import MINI, edit_sheet
 
 SLUG = "needs-assessment"
 PAGE = f"/staff/q/{SLUG}/translations"
-
-MINI = """
-slug: mini
-default_language: de
-languages: [de, en, {code: fa, partial: true}]
-title: {de: Titel, en: Title, fa: عنوان}
-intro: {de: "Hallo ${name}", en: "Hello ${name}"}
-sections:
-  - code: one
-    title: {de: Eins, en: One}
-    questions:
-      - code: q
-        type: single_choice
-        label: {de: Frage, en: Question}
-        options:
-          - {code: a, label: {de: A-de, en: A-en}}
-          - {code: b, label: {de: B-de, en: B-en}}
-"""
-
 
 # --- English, as before ----------------------------------------------------------------------
 
@@ -133,22 +114,6 @@ def upload(browser: Staff, raw: bytes, name: str, lang: str) -> tuple[int, str]:
     notes = re.search(r"(?s)<h2>(?:Notes|Hinweise)</h2>\s*<ul>(.*?)</ul>", html)
     items = re.findall(r"(?s)<li>(.*?)</li>", "".join(lists) + (notes.group(1) if notes else ""))
     return response.status_code, "\n".join(unescape(re.sub(r"<[^>]+>", "", item)) for item in items)
-
-
-def edit_sheet(raw: bytes, changes: dict[str, str], keys: dict[str, str] | None = None) -> tuple[bytes, dict[str, int]]:
-    workbook = openpyxl.load_workbook(io.BytesIO(raw))
-    sheet = workbook["Translations"]
-    rows = {}
-    for row in sheet.iter_rows(min_row=2):
-        key = row[0].value
-        rows[key] = row[0].row
-        if key in changes:
-            row[2].value = changes[key]
-        if keys and key in keys:
-            row[0].value = keys[key]
-    output = io.BytesIO()
-    workbook.save(output)
-    return output.getvalue(), rows
 
 
 ENGLISH = re.compile(r"\b(the|this|is|not|cannot|file|sheet|row|line|key|translation|save|upload|Arabic|Persian)\b")
