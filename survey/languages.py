@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from survey.templated import staff_text
+
 
 @dataclass(frozen=True)
 class Language:
@@ -57,11 +59,12 @@ LANGUAGES: dict[str, Language] = {
     )
 }
 
-# Tags people write that mean something else here, with the advice to give them.
+# Tags people write that mean something else here, with the advice to give them (in English; the
+# staff pages translate it, so it is marked for the staff catalogue).
 MISLEADING_TAGS: dict[str, str] = {
-    "ku": "use 'kmr' for Kurmanji (Latin script) or 'ckb' for Sorani (Arabic script), never 'ku'",
-    "fa-AF": "use 'prs' for Dari",
-    "fa-af": "use 'prs' for Dari",
+    "ku": staff_text("use 'kmr' for Kurmanji (Latin script) or 'ckb' for Sorani (Arabic script), never 'ku'"),
+    "fa-AF": staff_text("use 'prs' for Dari"),
+    "fa-af": staff_text("use 'prs' for Dari"),
 }
 
 

@@ -151,3 +151,25 @@ def test_an_overlong_csv_cell_is_explained_in_german(app, db_session_factory):
     assert status == 422
     assert f"Eine Zelle ist länger als {csv.field_size_limit()} Zeichen" in html
     assert "field limit" not in html
+
+
+def test_the_advice_for_a_misleading_language_tag_is_german(app):
+    """The advice is written once, in survey.languages, and translated wherever it is given."""
+    from survey.questionnaire import QuestionnaireError, load_questionnaire_text
+    from survey.staff.problem_texts import problem_text, questionnaire_problem_text
+
+    data = inventory.OfferInput(provider_name="T", title={"de": "T"}, fields=["work"], city_wide=True,
+                                languages=["ku", "fa-AF"])
+    offer_problems = [p for p in inventory.validate(data, inventory.CityCodes(("work",), ())) if p.field == "languages"]
+    try:
+        load_questionnaire_text("slug: kurz\ntitle: {de: K}\ndefault_language: de\nlanguages: [de, ku]\nsections: []\n", "k.yaml")
+    except QuestionnaireError as error:
+        file_problems = [p for p in error.problems if "ku" in p.message]
+    with app.test_request_context("/staff/", headers={"Accept-Language": "de"}):
+        offer_texts = [problem_text(p) for p in offer_problems]
+        file_texts = [questionnaire_problem_text(p, "k.yaml") for p in file_problems]
+    assert offer_texts == ["„ku“ ist nicht eindeutig: Verwenden Sie „kmr“ für Kurmandschi (lateinische Schrift) oder "
+                           "„ckb“ für Sorani (arabische Schrift), niemals „ku“.",
+                           "„fa-AF“ ist nicht eindeutig: Verwenden Sie „prs“ für Dari."]
+    assert len(file_texts) == 1 and file_texts[0].endswith("Sprache 'ku': Verwenden Sie „kmr“ für Kurmandschi (lateinische "
+                                                           "Schrift) oder „ckb“ für Sorani (arabische Schrift), niemals „ku“."), file_texts

@@ -19,7 +19,7 @@ from survey import municipality
 from survey.languages import LANGUAGES, MISLEADING_TAGS
 from survey.models import Offer
 from survey.offers.matching import PUBLISHED, serves_district
-from survey.templated import Templated, staff_text
+from survey.templated import Phrase, Templated, staff_text
 
 PROVIDER_KINDS = ("mso", "welfare", "municipal", "other")
 COSTS = ("free", "reduced", "paid")
@@ -114,8 +114,6 @@ MESSAGES: dict[str, str] = {
     "target_group_alias": staff_text("'%(value)s' is not a target group; use one of: %(allowed)s (did you mean '%(suggestion)s'?)."),
     "unknown_language": staff_text("'%(value)s' is not a language tag; use one of: %(allowed)s."),
     "language_name": staff_text("'%(value)s' is a language name; use its tag '%(tag)s'."),
-    "ambiguous_ku": staff_text("'%(value)s' is ambiguous: use 'kmr' for Kurmanji (Latin script) or 'ckb' for Sorani (Arabic script), never 'ku'."),
-    "ambiguous_dari": staff_text("'%(value)s' is ambiguous: use 'prs' for Dari."),
     "ambiguous": staff_text("'%(value)s' is ambiguous: %(advice)s."),
     "unknown_cost": staff_text("'%(value)s' is not a cost; use one of: %(allowed)s."),
     "yes_no": staff_text("must be yes or no."),
@@ -125,8 +123,6 @@ MESSAGES: dict[str, str] = {
     "unsafe_website": staff_text("the website must be a full address starting with https:// or http://."),
     "date_in_future": staff_text("the date lies in the future."),
 }
-# Misleading language tags (survey.languages.MISLEADING_TAGS) with their own translatable advice.
-AMBIGUOUS_TAGS = {"ku": "ambiguous_ku", "fa-AF": "ambiguous_dari", "fa-af": "ambiguous_dari"}
 
 
 @dataclass(frozen=True)
@@ -167,10 +163,8 @@ def _unknown(name: str, key: str, value: str, allowed: Iterable[str]) -> FieldPr
 
 
 def _language_problem(name: str, tag: str) -> FieldProblem:
-    if tag in AMBIGUOUS_TAGS:
-        return _problem(name, AMBIGUOUS_TAGS[tag], value=tag)
     if tag in MISLEADING_TAGS:
-        return _problem(name, "ambiguous", value=tag, advice=MISLEADING_TAGS[tag])
+        return _problem(name, "ambiguous", value=tag, advice=Phrase(MISLEADING_TAGS[tag]))
     if tag.casefold() in LANGUAGE_NAMES:
         return _problem(name, "language_name", value=tag, tag=LANGUAGE_NAMES[tag.casefold()])
     return _unknown(name, "unknown_language", tag, LANGUAGES)

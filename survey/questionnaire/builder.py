@@ -133,15 +133,9 @@ class _Builder:
         return None
 
     def unknown_language(self, path: str, code: Any, line: int | None) -> None:
-        if code in ("ku", "fa-AF", "fa-af"):  # survey.languages.MISLEADING_TAGS, with their advice translated
-            if code == "ku":
-                template = staff_text("language %(code)s: use 'kmr' for Kurmanji (Latin script) or 'ckb' for Sorani (Arabic script), "
-                                      "never 'ku'.")
-            else:
-                template = staff_text("language %(code)s: use 'prs' for Dari.")
-            self.error(path, template, line, code=repr(code))
-        elif isinstance(code, str) and code in MISLEADING_TAGS:
-            self.error(path, staff_text("language %(code)s: %(advice)s."), line, code=repr(code), advice=MISLEADING_TAGS[code])
+        if isinstance(code, str) and code in MISLEADING_TAGS:
+            self.error(path, staff_text("language %(code)s: %(advice)s."), line, code=repr(code),
+                       advice=Phrase(MISLEADING_TAGS[code]))
         else:
             self.error(path, staff_text("unknown language %(code)s.%(hint)s Known: %(known)s."), line,
                        code=repr(code), hint=_suggest(code, LANGUAGES), known=", ".join(LANGUAGES))
