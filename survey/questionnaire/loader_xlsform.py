@@ -36,7 +36,7 @@ from survey.questionnaire.xlsform_expressions import (
     condition_source,
     xlsform_to_tree,
 )
-from survey.templated import Phrase, fill, phrase, staff_text
+from survey.templated import Phrase, phrase, staff_text
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
@@ -129,22 +129,10 @@ def _place(sheet: str, row: int | None, column: str | None) -> tuple[str, Phrase
     return where.message, where
 
 
-def _expression_error(position: int | None, template: str, **params: Any) -> ExpressionError:
-    """An ``ExpressionError`` this module raises (from ``rename`` or an option check), with its
-    template and params kept for the staff pages."""
-    error = ExpressionError(fill(template, params), position)
-    error.template, error.params = template, params  # type: ignore[attr-defined]
-    return error
-
-
-def _reason(error: ExpressionError) -> Phrase | str:
-    """Why an expression cannot be used, for a problem's params: a ``Phrase`` when the error has a
-    template (``_expression_error``); the parser's own errors (survey/questionnaire/
-    xlsform_expressions.py) have none yet and give their English text."""
-    template = getattr(error, "template", None)
-    if template is None:
-        return str(error)
-    message = Phrase(template, getattr(error, "params", {}))
+def _reason(error: ExpressionError) -> Phrase:
+    """Why an expression cannot be used, for a problem's params, with the character it was found
+    at (``str(error)`` in English)."""
+    message = Phrase(error.template, error.params)
     if error.position is None:
         return message
     return phrase(staff_text("%(message)s (at character %(position)s)"), message=message, position=error.position + 1)
@@ -940,13 +928,13 @@ class XLSFormReader:
         def rename(name: str, position: int) -> str:
             row = by_name.get(name)
             if row is None:
-                raise _expression_error(position, staff_text("there is no question named '%(name)s' in the survey sheet"), name=name)
+                raise ExpressionError(staff_text("there is no question named '%(name)s' in the survey sheet"), position, {"name": name})
             if row.skipped:
-                raise _expression_error(position, staff_text("'${%(name)s}' (row %(number)s) is not imported: %(why)s"),
-                                        name=name, number=row.number, why=row.skipped)
+                raise ExpressionError(staff_text("'${%(name)s}' (row %(number)s) is not imported: %(why)s"), position,
+                                      {"name": name, "number": row.number, "why": row.skipped})
             if row.type in ("begin_group", "begin_repeat"):
-                raise _expression_error(position, staff_text("'${%(name)s}' (row %(number)s) is a group, not a question"),
-                                        name=name, number=row.number)
+                raise ExpressionError(staff_text("'${%(name)s}' (row %(number)s) is a group, not a question"), position,
+                                      {"name": name, "number": row.number})
             return row.code or name
 
         return rename
@@ -1152,7 +1140,8 @@ class XLSFormReader:
         for name, option in Condition("-", tree).option_references():
             known = self.option_codes.get(name.code)
             if known is not None and option not in known:
-                raise _expression_error(None, staff_text("'%(question)s' has no option '%(option)s'"), question=name.code, option=option)
+                raise ExpressionError(staff_text("'%(question)s' has no option '%(option)s'"), None,
+                                      {"question": name.code, "option": option})
 
     def assign_paths(self, root: LocDict) -> None:
         """Register each section, question and option under the path the builder reports."""

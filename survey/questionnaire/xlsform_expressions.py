@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Any, Callable, Mapping
 
 from survey.questionnaire.conditions import (
     MAX_DEPTH,
@@ -33,6 +33,7 @@ from survey.questionnaire.conditions import (
     Unary,
     parse_condition,
 )
+from survey.templated import fill
 
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 # Functions people use in XLSForms that have no counterpart here, for a friendlier message.
@@ -51,11 +52,15 @@ _KNOWN_UNSUPPORTED = {
 
 
 class ExpressionError(ValueError):
-    """The expression cannot be translated; ``position`` is the 0-based character offset."""
+    """The expression cannot be translated; ``position`` is the 0-based character offset.
+    ``template`` with ``params`` is the English text (survey/templated.py); the parser's own
+    messages have no parameters yet and are not in the staff catalogue."""
 
-    def __init__(self, message: str, position: int | None = 0) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, template: str, position: int | None = 0, params: Mapping[str, Any] | None = None) -> None:
+        self.template = template
+        self.params = dict(params or {})
+        self.message = fill(template, self.params)
+        super().__init__(self.message)
         self.position = position
 
     def __str__(self) -> str:
