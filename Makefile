@@ -58,10 +58,12 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 	@if command -v npm >/dev/null 2>&1; then cd tests/browser && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/axe-core/axe.min.js; \
 	else echo "npm not found: the accessibility tests need axe-core (apt-get install npm)"; fi
 
+# The production-shape test also needs Debian's nginx (deploy/nginx.conf in front of gunicorn).
+BROWSER_PACKAGES := chromium fonts-noto-core nginx-light
 browser-deps: $(AXE)
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-noto-core >/dev/null; \
-	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium fonts-noto-core"; fi; }
+	@if ! command -v chromium >/dev/null 2>&1 || ! [ -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; \
+	  else echo "Browser tests need Debian's chromium and nginx: sudo apt-get install $(BROWSER_PACKAGES)"; fi; fi
 
 # The council report as PDF (WeasyPrint) needs Pango from the system; installed here when missing
 # (as root), otherwise only a hint: everything else, the HTML report included, works without it.

@@ -54,6 +54,8 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     init_i18n(app)
     from survey import upload_limits
     upload_limits.register(app)  # before the CSRF check, which reads the form first
+    from survey import same_origin
+    same_origin.register(app)  # the post's origin, as the browser states it (not the Referer alone)
     csrf.init_app(app)
     from survey import input_guard
     input_guard.register(app)  # U+0000 in any field: a 400 that says so, never a database error

@@ -56,7 +56,9 @@ POSTGRES_URL = os.environ.get("SURVEY_TEST_DATABASE_URL", "")
 # it anywhere afterwards can only mean a client address was recorded.
 CLIENT_ADDRESS = "127.0.0.23"
 USER_AGENT = "LoadPhone/1.0 (KIM-UA-MARKER)"
-REFERRER = "https://referrer-marker.example/flyer?from=shelter"
+REFERRER = "https://referrer-marker.example/flyer?from=shelter"  # a link from another site (GET)
+# A post's Referer is a page of this site (one from another site is refused: test_same_origin.py).
+OWN_REFERRER_PATH = "/s/needs-assessment/?from=referrer-marker"
 ARTIFACTS = ROOT / "test-artifacts"
 
 BACKENDS = [
@@ -103,7 +105,8 @@ class Phone(Respondent):
         return self.connection
 
     def _send(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> Any:
-        return super()._send(method, path, body, {**headers, "User-Agent": USER_AGENT, "Referer": REFERRER})
+        referrer = f"http://127.0.0.1:{self.port}{OWN_REFERRER_PATH}" if method == "POST" else REFERRER
+        return super()._send(method, path, body, {**headers, "User-Agent": USER_AGENT, "Referer": referrer})
 
 
 def run_all(count: int, work: Callable[[int], Any], timeout: float = RUN_TIMEOUT) -> list[Any]:

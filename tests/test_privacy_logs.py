@@ -27,7 +27,10 @@ SLUG = "needs-assessment"
 CLIENT_ADDRESS = "127.0.0.9"  # the test clients connect from here; the servers listen elsewhere
 FORWARDED_ADDRESS = "198.51.100.23"
 USER_AGENT = "PrivacyProbe/1.0 (UA-MARKER)"
-REFERRER = "https://referrer-marker.example/flyer?from=shelter"
+REFERRER = "https://referrer-marker.example/flyer?from=shelter"  # a link from another site (GET)
+# A post's Referer is the page of this site it was sent from (one from another site is refused:
+# tests/test_same_origin.py); it carries the marker in its query.
+OWN_REFERRER_PATH = "/s/needs-assessment/?from=referrer-marker"
 MARKERS = (CLIENT_ADDRESS, "198.51.100.", "PrivacyProbe", "UA-MARKER", "referrer-marker")
 IDENTIFYING_HEADERS = {
     "User-Agent": USER_AGENT,
@@ -51,7 +54,7 @@ def test_submissions_leave_no_address_agent_or_referrer_in_any_table_or_log(app,
     for lang in ("de", "ar", "uk"):
         browser = new_browser()
         browser.client.environ_base.update({"REMOTE_ADDR": CLIENT_ADDRESS, "HTTP_USER_AGENT": USER_AGENT,
-                                            "HTTP_REFERER": REFERRER, "HTTP_X_FORWARDED_FOR": FORWARDED_ADDRESS,
+                                            "HTTP_REFERER": "http://localhost" + OWN_REFERRER_PATH, "HTTP_X_FORWARDED_FOR": FORWARDED_ADDRESS,
                                             "HTTP_X_REAL_IP": "198.51.100.25", "HTTP_FORWARDED": "for=198.51.100.26"})
         complete_everything(browser, lang)
         browser.post(f"/s/{SLUG}/{lang}/submit")
@@ -169,6 +172,8 @@ class HttpBrowser:
         for _ in range(10):
             connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=20, source_address=(CLIENT_ADDRESS, 0))
             headers = dict(IDENTIFYING_HEADERS)
+            if method == "POST":
+                headers["Referer"] = f"http://127.0.0.1:{self.port}{OWN_REFERRER_PATH}"
             if self.cookie:
                 headers["Cookie"] = self.cookie
             if body is not None:

@@ -29,7 +29,7 @@ def assert_standard_headers(response, frameable: bool = False) -> None:
     assert headers["Content-Security-Policy"] == (FRAMEABLE_POLICY if frameable else EXPECTED_CSP)
     assert headers["X-Frame-Options"] == ("SAMEORIGIN" if frameable else "DENY")
     assert headers["X-Content-Type-Options"] == "nosniff"
-    assert headers["Referrer-Policy"] == "no-referrer"
+    assert headers["Referrer-Policy"] == "same-origin"
     assert headers["Cross-Origin-Opener-Policy"] == "same-origin"
     permissions = headers["Permissions-Policy"]
     for feature in ("camera", "microphone", "geolocation"):
@@ -101,11 +101,11 @@ def test_a_view_may_set_its_own_value(app):
     @app.get("/_own_header")
     def own_header():
         response = make_response("x")
-        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers["Referrer-Policy"] = "no-referrer"
         return response
 
     response = app.test_client().get("/_own_header")
-    assert response.headers["Referrer-Policy"] == "same-origin"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
     assert response.headers["X-Frame-Options"] == "DENY"
 
 

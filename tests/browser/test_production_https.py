@@ -1,0 +1,146 @@
+"""The production shape, end to end: Chromium -> nginx with deploy/nginx.conf terminating TLS ->
+gunicorn with gunicorn.conf.py (SURVEY_PROXY_COUNT=1) -> SQLite.
+
+Staff log in, a respondent answers the needs questionnaire to the end, an analyst downloads the
+export: every one of them a form post over HTTPS, which the CSRF check once refused because
+pages asked for no Referer (issue 16). `make test` installs nginx; without it (or Chromium) these
+tests are skipped, unless SURVEY_REQUIRE_BROWSER=1 (CI) makes that a failure.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import os
+import subprocess
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from tests.browser.answering import PAGES, complete_page
+from tests.browser.conftest import PHONE
+from tests.load_client import SLUG, VENV_BIN, ROOT, Server, sqlite_url
+from tests.nginx_proxy import SERVER_NAME, NginxProxy, missing
+
+pytestmark = pytest.mark.browser
+
+STAFF_EMAIL = "analyse@musterstadt.example"
+STAFF_PASSWORD = "ein langes Test-Passwort 7"
+COMMENT = "Über HTTPS gesendet – أرسلت"
+
+
+@pytest.fixture(scope="module")
+def production(tmp_path_factory: pytest.TempPathFactory, browser_available: None) -> Iterator[NginxProxy]:
+    reason = missing()
+    if reason:
+        if os.environ.get("SURVEY_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    workdir = tmp_path_factory.mktemp("production")
+    server = Server(sqlite_url(workdir), workdir / "app", workers=1, threads=4,
+                    extra_env={"SURVEY_PROXY_COUNT": "1", "SURVEY_PUBLIC_BASE_URL": ""})
+    server.prepare()
+    subprocess.run([str(VENV_BIN / "survey"), "create-user", STAFF_EMAIL, "--role", "analyst", "--password-stdin"],
+                   input=STAFF_PASSWORD, text=True, env=server.env(), cwd=ROOT, check=True, capture_output=True,
+                   timeout=60)
+    server.start()
+    proxy = NginxProxy(workdir / "nginx", upstream_port=server.port)
+    try:
+        proxy.start()
+        yield proxy
+    finally:
+        proxy.stop()
+        server.kill()
+
+
+@pytest.fixture()
+def https_context(chromium, production: NginxProxy):
+    contexts = []
+
+    def make(locale: str = "de"):
+        context = chromium.new_context(viewport=PHONE, locale=locale, ignore_https_errors=True, accept_downloads=True)
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture(scope="module")
+def chromium(browser_available: None) -> Iterator[object]:
+    """Chromium that resolves the production host name to the local nginx."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                  f"--host-resolver-rules=MAP {SERVER_NAME} 127.0.0.1"],
+        )
+        yield browser
+        browser.close()
+
+
+def test_a_respondent_answers_to_the_end_and_an_analyst_logs_in_and_exports_over_https(https_context, production):
+    base = production.base_url
+
+    respondent = https_context("ar").new_page()
+    respondent.goto(f"{base}/s/{SLUG}/")
+    assert respondent.url.startswith("https://")
+    respondent.click("button[type=submit]")  # the language page: Arabic from the browser
+    assert respondent.url.endswith(f"/s/{SLUG}/ar/")
+    respondent.click("form button.primary")  # start: the first post
+    assert "/p/about" in respondent.url, respondent.locator("main").inner_text()[:300]
+    for section, data in PAGES:
+        assert f"/p/{section}" in respondent.url, respondent.url
+        if section == "preferences":
+            data = {**data, "comments": COMMENT}
+        complete_page(respondent, data, javascript=True)
+    assert respondent.url.endswith("/ar/review")
+    respondent.click("form button.primary")
+    assert respondent.url.endswith("/ar/thanks"), respondent.locator("main").inner_text()[:300]
+    cookies = respondent.context.cookies()
+    assert cookies and all(cookie["secure"] for cookie in cookies)
+
+    staff_context = https_context("de")
+    staff = staff_context.new_page()
+    staff.goto(f"{base}/staff/")
+    staff.fill("#email", STAFF_EMAIL)
+    staff.fill("#password", STAFF_PASSWORD)
+    staff.click("button.primary")
+    assert "/staff/login" not in staff.url, staff.locator("main").inner_text()[:300]
+    assert all(cookie["secure"] for cookie in staff_context.cookies())
+
+    staff.goto(f"{base}/staff/q/{SLUG}/export")
+    staff.check('input[name="format"][value="csv"]')
+    with staff.expect_download() as download_info:
+        staff.click("form button.primary")
+    download = download_info.value
+    content = Path(download.path()).read_text(encoding="utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(content)))
+    assert [row["comments"] for row in rows] == [COMMENT]
+    assert rows[0]["language"] == "ar"
+
+
+def test_every_response_through_the_proxy_asks_for_https_and_sends_no_referrer_elsewhere(production):
+    response = production.request("GET", f"/s/{SLUG}/de/")
+    assert response.status == 200
+    assert response.getheader("Strict-Transport-Security") == "max-age=31536000"
+    assert response.getheader("Referrer-Policy") == "same-origin"
+
+
+def test_the_proxy_serves_no_other_host_name_and_passes_no_forwarding_header_of_a_client(production):
+    import ssl
+
+    with pytest.raises(ssl.SSLError):
+        production.request("GET", f"/s/{SLUG}/de/", server_name="evil.example")
+    # A client's own X-Forwarded-* values are replaced by the proxy's: links stay on this host.
+    response = production.request("GET", f"/s/{SLUG}/", {"X-Forwarded-Host": "evil.example",
+                                                        "X-Forwarded-Prefix": "/evil"})
+    assert response.status == 200
+    assert b"evil" not in response.body
