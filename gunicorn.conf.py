@@ -13,7 +13,7 @@ VM with SQLite and several app servers in front of PostgreSQL (docs/deployment.m
                       or empty for none
 
 The application's own settings (database, secret key, proxies) are the ``SURVEY_*`` variables
-read by survey/config.py.
+read by survey/web/config.py.
 """
 import multiprocessing
 import os
@@ -73,8 +73,8 @@ access_log_format = '%(t)s "%(m)s %(U)s %(H)s" %(s)s %(B)s %(M)sms'
 errorlog = "-"
 loglevel = os.environ.get("SURVEY_LOG_LEVEL", "info")
 # Gunicorn's own error messages about malformed requests name the client address; this logger
-# removes it (survey/gunicorn_logging.py).
-logger_class = "survey.gunicorn_logging.PrivacyLogger"
+# removes it (survey/web/gunicorn_logging.py).
+logger_class = "survey.web.gunicorn_logging.PrivacyLogger"
 
 # Forwarded headers: gunicorn trusts nobody's; the application alone decides, with
 # SURVEY_PROXY_COUNT, how many proxies' X-Forwarded-Proto/Host to believe (X-Forwarded-For is

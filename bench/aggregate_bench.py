@@ -44,9 +44,9 @@ def database_for(size: int) -> str:
     from sqlalchemy import create_engine
 
     from bench.synthetic import insert_synthetic
-    from survey.migrate import upgrade_database
+    from survey.store.migrate import upgrade_database
     from survey.questionnaire import load_questionnaire_path
-    from survey.questionnaire_store import import_questionnaire
+    from survey.store.questionnaires import import_questionnaire
     from sqlalchemy.orm import Session
 
     partial = path.with_name(path.name + ".part")

@@ -30,11 +30,11 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from survey.db import make_engine  # noqa: E402
-from survey.migrate import upgrade_database  # noqa: E402
+from survey.store.db import make_engine  # noqa: E402
+from survey.store.migrate import upgrade_database  # noqa: E402
 from survey.questionnaire import load_questionnaire_file  # noqa: E402
 from survey.questionnaire.model import Question, Questionnaire, QuestionType  # noqa: E402
-from survey.questionnaire_store import import_questionnaire  # noqa: E402
+from survey.store.questionnaires import import_questionnaire  # noqa: E402
 
 SLUG = "needs-assessment"
 FORMATS = ("csv", "xlsx", "sav", "codebook")

@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from survey.questionnaire_store import live_version, questionnaire_for_version  # noqa: E402
+from survey.store.questionnaires import live_version, questionnaire_for_version  # noqa: E402
 from survey.seed import seeded_app  # noqa: E402
 
 PAGE_BUDGET = 14_000

@@ -14,8 +14,8 @@ from typing import Any, Iterator
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
-from survey.models import Questionnaire as QuestionnaireRow
-from survey.models import QuestionnaireVersion, Response
+from survey.store.models import Questionnaire as QuestionnaireRow
+from survey.store.models import QuestionnaireVersion, Response
 from survey.questionnaire.model import Questionnaire, QuestionType
 
 START = dt.datetime(2026, 9, 1, 8, 0, tzinfo=dt.timezone.utc)

@@ -202,10 +202,10 @@ def measure_in_process(workdir: Path, count: int = 1000) -> dict[str, float]:
     import time
 
     from bench.bare_app import app as bare, create_write_database
-    from survey import create_app
-    from survey.migrate import upgrade_database
+    from survey.app import create_app
+    from survey.store.migrate import upgrade_database
     from survey.questionnaire import load_questionnaire_file
-    from survey.questionnaire_store import import_questionnaire
+    from survey.store.questionnaires import import_questionnaire
 
     def cost(request: Callable[[], object]) -> float:
         for _ in range(count // 10):

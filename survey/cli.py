@@ -10,11 +10,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
-from survey.accounts import Role
-from survey.db import Database
-from survey.migrate import upgrade_database
+from survey.store.accounts import Role
+from survey.store.db import Database
+from survey.store.migrate import upgrade_database
 from survey.questionnaire import QuestionnaireError, load_questionnaire_path
-from survey.questionnaire_store import import_questionnaire, list_questionnaires
+from survey.store.questionnaires import import_questionnaire, list_questionnaires
 
 
 def _database() -> Database:
@@ -27,7 +27,7 @@ def init_command() -> None:
     """Create the database or upgrade it to the newest schema (safe to repeat)."""
     database = _database()
     upgrade_database(database.engine)
-    from survey.municipality import ensure_default_fields
+    from survey.store.municipality import ensure_default_fields
 
     with database.session_factory() as session:
         ensure_default_fields(session)  # the seven KIM fields, once; a city may change them later
@@ -174,12 +174,12 @@ def export_command(slug: str, export_format: str, values: str, label_language: s
 @with_appcontext
 def delete_expired_drafts_command() -> None:
     """Delete drafts not saved for SURVEY_DRAFT_RETENTION_DAYS days."""
-    from survey.responses import delete_expired_drafts
+    from survey.store.drafts import delete_expired_drafts
 
     with _database().session_factory() as session:
         days = int(current_app.config["DRAFT_RETENTION_DAYS"])
         count = delete_expired_drafts(session, days)
-        from survey import audit
+        from survey.store import audit
         audit.record(session, "cli", "delete-expired-drafts", "", drafts=count, retention_days=days)
         session.commit()
     click.echo(f"{count} expired drafts deleted")
@@ -191,8 +191,8 @@ def delete_expired_drafts_command() -> None:
 @with_appcontext
 def delete_responses_command(slug: str, confirm: bool) -> None:
     """Delete a CLOSED questionnaire's responses and drafts, keeping the suppressed aggregate."""
-    from survey.config import suppression_threshold
-    from survey.raw_answers import NotClosed, UnknownSlug, delete_raw_answers
+    from survey.web.config import suppression_threshold
+    from survey.store.raw_answers import NotClosed, UnknownSlug, delete_raw_answers
 
     if not confirm:
         raise click.ClickException("this deletes every raw answer of the questionnaire for good; "
@@ -219,7 +219,7 @@ def delete_responses_command(slug: str, confirm: bool) -> None:
 @with_appcontext
 def report_command(slug: str, out: Path, language: str, include_open_text: bool, file_format: str | None) -> None:
     """Write the printable council report of a questionnaire (HTML with print CSS, or PDF)."""
-    from survey.config import suppression_threshold
+    from survey.web.config import suppression_threshold
     from survey.exports.report import UnknownReport, render_report
     from survey.exports.report_pdf import PdfUnavailable, html_to_pdf
 
@@ -233,7 +233,7 @@ def report_command(slug: str, out: Path, language: str, include_open_text: bool,
             content = html_to_pdf(html) if as_pdf else html.encode("utf-8")
         except PdfUnavailable as error:
             raise click.ClickException(f"{error}; the HTML report works without it (--out report.html)") from None
-        from survey import audit
+        from survey.store import audit
         audit.record(session, "cli", "report", slug, language=language, open_text=include_open_text,
                      format="pdf" if as_pdf else "html")
         session.commit()
@@ -248,7 +248,7 @@ def report_command(slug: str, out: Path, language: str, include_open_text: bool,
 @with_appcontext
 def delete_handled_contacts_command() -> None:
     """Delete contact requests handled SURVEY_CONTACT_RETENTION_DAYS or more days ago."""
-    from survey.offers.contact_requests import delete_handled
+    from survey.store.contact_requests import delete_handled
 
     with _database().session_factory() as session:
         count = delete_handled(session, int(current_app.config["CONTACT_RETENTION_DAYS"]))
@@ -274,7 +274,8 @@ def links_command(base_url: str) -> None:
 @with_appcontext
 def create_user_command(email: str, roles: tuple[str, ...], password_stdin: bool) -> None:
     """Create a staff account; the password is asked for (never given on the command line)."""
-    from survey import accounts, audit
+    from survey.store import accounts
+    from survey.store import audit
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -295,7 +296,8 @@ def create_user_command(email: str, roles: tuple[str, ...], password_stdin: bool
 @with_appcontext
 def create_first_admin_command(email: str) -> None:
     """Once, when there is no staff account yet: create an admin and print a one-time password."""
-    from survey import accounts, audit
+    from survey.store import accounts
+    from survey.store import audit
 
     with _database().session_factory() as session:
         if accounts.count_users(session) > 0:
@@ -316,9 +318,9 @@ def create_first_admin_command(email: str) -> None:
 @with_appcontext
 def export_form_command(slug: str, form_format: str, out: Path | None) -> None:
     """Write the newest version of a questionnaire as an XLSForm workbook or as YAML."""
-    from survey.questionnaire.writer_xlsform import write_xlsform
-    from survey.questionnaire.xlsform_expressions import ExpressionError
-    from survey.questionnaire_store import newest_version, questionnaire_for_version
+    from survey.questionnaire.formats.xlsform_writer import write_xlsform
+    from survey.questionnaire.formats.xlsform_expressions import ExpressionError
+    from survey.store.questionnaires import newest_version, questionnaire_for_version
 
     with _database().session_factory() as session:
         version = newest_version(session, slug)
@@ -349,7 +351,7 @@ def export_form_command(slug: str, form_format: str, out: Path | None) -> None:
 
 def _table_file(path: Path, parse_and_save: Any) -> None:
     """Import one table file in one transaction; every row problem printed, nothing saved then."""
-    from survey.table_import import TableImportError
+    from survey.files import TableImportError
 
     with _database().session_factory() as session:
         try:
@@ -369,7 +371,7 @@ def _table_file(path: Path, parse_and_save: Any) -> None:
 @with_appcontext
 def import_offers_command(file: Path) -> None:
     """Import offers from CSV or XLSX (layout: docs/offers.md); all rows or none."""
-    from survey import audit
+    from survey.store import audit
     from survey.offers.importing import import_offers
 
     def run(session: Any, raw: bytes, name: str) -> Any:
@@ -385,7 +387,7 @@ def import_offers_command(file: Path) -> None:
 @with_appcontext
 def import_districts_command(file: Path) -> None:
     """Import districts (columns code, name, parent) from CSV or XLSX; all rows or none."""
-    from survey import municipality
+    from survey.store import municipality
 
     _table_file(file, lambda session, raw, name: municipality.save_districts(session, municipality.parse_districts(raw, name)))
 
@@ -395,7 +397,7 @@ def import_districts_command(file: Path) -> None:
 @with_appcontext
 def import_fields_command(file: Path) -> None:
     """Import integration fields (columns code, label_de, label_<lang>...) from CSV or XLSX."""
-    from survey import municipality
+    from survey.store import municipality
 
     _table_file(file, lambda session, raw, name: municipality.save_fields(session, municipality.parse_fields(raw, name)))
 
@@ -406,7 +408,7 @@ def import_fields_command(file: Path) -> None:
 def load_sample_command(directory: Path | None) -> None:
     """Load the fictional sample municipality (default samples/musterstadt) into empty tables."""
     from survey.offers.sample import SAMPLE_DIR, load_sample
-    from survey.table_import import TableImportError
+    from survey.files import TableImportError
 
     with _database().session_factory() as session:
         try:
@@ -430,7 +432,7 @@ def register_commands(app: Flask) -> None:
 
 
 def _create_app() -> Flask:
-    from survey import create_app
+    from survey.app import create_app
     return create_app()
 
 

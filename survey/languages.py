@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from survey.templated import staff_text
+from survey.problems import staff_text
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import Flask
 
-from survey import create_app
-from survey.migrate import upgrade_database
-from survey.questionnaire_store import import_directory
+from survey.app import create_app
+from survey.store.migrate import upgrade_database
+from survey.store.questionnaires import import_directory
 
 
 def seeded_app(instance: Path, **settings: Any) -> Flask:

@@ -2,6 +2,6 @@
 ``survey.wsgi:app``). Settings come from the ``SURVEY_*`` environment (see docs/deployment.md)."""
 from __future__ import annotations
 
-from survey import create_app
+from survey.app import create_app
 
 app = create_app()

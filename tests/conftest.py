@@ -13,12 +13,12 @@ from flask.testing import FlaskClient
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from survey import create_app
-from survey.db import make_engine
-from survey.migrate import upgrade_database
-from survey.models import Base
+from survey.app import create_app
+from survey.store.db import make_engine
+from survey.store.migrate import upgrade_database
+from survey.store.models import Base
 from survey.questionnaire import load_questionnaire_file
-from survey.questionnaire_store import import_questionnaire
+from survey.store.questionnaires import import_questionnaire
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "questionnaires"

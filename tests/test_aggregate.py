@@ -11,11 +11,11 @@ import pytest
 from survey.analysis.aggregate import aggregate, group_sizes, to_csv
 from survey.analysis.frames import META_DISTRICT, build_frame, need_column, response_frame
 from survey.analysis.suppression import SUPPRESSED, ThresholdTooLow
-from survey.config import SettingError, suppression_threshold
+from survey.web.config import SettingError, suppression_threshold
 from survey.exports.aggregate_export import aggregate_csv
-from survey.models import Response
+from survey.store.models import Response
 from survey.questionnaire import load_questionnaire_text
-from survey.questionnaire_store import import_questionnaire
+from survey.store.questionnaires import import_questionnaire
 
 FORM = """\
 slug: mini-agg
@@ -173,7 +173,7 @@ def test_threshold_below_three_is_refused():
 
 
 def test_app_refuses_to_start_with_a_threshold_below_three(tmp_path):
-    from survey import create_app
+    from survey.app import create_app
 
     with pytest.raises(SettingError, match="SURVEY_SUPPRESSION_THRESHOLD"):
         create_app({"TESTING": True, "SECRET_KEY": "x", "SUPPRESSION_THRESHOLD": 1,

@@ -3,8 +3,8 @@ import logging
 
 from sqlalchemy import text
 
-from survey import create_app
-from survey.db import make_engine
+from survey.app import create_app
+from survey.store.db import make_engine
 
 
 def test_settings_come_from_prefixed_environment(tmp_path, monkeypatch):
@@ -59,7 +59,7 @@ def test_pandas_and_matplotlib_load_on_first_use_not_at_start():
     import subprocess
     import sys
 
-    code = ("import sys; from survey import create_app; create_app({'DATABASE_URL': 'sqlite://', 'SECRET_KEY': 'x'}); "
+    code = ("import sys; from survey.app import create_app; create_app({'DATABASE_URL': 'sqlite://', 'SECRET_KEY': 'x'}); "
             "print(sorted(m for m in ('pandas', 'matplotlib', 'pyreadstat', 'weasyprint') if m in sys.modules))")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert result.stdout.strip().splitlines()[-1] == "[]"
@@ -68,7 +68,7 @@ def test_pandas_and_matplotlib_load_on_first_use_not_at_start():
 def test_a_draft_cookie_is_sent_when_it_changes_and_refreshed_once_a_day(app, bundled, monkeypatch):
     """Not re-signed on every request (that was a tenth of a page submission's work), yet its
     expiry keeps moving with the respondent's activity, a day at a time."""
-    import survey
+    from survey.web import sessions
 
     from tests.conftest import Browser
 
@@ -82,8 +82,8 @@ def test_a_draft_cookie_is_sent_when_it_changes_and_refreshed_once_a_day(app, bu
         return any(h.startswith("survey_session=") for h in response.headers.getlist("Set-Cookie"))
 
     assert not cookie_sent(browser.client.get(page))  # same day, nothing changed: no cookie
-    tomorrow = survey._day_number() + 1
-    monkeypatch.setattr(survey, "_day_number", lambda: tomorrow)
+    tomorrow = sessions._day_number() + 1
+    monkeypatch.setattr(sessions, "_day_number", lambda: tomorrow)
     refreshed = browser.client.get(page)
     assert refreshed.status_code == 200 and cookie_sent(refreshed)
     assert "Expires=" in next(h for h in refreshed.headers.getlist("Set-Cookie") if h.startswith("survey_session="))

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import update
 
-from survey.models import Draft
+from survey.store.models import Draft
 from survey.questionnaire import QuestionnaireError, load_questionnaire_text
-from survey.questionnaire.writer_yaml import dump_questionnaire
-from survey.questionnaire_store import import_questionnaire
+from survey.questionnaire.formats.yaml_writer import dump_questionnaire
+from survey.store.questionnaires import import_questionnaire
 from tests.conftest import Browser
 
 FORM = (Path(__file__).parent / "data" / "audio-demo.yaml").read_text(encoding="utf-8")

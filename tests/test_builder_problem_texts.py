@@ -13,7 +13,7 @@ import pytest
 from survey.languages import MISLEADING_TAGS
 from survey.questionnaire import QuestionnaireError, load_questionnaire_text
 from survey.questionnaire.builder import MISSING_TRANSLATION
-from survey.templated import Phrase
+from survey.problems import Phrase
 from tests.test_problem_texts import german
 
 GOOD = """\

@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from survey.cli import main
-from survey.models import QuestionnaireVersion
+from survey.store.models import QuestionnaireVersion
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,15 +48,15 @@ def test_a_rejected_file_changes_nothing(tmp_path):
     assert result.exit_code == 1
     assert "broken.yaml:" in result.output and "unknown question type 'txt'" in result.output
     assert "nothing was imported" in result.output
-    from survey.db import make_engine
+    from survey.store.db import make_engine
     from sqlalchemy.orm import Session
     with Session(make_engine(env["SURVEY_DATABASE_URL"])) as session:
         assert session.scalar(select(func.count(QuestionnaireVersion.id))) == 0
 
 
 def test_create_user_reads_the_password_from_stdin_and_the_first_admin_is_made_once(tmp_path):
-    from survey import accounts
-    from survey.db import make_engine
+    from survey.store import accounts
+    from survey.store.db import make_engine
     from sqlalchemy.orm import Session
 
     url = f"sqlite:///{tmp_path / 'u.db'}"

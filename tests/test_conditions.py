@@ -1,6 +1,6 @@
 import pytest
 
-from survey.questionnaire.conditions import ConditionSyntaxError, parse_condition
+from survey.questionnaire.conditions.expression import ConditionSyntaxError, parse_condition
 
 
 @pytest.mark.parametrize(

@@ -6,8 +6,8 @@ import datetime as dt
 
 from sqlalchemy import func, inspect, select
 
-from survey.models import AuditEvent, ContactRequest, Response
-from survey.offers import contact_requests
+from survey.store.models import AuditEvent, ContactRequest, Response
+from survey.store import contact_requests
 from tests.conftest import Browser
 from tests.staff_helpers import logged_in
 

@@ -8,11 +8,11 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from survey.editor_store import answered_codes, editable, save_edit
-from survey.models import QuestionnaireVersion, Response
+from survey.store.editing import answered_codes, editable, save_edit
+from survey.store.models import QuestionnaireVersion, Response
 from survey.questionnaire import load_questionnaire_file, load_questionnaire_text
 from survey.questionnaire import editing as e
-from survey.questionnaire.condition_builder import (
+from survey.questionnaire.conditions.rules import (
     AND,
     OR,
     BuiltCondition,
@@ -23,8 +23,8 @@ from survey.questionnaire.condition_builder import (
     parse_built,
     parse_number,
 )
-from survey.questionnaire.conditions import parse_condition
-from survey.questionnaire_store import import_questionnaire, publish_version
+from survey.questionnaire.conditions.expression import parse_condition
+from survey.store.questionnaires import import_questionnaire, publish_version
 from tests.conftest import BUNDLED
 
 SMALL = """\

@@ -5,7 +5,7 @@ import re
 
 from sqlalchemy import select
 
-from survey.models import AuditEvent, QuestionnaireVersion, Response
+from survey.store.models import AuditEvent, QuestionnaireVersion, Response
 from survey.questionnaire import load_questionnaire_text
 from tests.conftest import Browser
 from tests.staff_helpers import logged_in

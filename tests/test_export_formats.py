@@ -26,11 +26,11 @@ from survey.exports.labels import Labels, UnknownLabelLanguage
 from survey.exports.request import ExportRequest, prepare
 from survey.exports.sav_export import spss_name
 from survey.exports.variables import Kind, Schema
-from survey.models import AuditEvent, ExportJob, QuestionnaireVersion, Response
-from survey.models import Questionnaire as QuestionnaireRow
+from survey.store.models import AuditEvent, ExportJob, QuestionnaireVersion, Response
+from survey.store.models import Questionnaire as QuestionnaireRow
 from survey.questionnaire import load_questionnaire_text
 from survey.questionnaire.model import Text
-from survey.questionnaire_store import import_questionnaire
+from survey.store.questionnaires import import_questionnaire
 from tests.conftest import BUNDLED
 from tests.staff_helpers import logged_in
 
@@ -508,7 +508,7 @@ def cli_env(tmp_path):
     runner = CliRunner()
     assert runner.invoke(main, ["init"], env=env).exit_code == 0
     assert runner.invoke(main, ["import", str(BUNDLED / "needs-assessment.yaml")], env=env).exit_code == 0
-    from survey.db import make_engine
+    from survey.store.db import make_engine
     engine = make_engine(env["SURVEY_DATABASE_URL"])
     with Session(engine) as session:
         add_responses(session)

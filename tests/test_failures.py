@@ -9,7 +9,7 @@ from typing import Iterator
 import pytest
 from sqlalchemy import event, func, select
 
-from survey.models import Draft, Response
+from survey.store.models import Draft, Response
 from tests.staff_helpers import logged_in
 from tests.test_rate_limit import complete_everything
 from tests.test_respondent_flow import ABOUT, start_in
@@ -180,7 +180,7 @@ def test_a_too_large_staff_upload_gets_a_friendly_413_in_the_staff_language(app,
 def test_staff_uploads_take_the_size_their_page_names_while_other_posts_stay_small(
         app, db_session_factory, bundled, browser, path, field_limit_mb):
     """MAX_CONTENT_LENGTH (1 MB) guards every form; the upload pages promise more
-    (survey/upload_limits.py). A file of 3 MB reaches the view; one just over the page's limit
+    (survey/web/upload_limits.py). A file of 3 MB reaches the view; one just over the page's limit
     gets the view's own message; a respondent's page still refuses 1.5 MB."""
     staff = logged_in(app, db_session_factory, "big@musterstadt.example", "designer")
     three_mb = io.BytesIO(b"#" * (3 * 1024 * 1024))

@@ -24,9 +24,9 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from survey.questionnaire import LoadedQuestionnaire, QuestionnaireError, load_questionnaire_text
-from survey.questionnaire.conditions import Condition, ConditionSyntaxError, parse_condition
-from survey.questionnaire.loader_xlsform import load_xlsform_bytes
-from survey.questionnaire.loading import load_questionnaire_upload
+from survey.questionnaire.conditions.expression import Condition, ConditionSyntaxError, parse_condition
+from survey.questionnaire.formats.xlsform_reader import load_xlsform_bytes
+from survey.questionnaire.formats.reading import load_questionnaire_upload
 
 # SURVEY_FUZZ_EXAMPLES=5000 searches longer (before a release, or after changing a loader).
 EXAMPLES = int(os.environ.get("SURVEY_FUZZ_EXAMPLES", "100"))
@@ -178,7 +178,7 @@ def test_upload_loader_random_bytes(raw, name):
 def _workbook_rows() -> dict[str, list[list[Any]]]:
     from openpyxl import load_workbook
 
-    from survey.questionnaire.writer_xlsform import write_xlsform
+    from survey.questionnaire.formats.xlsform_writer import write_xlsform
 
     book = load_workbook(io.BytesIO(write_xlsform(load_questionnaire_text(MINI).questionnaire)))
     return {sheet.title: [list(row) for row in sheet.iter_rows(values_only=True)] for sheet in book.worksheets}

@@ -13,9 +13,9 @@ from survey.analysis.gap_source import NotANeedsQuestionnaire, gap_matrix_for
 from survey.analysis.gaps import (NO_DISTRICT, ResponseFacts, compute_gap_matrix, gap_level,
                                   wilson_interval)
 from survey.analysis.suppression import SUPPRESSED, ThresholdTooLow
-from survey.models import Offer, Response
-from survey.municipality import DistrictInfo, ensure_default_fields, save_districts
-from survey.questionnaire_store import live_version, questionnaire_for_version
+from survey.store.models import Offer, Response
+from survey.store.municipality import DistrictInfo, ensure_default_fields, save_districts
+from survey.store.questionnaires import live_version, questionnaire_for_version
 
 DISTRICTS = [("a", "Nord"), ("b", "Mitte"), ("c", "Süd"), ("d", "Ost")]
 FIELDS = ["housing", "work"]

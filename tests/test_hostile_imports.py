@@ -22,11 +22,11 @@ from markupsafe import escape
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import func, select
 
-from survey import municipality
+from survey.store import municipality
 from survey.exports.cells import FORMULA_PREFIXES
-from survey.models import AuditEvent, District, Offer
-from survey.models import Questionnaire as QuestionnaireRow
-from survey.questionnaire_store import questionnaire_for_version
+from survey.store.models import AuditEvent, District, Offer
+from survey.store.models import Questionnaire as QuestionnaireRow
+from survey.store.questionnaires import questionnaire_for_version
 from tests.conftest import Browser
 from tests.staff_helpers import Staff, logged_in
 from tests.test_hostile_input import (
@@ -284,7 +284,7 @@ def version_numbers(db_session_factory) -> list[int]:
 
 def stored_texts(db_session_factory, language: str) -> dict[str, str]:
     """Every translation of the newest version, by sheet key."""
-    from survey.questionnaire.translation_sheet import sheet_rows
+    from survey.questionnaire.formats.translation_sheet import sheet_rows
 
     with db_session_factory() as session:
         row = session.scalar(select(QuestionnaireRow).where(QuestionnaireRow.slug == SLUG))

@@ -23,7 +23,7 @@ from markupsafe import escape
 from sqlalchemy import select
 
 from survey.exports.cells import FORMULA_PREFIXES
-from survey.models import AuditEvent, Channel, Draft, Response, StaffUser
+from survey.store.models import AuditEvent, Channel, Draft, Response, StaffUser
 from survey.respondent.page_answers import clean_text
 from tests.conftest import Browser
 from tests.staff_helpers import Staff, logged_in

@@ -34,7 +34,7 @@ import pytest
 from sqlalchemy import create_engine, inspect, select, text
 from sqlalchemy.engine import Engine
 
-from survey.models import Draft, Response
+from survey.store.models import Draft, Response
 from tests.load_client import (
     NEEDS_PAGES,
     REQUEST_TIMEOUT,

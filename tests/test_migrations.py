@@ -5,9 +5,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from survey.db import make_engine
-from survey.migrate import upgrade_database
-from survey.models import Base
+from survey.store.db import make_engine
+from survey.store.migrate import upgrade_database
+from survey.store.models import Base
 
 
 def test_migrations_match_the_models(tmp_path):

@@ -7,10 +7,10 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import select
 
-from survey import municipality
-from survey.models import AuditEvent, District, IntegrationFieldRow, Offer
+from survey.store import municipality
+from survey.store.models import AuditEvent, District, IntegrationFieldRow, Offer
 from survey.offers.sample import SAMPLE_DIR
-from survey.table_import import TableImportError
+from survey.files import TableImportError
 from tests.staff_helpers import logged_in
 
 

@@ -6,7 +6,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from survey.models import District, Offer
+from survey.store.models import District, Offer
 from survey.offers.matching import directory_offers, offer_text, offers_for_needs, serves, sort_offers
 
 
@@ -184,7 +184,7 @@ def test_rtl_page_and_language_picker_keep_the_filters(app, city):
 
 
 def test_city_own_field_uses_its_label(app, db_session_factory):
-    from survey.municipality import FieldInfo, save_fields
+    from survey.store.municipality import FieldInfo, save_fields
     with db_session_factory() as db:
         save_fields(db, [FieldInfo("housing", {"de": "Wohnen", "en": "Housing"}),
                          FieldInfo("seniors", {"de": "Ältere Menschen", "en": "Older people"})])

@@ -7,16 +7,16 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from survey import municipality
-from survey.models import AuditEvent, Offer, Response
+from survey.store import municipality
+from survey.store.models import AuditEvent, Offer, Response
 from survey.offers import inventory
 from survey.offers.intake import offer_input_from_answers, split_contact
 from survey.offers.sample import SAMPLE_DIR
 from survey.questionnaire import QuestionnaireError, load_questionnaire_file, load_questionnaire_text
 from survey.questionnaire import editing
-from survey.questionnaire.loader_xlsform import load_xlsform_bytes
-from survey.questionnaire.writer_xlsform import write_xlsform
-from survey.questionnaire.writer_yaml import dump_questionnaire
+from survey.questionnaire.formats.xlsform_reader import load_xlsform_bytes
+from survey.questionnaire.formats.xlsform_writer import write_xlsform
+from survey.questionnaire.formats.yaml_writer import dump_questionnaire
 from tests.conftest import BUNDLED, Browser
 from tests.staff_helpers import logged_in
 
@@ -124,7 +124,7 @@ def test_split_contact_finds_a_website():
 
 @pytest.fixture()
 def provider_form(db_session_factory):
-    from survey.questionnaire_store import import_questionnaire
+    from survey.store.questionnaires import import_questionnaire
 
     with db_session_factory() as session:
         import_questionnaire(session, load_questionnaire_text(PROVIDER, "anbieter.yaml"))

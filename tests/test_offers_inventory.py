@@ -9,13 +9,13 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from survey import municipality
-from survey.models import Offer
+from survey.store import municipality
+from survey.store.models import Offer
 from survey.offers import inventory
 from survey.offers.importing import export_offers, import_offers
 from survey.offers.inventory import CityCodes, OfferInput, OfferInvalid
 from survey.offers.sample import SAMPLE_DIR, load_sample
-from survey.table_import import TableImportError
+from survey.files import TableImportError
 
 TODAY = dt.date(2026, 6, 15)
 CODES = CityCodes(("language", "work", "housing", "health"), ("nord", "mitte", "sued", "ost", "west"))

@@ -18,8 +18,8 @@ import pytest
 from sqlalchemy import select
 from werkzeug.serving import make_server
 
-from survey.gunicorn_logging import redact
-from survey.models import Base, Response
+from survey.web.gunicorn_logging import redact
+from survey.store.models import Base, Response
 from tests.test_rate_limit import complete_everything
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -6,7 +6,8 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from survey import municipality, table_import
+from survey.store import municipality
+from survey import files
 from survey.languages import MISLEADING_TAGS
 from survey.offers import importing, inventory
 from survey.questionnaire import editing, errors
@@ -23,7 +24,7 @@ def test_every_problem_template_has_a_german_text():
 
     with open(ROOT / "translations" / "de" / "LC_MESSAGES" / "staff.po", "rb") as handle:
         german = {message.id: message.string for message in read_po(handle) if message.id}
-    for module in (table_import, inventory, importing, municipality, editing, errors):
+    for module in (files, inventory, importing, municipality, editing, errors):
         untranslated = [template for template in module.MESSAGES.values() if not german.get(template)]
         assert untranslated == [], f"{module.__name__}: not in the German staff catalogue"
 
@@ -40,9 +41,9 @@ def test_the_english_texts_stay_as_they_were():
     for tag in ("ku", "fa-AF"):  # the translatable advice says what survey.languages says
         assert ("languages", f"'{tag}' is ambiguous: {MISLEADING_TAGS[tag]}.") in messages
     assert ("languages", "'Deutsch' is a language name; use its tag 'de'.") in messages
-    problem = table_import.RowProblem(2, "name", municipality.MESSAGES["district_name_required"])
+    problem = files.RowProblem(2, "name", municipality.MESSAGES["district_name_required"])
     assert problem.format() == "row 2, column name: a district needs a name."
-    assert table_import.RowProblem(None, None, importing.MESSAGES["no_offers"]).format() == "the table has no offers."
+    assert files.RowProblem(None, None, importing.MESSAGES["no_offers"]).format() == "the table has no offers."
 
 
 def german(app, factory, email: str, *roles: str) -> Staff:
@@ -110,7 +111,7 @@ def test_questionnaire_code_warnings_in_german(app):
 
 def test_questionnaire_problems_keep_their_english_form():
     from survey.questionnaire.errors import Problem
-    from survey.templated import phrase, staff_text
+    from survey.problems import phrase, staff_text
 
     hint = phrase(staff_text("did you mean '%(match)s'?"), match="label")
     problem = Problem("sections[0].questions[1]", "unknown key '%(key)s'; %(hint)s", 7, params={"key": "lable", "hint": hint})

@@ -13,7 +13,7 @@ from survey.questionnaire import (
     load_questionnaire_text,
 )
 from survey.languages import LANGUAGES
-from survey.questionnaire.writer_yaml import dump_questionnaire
+from survey.questionnaire.formats.yaml_writer import dump_questionnaire
 
 BUNDLED = Path(__file__).resolve().parent.parent / "questionnaires"
 
@@ -230,7 +230,7 @@ sections:
 
 
 def test_need_breakdowns_and_city_fields_load_and_round_trip():
-    from survey.questionnaire.writer_yaml import dump_questionnaire
+    from survey.questionnaire.formats.yaml_writer import dump_questionnaire
 
     q = load(NEEDS_FORM).questionnaire
     housing = q.section("housing")

@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import sessionmaker
 
-from survey import rate_limit
-from survey.db import make_engine
-from survey.migrate import upgrade_database
-from survey.models import Draft, RateLimitBucket, Response
+from survey.store import rate_limits
+from survey.store.db import make_engine
+from survey.store.migrate import upgrade_database
+from survey.store.models import Draft, RateLimitBucket, Response
 from tests.staff_helpers import PASSWORD, Staff, make_user
 from tests.test_respondent_flow import ABOUT, complete_page, start_in
 
@@ -25,7 +25,7 @@ T0 = dt.datetime(2026, 11, 21, 9, 0, 10, tzinfo=dt.timezone.utc)  # 10 s into a 
 def frozen_clock(monkeypatch):
     """Rate-limit windows follow this clock, so no test depends on where in a minute it runs."""
     clock = {"now": T0}
-    monkeypatch.setattr(rate_limit, "utcnow", lambda: clock["now"])
+    monkeypatch.setattr(rate_limits, "utcnow", lambda: clock["now"])
     return clock
 
 
@@ -33,38 +33,38 @@ def frozen_clock(monkeypatch):
 
 
 def test_a_fixed_window_allows_the_limit_then_refuses_until_the_next_window(db):
-    decisions = [rate_limit.hit(db, "submit:x", 3, 60, now=T0) for _ in range(5)]
+    decisions = [rate_limits.hit(db, "submit:x", 3, 60, now=T0) for _ in range(5)]
     assert [d.allowed for d in decisions] == [True, True, True, False, False]
     assert [d.count for d in decisions] == [1, 2, 3, 4, 5]
     assert decisions[3].retry_after == 50  # the window started 10 s ago
     # The next window starts again at one.
-    later = rate_limit.hit(db, "submit:x", 3, 60, now=T0 + dt.timedelta(seconds=50))
+    later = rate_limits.hit(db, "submit:x", 3, 60, now=T0 + dt.timedelta(seconds=50))
     assert later.allowed and later.count == 1
     # Keys are independent; one row per key.
-    assert rate_limit.hit(db, "submit:y", 3, 60, now=T0).count == 1
+    assert rate_limits.hit(db, "submit:y", 3, 60, now=T0).count == 1
     assert db.scalar(select(func.count()).select_from(RateLimitBucket)) == 2
 
 
 def test_a_hit_stamped_with_an_older_window_counts_in_the_newer_one(db):
     """Hosts whose clocks disagree by a little must not reset each other's window."""
-    rate_limit.hit(db, "k", 10, 60, now=T0 + dt.timedelta(seconds=60))  # a host ahead: next window
-    behind = rate_limit.hit(db, "k", 10, 60, now=T0)
+    rate_limits.hit(db, "k", 10, 60, now=T0 + dt.timedelta(seconds=60))  # a host ahead: next window
+    behind = rate_limits.hit(db, "k", 10, 60, now=T0)
     assert behind.count == 2
     row = db.get(RateLimitBucket, "k")
     assert row.window_start.replace(tzinfo=dt.timezone.utc) == dt.datetime(2026, 11, 21, 9, 1, tzinfo=dt.timezone.utc)
 
 
 def test_no_limit_writes_nothing(db):
-    assert rate_limit.hit(db, "k", 0, 60, now=T0).allowed
+    assert rate_limits.hit(db, "k", 0, 60, now=T0).allowed
     assert db.get(RateLimitBucket, "k") is None
 
 
 def test_keys_name_what_is_limited_and_fit_the_column():
-    assert rate_limit.bucket_key("submit", "needs-assessment") == "submit:needs-assessment"
-    assert rate_limit.bucket_key("login") == "login"
-    long_key = rate_limit.bucket_key("submit", "x" * 300)
+    assert rate_limits.bucket_key("submit", "needs-assessment") == "submit:needs-assessment"
+    assert rate_limits.bucket_key("login") == "login"
+    long_key = rate_limits.bucket_key("submit", "x" * 300)
     assert len(long_key) <= 128 and long_key.startswith("submit:sha256:")
-    assert long_key != rate_limit.bucket_key("submit", "x" * 299)
+    assert long_key != rate_limits.bucket_key("submit", "x" * 299)
 
 
 @pytest.fixture()
@@ -94,7 +94,7 @@ def test_concurrent_hits_lose_no_count_and_allow_exactly_the_limit(committing_fa
             barrier.wait()
             for _ in range(hits_each):
                 with committing_factory() as session:
-                    decision = rate_limit.hit(session, key, limit, 3600, now=T0)
+                    decision = rate_limits.hit(session, key, limit, 3600, now=T0)
                     session.commit()
                 with lock:
                     allowed.append(decision.allowed)
@@ -158,7 +158,7 @@ def test_a_refused_submission_keeps_every_answer_and_succeeds_later(app, browser
     complete_everything(browser, "uk")
     app.config["RATE_LIMIT_SUBMISSIONS"] = 2
     for _ in range(2):  # others used up this minute's submissions
-        rate_limit.hit(db, rate_limit.bucket_key("submit", SLUG), 2, now=T0)
+        rate_limits.hit(db, rate_limits.bucket_key("submit", SLUG), 2, now=T0)
     db.commit()
     response = browser.client.post(f"/s/{SLUG}/uk/submit", data={"csrf_token": browser.csrf()})
     assert response.status_code == 429 and response.headers["Retry-After"] == "50"

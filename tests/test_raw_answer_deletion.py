@@ -5,10 +5,10 @@ import datetime as dt
 import pytest
 from sqlalchemy import func, select
 
-from survey.audit import recent_events
-from survey.models import AggregateSnapshot, Draft, Response
-from survey.questionnaire_store import find_questionnaire, set_closed
-from survey.raw_answers import NotClosed, delete_raw_answers, latest_snapshot
+from survey.store.audit import recent_events
+from survey.store.models import AggregateSnapshot, Draft, Response
+from survey.store.questionnaires import find_questionnaire, set_closed
+from survey.store.raw_answers import NotClosed, delete_raw_answers, latest_snapshot
 from tests.staff_helpers import logged_in
 from tests.test_aggregate import ANSWERS, store
 

@@ -130,7 +130,7 @@ def test_pdf_from_the_staff_form_and_the_command(app, db_session_factory, tmp_pa
     assert result.exit_code == 0, result.output
     assert out.read_bytes().startswith(b"%PDF-") and "Methode" in _pdf_text(out.read_bytes())
     with db_session_factory() as session:
-        from survey.models import AuditEvent
+        from survey.store.models import AuditEvent
 
         formats = [e.detail.get("format") for e in session.query(AuditEvent).filter_by(action="report")]
     assert formats.count("pdf") == 2

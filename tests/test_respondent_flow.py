@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from survey.exports.csv_export import write_csv
 from survey.exports.source import iter_records, versions_newest_first
-from survey.models import Base, Draft, Response
+from survey.store.models import Base, Draft, Response
 
 SLUG = "needs-assessment"
 NOTICE_AR = "أسئلة"  # part of the Arabic notice that more questions appeared (ar catalogue)

@@ -1,5 +1,5 @@
 """Posts are refused when the browser says they came from another site (Sec-Fetch-Site, else
-Origin, else Referer), and accepted with the token alone when it says nothing (survey/same_origin.py).
+Origin, else Referer), and accepted with the token alone when it says nothing (survey/web/same_origin.py).
 Over HTTPS no Referer is needed any more (issue 16)."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from survey.same_origin import is_cross_origin, origin_of
+from survey.web.same_origin import is_cross_origin, origin_of
 
 OWN = {("https", "umfrage.musterstadt.de", 443)}
 

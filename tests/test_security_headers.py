@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from flask_babel import gettext
 
-from survey import csrf
-from survey.security_headers import CONTENT_SECURITY_POLICY, FRAMEABLE_POLICY
+from survey.app import csrf
+from survey.web.security_headers import CONTENT_SECURITY_POLICY, FRAMEABLE_POLICY
 from tests.staff_helpers import Staff, logged_in
 from tests.test_staff_access import SAMPLE_ARGS, url_for_rule
 
@@ -173,8 +173,8 @@ def test_every_respondent_page_as_rendered_has_no_inline_code(browser):
     browser.post(data={"action": "next"})  # required answers missing: the error summary
     assert browser.status == 422
     seen.append(browser.html)
-    from survey.questionnaire_store import live_version, questionnaire_for_version
-    from survey.request_db import get_db
+    from survey.store.questionnaires import live_version, questionnaire_for_version
+    from survey.web.request_db import get_db
 
     with browser.client.application.test_request_context():
         sections = [section.code for section in questionnaire_for_version(live_version(get_db(), SLUG)).sections]

@@ -7,9 +7,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from survey import accounts
-from survey.accounts import MAX_FAILED_LOGINS
-from survey.models import AuditEvent, StaffUser
+from survey.store import accounts
+from survey.store.accounts import MAX_FAILED_LOGINS
+from survey.store.models import AuditEvent, StaffUser
 from tests.staff_helpers import PASSWORD, Staff, logged_in, make_user
 
 SAMPLE_ARGS = {"slug": "needs-assessment", "number": 1, "lang": "ar", "section_code": "about",

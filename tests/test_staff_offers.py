@@ -8,7 +8,7 @@ import io
 import pytest
 from sqlalchemy import func, select
 
-from survey.models import AuditEvent, Offer
+from survey.store.models import AuditEvent, Offer
 from survey.offers.sample import load_sample
 from tests.staff_helpers import logged_in
 

@@ -7,7 +7,7 @@ import re
 
 from sqlalchemy import func, select
 
-from survey.models import AuditEvent, Draft, QuestionnaireVersion, Response
+from survey.store.models import AuditEvent, Draft, QuestionnaireVersion, Response
 from tests.conftest import Browser
 from tests.staff_helpers import logged_in
 
@@ -192,7 +192,7 @@ def test_xlsform_upload_and_download_in_both_formats(app, db_session_factory, bu
     from openpyxl import load_workbook
 
     from survey.questionnaire import load_questionnaire_text
-    from survey.questionnaire.writer_xlsform import write_xlsform
+    from survey.questionnaire.formats.xlsform_writer import write_xlsform
 
     designer = logged_in(app, db_session_factory, "d@musterstadt.example", "designer")
     workbook = designer.get("/staff/q/needs-assessment/v/1/download.xlsx")

@@ -6,7 +6,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from survey.models import ContactRequest, District, Draft, Offer, Response
+from survey.store.models import ContactRequest, District, Draft, Offer, Response
 from survey.questionnaire import load_questionnaire_file
 from tests.conftest import BUNDLED
 from tests.test_respondent_flow import SLUG, complete_page, start_in

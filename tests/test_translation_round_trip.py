@@ -12,11 +12,11 @@ import pytest
 from babel.messages.pofile import read_po, write_po
 from sqlalchemy import select
 
-from survey.accounts import create_user
-from survey.models import AuditEvent, QuestionnaireVersion
-from survey.models import Questionnaire as QuestionnaireRow
+from survey.store.accounts import create_user
+from survey.store.models import AuditEvent, QuestionnaireVersion
+from survey.store.models import Questionnaire as QuestionnaireRow
 from survey.questionnaire import Text, load_questionnaire_text
-from survey.questionnaire.translation_sheet import (
+from survey.questionnaire.formats.translation_sheet import (
     MAX_UPLOAD_BYTES,
     SheetError,
     SheetInfo,
@@ -27,9 +27,9 @@ from survey.questionnaire.translation_sheet import (
     sheet_rows,
     write_xlsx,
 )
-from survey.questionnaire.writer_yaml import dump_questionnaire
-from survey.questionnaire_store import newest_version, questionnaire_for_version, save_draft
-from survey.translation_status import outdated_keys
+from survey.questionnaire.formats.yaml_writer import dump_questionnaire
+from survey.store.questionnaires import newest_version, questionnaire_for_version, save_draft
+from survey.store.translation_status import outdated_keys
 from tests.conftest import Browser
 
 SLUG = "needs-assessment"
@@ -360,7 +360,7 @@ def test_changed_interface_text_shows_on_the_respondent_page(designer, app, db_s
 def test_an_override_written_by_another_process_is_noticed(app, bundled):
     """Another worker wrote the override (nothing cleared this process's cache): the stamp file
     tells this one to reload."""
-    from survey.ui_overrides import save_overrides
+    from survey.store.ui_overrides import save_overrides
 
     respondent = Browser(app.test_client())
     respondent.get(f"/s/{SLUG}/ar/")

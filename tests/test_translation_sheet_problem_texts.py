@@ -1,5 +1,5 @@
 """A refused translation file (the .xlsx sheet or .po file uploaded on a questionnaire's
-Translations page) explained in the staff's language: survey.questionnaire.translation_sheet
+Translations page) explained in the staff's language: survey.questionnaire.formats.translation_sheet
 gives English templates with parameters, the staff page translates them. The English texts (the
 CLI, the tests, an English staff page) stay as they were."""
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 from babel.messages.pofile import read_po, write_po
 
 from survey.questionnaire import load_questionnaire_text
-from survey.questionnaire.translation_sheet import (
+from survey.questionnaire.formats.translation_sheet import (
     SheetError,
     SheetInfo,
     SheetRow,
@@ -79,7 +79,7 @@ def test_wrong_target_and_row_problems_keep_their_english_text():
 
 def test_a_problem_of_the_written_questionnaire_reads_as_problem_format():
     from survey.questionnaire.errors import Problem
-    from survey.translation_round_trip import _located
+    from survey.store.translations import _located
 
     problem = Problem("title", "text is %(length)s characters long.", 3, params={"length": 5000})
     assert _located(problem, "mini.yaml").message == problem.format("mini.yaml") == "mini.yaml:3: title: text is 5000 characters long."

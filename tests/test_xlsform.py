@@ -28,17 +28,17 @@ from survey.questionnaire import (
     load_questionnaire_text,
     load_questionnaire_upload,
 )
-from survey.questionnaire.conditions import parse_condition
-from survey.questionnaire.loader_xlsform import load_xlsform_bytes, resolve_language
-from survey.questionnaire.writer_xlsform import write_xlsform
-from survey.questionnaire.writer_yaml import dump_questionnaire
-from survey.questionnaire.xlsform_expressions import (
+from survey.questionnaire.conditions.expression import parse_condition
+from survey.questionnaire.formats.xlsform_reader import load_xlsform_bytes, resolve_language
+from survey.questionnaire.formats.xlsform_writer import write_xlsform
+from survey.questionnaire.formats.yaml_writer import dump_questionnaire
+from survey.questionnaire.formats.xlsform_expressions import (
     ExpressionError,
     UnsupportedExpression,
     condition_to_xlsform,
     xlsform_to_condition,
 )
-from survey.questionnaire_store import import_questionnaire
+from survey.store.questionnaires import import_questionnaire
 from tests.conftest import Browser
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -1,5 +1,5 @@
 """Problems of XLSForm workbooks and YAML syntax in the staff's language: the XLSForm reader
-(survey/questionnaire/loader_xlsform.py) and the YAML reader (survey/questionnaire/located.py)
+(survey/questionnaire/formats/xlsform_reader.py) and the YAML reader (survey/questionnaire/formats/located_yaml.py)
 give English templates with parameters, the staff pages translate them; the English texts the
 CLI and the tests read stay as they were."""
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from survey.questionnaire.errors import QuestionnaireError
-from survey.questionnaire.loader_xlsform import load_xlsform_bytes
-from survey.questionnaire.loader_yaml import load_questionnaire_text
+from survey.questionnaire.formats.xlsform_reader import load_xlsform_bytes
+from survey.questionnaire.formats.yaml_reader import load_questionnaire_text
 from tests.test_problem_texts import german
 from tests.test_xlsform import workbook
 

@@ -27,9 +27,9 @@ import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.models import QuestionnaireVersion, Response
+from survey.store.models import QuestionnaireVersion, Response
 from survey.questionnaire.model import Option, Question, Questionnaire, QuestionType
-from survey.questionnaire_store import questionnaire_for_version, version_rows
+from survey.store.questionnaires import questionnaire_for_version, version_rows
 
 BATCH_SIZE = 20_000
 META_LANGUAGE = "meta:language"

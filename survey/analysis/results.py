@@ -23,8 +23,8 @@ from survey.analysis.frames import (
     closed_questions, iter_rows, load_versions, need_column,
 )
 from survey.analysis.suppression import SUPPRESSED, apply_mask, checked_threshold, partition_mask
-from survey.models import Questionnaire as QuestionnaireRow
-from survey.models import QuestionnaireVersion, Response
+from survey.store.models import Questionnaire as QuestionnaireRow
+from survey.store.models import QuestionnaireVersion, Response
 from survey.questionnaire.model import Questionnaire
 
 

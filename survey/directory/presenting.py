@@ -13,8 +13,8 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from survey.languages import LANGUAGES, Language
-from survey.models import Offer
-from survey.municipality import DistrictInfo, FieldInfo, list_districts, list_fields
+from survey.store.models import Offer
+from survey.store.municipality import DistrictInfo, FieldInfo, list_districts, list_fields
 from survey.offers.matching import direction_of, offer_text
 from survey.questionnaire.model import ResolvedText
 

@@ -15,10 +15,10 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from survey.directory import bp
 from survey.directory.presenting import Municipality, filter_query, municipality, present
 from survey.languages import LANGUAGES
-from survey.offers import contact_requests
+from survey.store import contact_requests
 from survey.offers.inventory import published_offers
 from survey.offers.matching import directory_offers
-from survey.request_db import get_db
+from survey.web.request_db import get_db
 
 ALIASES = {"fa-AF": "prs"}
 

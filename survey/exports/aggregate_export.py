@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from survey.analysis.aggregate import aggregate, to_csv
 from survey.analysis.frames import build_frame, iter_rows, load_versions
-from survey.config import suppression_threshold
+from survey.web.config import suppression_threshold
 from survey.exports.cells import neutralize
 from survey.exports.request import PreparedExport, Progress
 

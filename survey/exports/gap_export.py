@@ -34,9 +34,9 @@ def write_gap(prepared: PreparedExport, path: Path, progress: Progress | None = 
     responses it summarises."""
     from survey.analysis.gap_source import NotANeedsQuestionnaire, gap_matrix_for
     from survey.exports.formats import FormatNotApplicable
-    from survey.municipality import field_labels
+    from survey.store.municipality import field_labels
 
-    from survey.config import suppression_threshold
+    from survey.web.config import suppression_threshold
 
     threshold = suppression_threshold()
     try:

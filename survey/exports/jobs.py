@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from survey.exports.formats import FORMATS, get_format
 from survey.exports.request import ExportRequest, prepare
-from survey.models import ExportJob
-from survey.models import Questionnaire as QuestionnaireRow
+from survey.store.models import ExportJob
+from survey.store.models import Questionnaire as QuestionnaireRow
 
 log = logging.getLogger(__name__)
 

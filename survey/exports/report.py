@@ -21,7 +21,7 @@ from survey.analysis.frames import UnknownQuestionnaire, iter_rows
 from survey.analysis.results import Results, compute_results
 from survey.analysis.suppression import SUPPRESSED
 from survey.languages import LANGUAGES
-from survey.municipality import field_labels
+from survey.store.municipality import field_labels
 from survey.questionnaire.model import QuestionType
 
 HERE = Path(__file__).resolve().parent

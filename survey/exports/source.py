@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 
 from survey.exports.filters import ExportFilter, district_question_codes
 from survey.exports.records import ResponseRecord
-from survey.models import QuestionnaireVersion, Response
+from survey.store.models import QuestionnaireVersion, Response
 from survey.questionnaire.model import Questionnaire
-from survey.questionnaire_store import questionnaire_for_version, version_rows
+from survey.store.questionnaires import questionnaire_for_version, version_rows
 
 BATCH_SIZE = 1000
 

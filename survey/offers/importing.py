@@ -19,10 +19,10 @@ from sqlalchemy.orm import Session
 
 from survey.exports.cells import FORMULA_PREFIXES, neutralize
 from survey.languages import LANGUAGES
-from survey.models import Offer
+from survey.store.models import Offer
 from survey.offers.inventory import OfferInput, city_codes, create_offer, update_offer, validate
-from survey.table_import import RowProblem, TableImportError, read_table
-from survey.templated import staff_text
+from survey.files import RowProblem, TableImportError, read_table
+from survey.problems import staff_text
 
 TEXT_COLUMNS = ("provider_name", "provider_kind", "cost", "opening_hours", "contact_phone", "contact_email",
                 "contact_address", "website", "status")

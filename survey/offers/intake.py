@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from survey.models import Offer, Response
+from survey.store.models import Offer, Response
 from survey.offers.inventory import TARGET_GROUP_ALIASES, OfferInput
 from survey.questionnaire.model import Questionnaire
 

@@ -15,11 +15,11 @@ from urllib.parse import urlsplit
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from survey import municipality
+from survey.store import municipality
 from survey.languages import LANGUAGES, MISLEADING_TAGS
-from survey.models import Offer
+from survey.store.models import Offer
 from survey.offers.matching import PUBLISHED, serves_district
-from survey.templated import Phrase, Templated, staff_text
+from survey.problems import Phrase, Templated, staff_text
 
 PROVIDER_KINDS = ("mso", "welfare", "municipal", "other")
 COSTS = ("free", "reduced", "paid")

@@ -12,8 +12,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from survey import municipality
-from survey.models import District, Offer
+from survey.store import municipality
+from survey.store.models import District, Offer
 from survey.offers.importing import import_offers
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "samples" / "musterstadt"

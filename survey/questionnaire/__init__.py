@@ -1,12 +1,12 @@
 """Questionnaire definitions: the model, loading and validation. No Flask, no database."""
 from survey.questionnaire.errors import Problem, QuestionnaireError
-from survey.questionnaire.loader_yaml import (
+from survey.questionnaire.formats.yaml_reader import (
     LoadedQuestionnaire,
     load_questionnaire_bytes,
     load_questionnaire_file,
     load_questionnaire_text,
 )
-from survey.questionnaire.loading import load_questionnaire_path, load_questionnaire_upload
+from survey.questionnaire.formats.reading import load_questionnaire_path, load_questionnaire_upload
 from survey.questionnaire.model import (
     IntegrationField,
     Option,

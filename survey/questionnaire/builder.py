@@ -21,9 +21,9 @@ from typing import Any
 
 from survey.languages import LANGUAGES, MISLEADING_TAGS
 from survey.questionnaire import builtin_texts
-from survey.questionnaire.conditions import Condition, ConditionSyntaxError, parse_condition
+from survey.questionnaire.conditions.expression import Condition, ConditionSyntaxError, parse_condition
 from survey.questionnaire.errors import Problem, QuestionnaireError
-from survey.questionnaire.located import LocDict, LocList
+from survey.questionnaire.formats.located_yaml import LocDict, LocList
 from survey.questionnaire.model import (
     OTHER_OPTION_CODE,
     OTHER_SUFFIX,
@@ -37,7 +37,7 @@ from survey.questionnaire.model import (
     Text,
 )
 from survey.questionnaire.offer_mapping import MAPPABLE
-from survey.templated import Phrase, phrase, staff_text
+from survey.problems import Phrase, phrase, staff_text
 
 MAX_BOUND = 10**15  # the largest min/max of a number question
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
@@ -433,7 +433,7 @@ class _Builder:
             integration_field: str | None = None
             if field_value is not None:
                 # Any well-formed code: a city may define its own fields; whether the code is
-                # one of this municipality's is checked on import (survey.municipality).
+                # one of this municipality's is checked on import (survey.store.municipality).
                 if isinstance(field_value, str) and CODE_PATTERN.match(field_value):
                     integration_field = field_value
                 else:
@@ -720,7 +720,7 @@ class _Builder:
         try:
             condition = parse_condition(source)
         except ConditionSyntaxError as error:
-            # The reason is the condition parser's English text (survey/questionnaire/conditions.py).
+            # The reason is the condition parser's English text (survey/questionnaire/conditions/expression.py).
             self.error(cpath, staff_text("cannot read %(key)s %(source)s: %(reason)s."), line,
                        key=key, source=repr(source), reason=str(error))
             return None

@@ -22,7 +22,7 @@ import yaml
 
 from survey.languages import LANGUAGES
 from survey.questionnaire.builder import MISSING_TRANSLATION, RESERVED_CODES
-from survey.questionnaire.condition_builder import (
+from survey.questionnaire.conditions.rules import (
     AND,
     OR,
     BuiltCondition,
@@ -34,11 +34,11 @@ from survey.questionnaire.condition_builder import (
     parse_built,
     parse_number,
 )
-from survey.questionnaire.conditions import ConditionSyntaxError, parse_condition
+from survey.questionnaire.conditions.expression import ConditionSyntaxError, parse_condition
 from survey.questionnaire.errors import Problem, QuestionnaireError
-from survey.questionnaire.loader_yaml import load_questionnaire_text
+from survey.questionnaire.formats.yaml_reader import load_questionnaire_text
 from survey.questionnaire.model import IntegrationField, Option, Question, Questionnaire, QuestionType, Text
-from survey.templated import Phrase, staff_text
+from survey.problems import Phrase, staff_text
 
 Data = dict[str, Any]
 
@@ -841,7 +841,7 @@ class SectionInput:
     title: dict[str, str] = field(default_factory=dict)
     intro: dict[str, str] = field(default_factory=dict)
     field: str = ""  # an integration field, or "" for general questions
-    # The city's integration fields (survey.municipality); the seven defaults unless given.
+    # The city's integration fields (survey.store.municipality); the seven defaults unless given.
     known_fields: tuple[str, ...] = tuple(IntegrationField)
 
     @classmethod

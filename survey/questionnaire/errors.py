@@ -1,6 +1,6 @@
 """Problems found while loading a questionnaire, with where they are and how to fix them.
 
-A problem is an English template with parameters (survey/templated.py): ``message`` and
+A problem is an English template with parameters (survey/problems.py): ``message`` and
 ``format`` give the English text (the CLI, logs), and the staff pages translate the same
 template (survey/staff/problem_texts.py).
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from survey.templated import Phrase, Templated, staff_text
+from survey.problems import Phrase, Templated, staff_text
 
 MESSAGES: dict[str, str] = {
     "error": staff_text("%(location)s: %(message)s"),

@@ -9,12 +9,12 @@ from types import MappingProxyType
 from typing import Any, Iterator, Mapping
 
 from survey.languages import LANGUAGES, fallback_chain
-from survey.questionnaire.conditions import Condition
+from survey.questionnaire.conditions.expression import Condition
 
 
 class IntegrationField(StrEnum):
     """The seven default integration fields of KIM (see DOMAIN.md). A municipality may define
-    its own (survey.municipality); a section's ``field`` is then any such code."""
+    its own (survey.store.municipality); a section's ``field`` is then any such code."""
 
     LANGUAGE = "language"
     EDUCATION = "education"

@@ -13,8 +13,8 @@ from flask import current_app
 from flask_babel import gettext
 from sqlalchemy.orm import Session
 
-from survey import rate_limit
-from survey.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
+from survey.store import rate_limits
+from survey.web.errors import DATABASE_UNAVAILABLE, RETRY_AFTER_SECONDS
 
 START, SUBMIT, RESUME = "start", "submit", "resume"
 
@@ -27,14 +27,14 @@ def database_busy_message() -> str:
     return gettext("We could not save just now. Nothing you entered is lost. Please wait a moment and press the button again.")
 
 
-def refused(db: Session, step: str, slug: str) -> rate_limit.Decision | None:
+def refused(db: Session, step: str, slug: str) -> rate_limits.Decision | None:
     """Count this ``step`` for the questionnaire; the refusal if the limit is reached, else None.
 
     An allowed hit is committed at once (it counts even if the step then fails, and the row
     lock is held only for an instant); a refused one is rolled back, so refusals do not count.
     """
     limit = int(current_app.config["RATE_LIMIT_SUBMISSIONS"])
-    decision = rate_limit.hit(db, rate_limit.bucket_key(step, slug), limit)
+    decision = rate_limits.hit(db, rate_limits.bucket_key(step, slug), limit)
     if decision.allowed:
         db.commit()
         return None

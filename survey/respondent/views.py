@@ -1,7 +1,7 @@
 """Respondent pages: language, intro and consent, one page per section, review, thanks.
 
 Every step works without JavaScript. Views stay thin: parsing and validation live in
-``page_answers``, storage in ``survey.responses``.
+``page_answers``, storage in ``survey.store.drafts``.
 """
 from __future__ import annotations
 
@@ -14,11 +14,11 @@ from flask_babel import LazyString, format_date, gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey.languages import LANGUAGES
-from survey.models import QuestionnaireVersion
+from survey.store.models import QuestionnaireVersion
 from survey.offers.intake import offer_from_response
 from survey.questionnaire.model import Questionnaire, Section
-from survey.questionnaire_store import code_is_channel, live_version, questionnaire_by_hash, questionnaire_for_version
-from survey.request_db import get_db
+from survey.store.questionnaires import code_is_channel, live_version, questionnaire_by_hash, questionnaire_for_version
+from survey.web.request_db import get_db
 from survey.respondent import bp
 from survey.respondent.page_answers import (
     AnswerError,
@@ -29,14 +29,14 @@ from survey.respondent.page_answers import (
     read_page,
     visible_sections,
 )
-from survey.errors import DATABASE_UNAVAILABLE
+from survey.web.errors import DATABASE_UNAVAILABLE
 from survey.respondent import busy
 from survey.respondent.interviewer import end_interview, is_interview
 from survey.respondent.messages import newly_shown_notice
 from survey.respondent.page_context import section_context
 from survey.respondent.rendering import answer_summary, audio_names, localizer
-from survey import responses
-from survey.responses import OpenDraft
+from survey.store import drafts
+from survey.store.drafts import OpenDraft
 from survey.directory.thanks import remember_needs, thanks_context
 
 SESSION_KEY = "drafts"
@@ -53,10 +53,10 @@ def _handle(slug: str) -> dict[str, str] | None:
     return (session.get(SESSION_KEY) or {}).get(slug)
 
 
-def _remember(slug: str, handle: responses.DraftHandle) -> None:
-    drafts = dict(session.get(SESSION_KEY) or {})
-    drafts[slug] = {"t": handle.token, "c": handle.resume_code}
-    session[SESSION_KEY] = drafts
+def _remember(slug: str, handle: drafts.DraftHandle) -> None:
+    handles = dict(session.get(SESSION_KEY) or {})
+    handles[slug] = {"t": handle.token, "c": handle.resume_code}
+    session[SESSION_KEY] = handles
     # Kept until the draft would expire anyway; cleared on submission and on "delete".
     session.permanent = True
 
@@ -64,12 +64,12 @@ def _remember(slug: str, handle: responses.DraftHandle) -> None:
 def _forget(slug: str, submitted: bool = False) -> None:
     """Drop the draft from the browser. After a submission only the slug is remembered, so a
     back-button resubmission shows the thank-you page instead of starting over."""
-    drafts = dict(session.get(SESSION_KEY) or {})
-    drafts.pop(slug, None)
-    session[SESSION_KEY] = drafts
+    handles = dict(session.get(SESSION_KEY) or {})
+    handles.pop(slug, None)
+    session[SESSION_KEY] = handles
     if submitted:
         session[SUBMITTED_KEY] = sorted({*session.get(SUBMITTED_KEY, []), slug})
-    if not drafts:
+    if not handles:
         session.pop(SESSION_KEY, None)
         session.permanent = False  # nothing left to resume: the cookie ends with the browser
 
@@ -93,7 +93,7 @@ def _note_channel(slug: str) -> None:
 
 def _draft(slug: str) -> OpenDraft | None:
     handle = _handle(slug)
-    draft = responses.find_draft(get_db(), handle["t"] if handle else None)
+    draft = drafts.find_draft(get_db(), handle["t"] if handle else None)
     if handle and draft is None:
         _forget(slug)  # the draft was submitted, deleted or expired
     return draft
@@ -198,7 +198,7 @@ def start(slug: str, lang: str) -> Any:
         try:
             refusal = busy.refused(db, busy.START, slug)
             if refusal is None:
-                draft, handle = responses.start_draft(db, version, lang, channel)
+                draft, handle = drafts.start_draft(db, version, lang, channel)
                 db.commit()
         except DATABASE_UNAVAILABLE:
             busy.discard(db)
@@ -277,7 +277,7 @@ def section(slug: str, lang: str, section_code: str) -> Any:
     resume_at = destination.code if destination else (current.code if action == "back" else REVIEW)
     db = get_db()
     try:
-        saved = responses.save_answers(db, draft, merged, resume_at, target_lang)
+        saved = drafts.save_answers(db, draft, merged, resume_at, target_lang)
         db.commit()
     except DATABASE_UNAVAILABLE:
         # Locked or unreachable: the same page again, filled in with what was just posted.
@@ -326,7 +326,7 @@ def submit(slug: str, lang: str) -> Any:
     draft = _draft(slug)
     if draft is None:
         # A second click, the back button or a replayed form: the response is already stored.
-        if (handle and responses.already_submitted(db, handle["t"])) or slug in session.get(SUBMITTED_KEY, []):
+        if (handle and drafts.already_submitted(db, handle["t"])) or slug in session.get(SUBMITTED_KEY, []):
             _forget(slug, submitted=True)
             return redirect(url_for("respondent.thanks", slug=slug, lang=lang))
         return redirect(url_for("respondent.intro", slug=slug, lang=lang))
@@ -340,7 +340,7 @@ def submit(slug: str, lang: str) -> Any:
         refusal = busy.refused(db, busy.SUBMIT, slug)
         if refusal is None:
             draft.language = lang
-            stored = responses.submit_draft(db, draft, answers, interviewer_entered=is_interview(session, slug))
+            stored = drafts.submit_draft(db, draft, answers, interviewer_entered=is_interview(session, slug))
             if stored is None:
                 db.rollback()
             else:
@@ -380,7 +380,7 @@ def resume(slug: str, lang: str) -> Any:
         try:
             # Limited because each attempt is a guess at someone's code.
             refusal = busy.refused(db, busy.RESUME, slug)
-            found = responses.resume_with_code(db, code, slug) if refusal is None else None
+            found = drafts.resume_with_code(db, code, slug) if refusal is None else None
             if found is not None:
                 db.commit()
         except DATABASE_UNAVAILABLE:
@@ -431,7 +431,7 @@ def delete(slug: str, lang: str) -> Any:
     if request.method == "POST":
         if draft is not None:
             db = get_db()
-            responses.delete_draft(db, draft)
+            drafts.delete_draft(db, draft)
             db.commit()
         _forget(slug)
         return render_template("respondent/deleted.html", **{**context, "has_draft": False, "resume_code": None})

@@ -8,10 +8,12 @@ from flask import abort, current_app, flash, g, redirect, render_template, reque
 from flask_babel import format_datetime, gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey import accounts, audit, rate_limit
-from survey.accounts import Role
-from survey.models import StaffUser, utcnow
-from survey.request_db import get_db
+from survey.store import accounts
+from survey.store import audit
+from survey.store import rate_limits
+from survey.store.accounts import Role
+from survey.store.models import StaffUser, utcnow
+from survey.web.request_db import get_db
 from survey.respondent.interviewer import end_interview
 from survey.staff import bp
 
@@ -114,7 +116,7 @@ def login() -> Any:
         db = get_db()
         # All logins together, before any password is checked: bounds guessing across many
         # accounts (each account also locks itself) and the Argon2 work an attacker can cause.
-        decision = rate_limit.hit(db, rate_limit.bucket_key("login"), int(current_app.config["RATE_LIMIT_LOGINS"]))
+        decision = rate_limits.hit(db, rate_limits.bucket_key("login"), int(current_app.config["RATE_LIMIT_LOGINS"]))
         if not decision.allowed:
             db.rollback()  # a refused attempt does not count
             error = gettext("Too many login attempts in the last minute. Please wait a minute and try again.")

@@ -7,12 +7,12 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import force_locale, gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey import audit
-from survey.accounts import Role
+from survey.store import audit
+from survey.store.accounts import Role
 from survey.distribution import public_link, qr_png, qr_svg
 from survey.languages import LANGUAGES
-from survey.questionnaire_store import add_channel, channels_of, code_is_channel, live_version, questionnaire_for_version
-from survey.request_db import get_db
+from survey.store.questionnaires import add_channel, channels_of, code_is_channel, live_version, questionnaire_for_version
+from survey.web.request_db import get_db
 from survey.respondent import flyer_texts
 from survey.respondent.interviewer import start_interview
 from survey.staff import bp

@@ -8,16 +8,17 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 
-from survey import audit, municipality
-from survey.accounts import Role
+from survey.store import audit
+from survey.store import municipality
+from survey.store.accounts import Role
 from survey.languages import LANGUAGES
-from survey.models import IntegrationFieldRow
-from survey.request_db import get_db
+from survey.store.models import IntegrationFieldRow
+from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
 from survey.staff.problem_texts import problem_text
-from survey.table_import import TableImportError
-from survey.upload_limits import FILE_LIMITS
+from survey.files import TableImportError
+from survey.web.upload_limits import FILE_LIMITS
 
 MAX_UPLOAD = FILE_LIMITS["staff.districts_import"]
 

@@ -2,7 +2,7 @@
 
 Views stay thin: each POST applies one edit from survey.questionnaire.editing to the newest
 version's data, validates it with the file loader, and stores it as the draft
-(survey.editor_store). A form with errors is shown again with everything typed kept and each
+(survey.store.editing). A form with errors is shown again with everything typed kept and each
 message next to its field.
 """
 from __future__ import annotations
@@ -13,15 +13,15 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey import audit
-from survey.accounts import Role
-from survey.editor_store import Editable, answered_codes, editable, save_edit, slug_exists
+from survey.store import audit
+from survey.store.accounts import Role
+from survey.store.editing import Editable, answered_codes, editable, save_edit, slug_exists
 from survey.languages import LANGUAGES
 from survey.questionnaire import editing
-from survey.questionnaire.condition_builder import AND, MANY_VALUES, NO_VALUE, NUMERIC_TYPES, OR, Rule, operators_for
+from survey.questionnaire.conditions.rules import AND, MANY_VALUES, NO_VALUE, NUMERIC_TYPES, OR, Rule, operators_for
 from survey.questionnaire.editing import Edit, FormErrors, Message, Target
-from survey.municipality import field_labels
-from survey.request_db import get_db
+from survey.store.municipality import field_labels
+from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
 from survey.staff.problem_texts import translated

@@ -1,5 +1,5 @@
 """Error pages of the staff workspace (staff catalogue, German or English): the app-wide error
-handlers in survey/errors.py call these for requests to /staff/."""
+handlers in survey/web/errors.py call these for requests to /staff/."""
 from __future__ import annotations
 
 from typing import Callable
@@ -7,8 +7,8 @@ from typing import Callable
 from flask import current_app, render_template, request
 from flask_babel import force_locale, format_decimal, gettext
 
-from survey.i18n import RESPONDENT_PAGES_IN_STAFF, staff_language
-from survey.upload_limits import FILE_LIMITS
+from survey.web.i18n import RESPONDENT_PAGES_IN_STAFF, staff_language
+from survey.web.upload_limits import FILE_LIMITS
 
 
 def is_staff_request() -> bool:
@@ -37,7 +37,7 @@ def database_unavailable() -> tuple[str, int]:
 
 
 def too_large() -> tuple[str, int]:
-    # The limit of this endpoint's files (survey.upload_limits), else the application's.
+    # The limit of this endpoint's files (survey.web.upload_limits), else the application's.
     limit = FILE_LIMITS.get(request.endpoint or "") or int(current_app.config["MAX_CONTENT_LENGTH"])
     megabytes = limit / (1024 * 1024)
     return _in_staff_language(lambda: _page(

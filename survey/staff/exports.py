@@ -14,9 +14,9 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey import audit
-from survey.accounts import Role
-from survey.db import Database
+from survey.store import audit
+from survey.store.accounts import Role
+from survey.store.db import Database
 from survey.exports import jobs
 from survey.exports.csv_export import iter_csv_text
 from survey.exports.filters import FilterError, parse_filter
@@ -25,11 +25,11 @@ from survey.exports.labels import UnknownLabelLanguage
 from survey.exports.request import ExportRequest, PreparedExport, prepare
 from survey.exports.source import UnknownQuestionnaire
 from survey.languages import LANGUAGES
-from survey.models import Channel, ExportJob
-from survey.models import Response as ResponseRow
-from survey.models import Questionnaire as QuestionnaireRow
-from survey.questionnaire_store import questionnaire_for_version
-from survey.request_db import get_db
+from survey.store.models import Channel, ExportJob
+from survey.store.models import Response as ResponseRow
+from survey.store.models import Questionnaire as QuestionnaireRow
+from survey.store.questionnaires import questionnaire_for_version
+from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
 from survey.staff.questionnaires import questionnaire_row

@@ -6,11 +6,11 @@ import datetime as dt
 from flask import Response, abort, render_template
 from flask_babel import get_locale
 
-from survey import audit
-from survey.accounts import Role
-from survey.config import suppression_threshold
-from survey.municipality import field_labels
-from survey.request_db import get_db
+from survey.store import audit
+from survey.store.accounts import Role
+from survey.web.config import suppression_threshold
+from survey.store.municipality import field_labels
+from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
 from survey.staff.questionnaires import questionnaire_row

@@ -11,22 +11,23 @@ from typing import Any
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext, lazy_gettext
 
-from survey import audit, municipality
-from survey.accounts import Role
+from survey.store import audit
+from survey.store import municipality
+from survey.store.accounts import Role
 from survey.languages import LANGUAGES
-from survey.models import Offer, QuestionnaireVersion, Response as SurveyResponse
+from survey.store.models import Offer, QuestionnaireVersion, Response as SurveyResponse
 from survey.offers import inventory
 from survey.offers.importing import export_offers, import_offers
 from survey.offers.intake import submitted_values
 from survey.offers.inventory import OfferInput, OfferInvalid
-from survey.questionnaire_store import questionnaire_for_version
-from survey.request_db import get_db
+from survey.store.questionnaires import questionnaire_for_version
+from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
 from survey.staff.problem_texts import problem_text
-from survey.table_import import TableImportError
-from survey.templated import staff_text
-from survey.upload_limits import FILE_LIMITS
+from survey.files import TableImportError
+from survey.problems import staff_text
+from survey.web.upload_limits import FILE_LIMITS
 
 MAX_UPLOAD = FILE_LIMITS["staff.offer_import"]
 PROVIDER_KIND_LABELS = {"mso": lazy_gettext("Migrant organisation"), "welfare": lazy_gettext("Welfare association"),

@@ -9,10 +9,10 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import force_locale, gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey.accounts import Role
-from survey.i18n import staff_language
+from survey.store.accounts import Role
+from survey.web.i18n import staff_language
 from survey.questionnaire.model import Questionnaire, Section
-from survey.questionnaire_store import questionnaire_for_version
+from survey.store.questionnaires import questionnaire_for_version
 from survey.respondent.page_answers import merge_page, neighbour_section, prune_hidden, read_page, visible_sections
 from survey.respondent.messages import newly_shown_notice
 from survey.respondent.page_context import section_context

@@ -1,6 +1,6 @@
 """Problems of imports and offer forms in the staff's language.
 
-The domain modules (survey.table_import, survey.offers.inventory/importing, survey.municipality)
+The domain modules (survey.files, survey.offers.inventory/importing, survey.store.municipality)
 know nothing of Flask: each problem carries an English template from the module's ``MESSAGES``
 (marked there with ``staff_text``, so pybabel puts it into the staff catalogue) and its
 parameters. ``problem_text`` translates a problem for a staff page, with the row and column in
@@ -14,9 +14,9 @@ from flask_babel import gettext
 
 from survey.languages import Language
 from survey.questionnaire.errors import Problem
-from survey.table_import import MESSAGES as PLACES, RowProblem
+from survey.files import MESSAGES as PLACES, RowProblem
 from survey.staff.language_names import name_of
-from survey.templated import Phrase
+from survey.problems import Phrase
 
 
 def translated(template: str, params: Mapping[str, Any] | None = None) -> str:

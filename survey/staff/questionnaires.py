@@ -8,16 +8,16 @@ from flask_babel import gettext
 from sqlalchemy import func, select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey import audit
-from survey.accounts import Role
+from survey.store import audit
+from survey.store.accounts import Role
 from survey.languages import LANGUAGES
-from survey.models import Questionnaire as QuestionnaireRow
-from survey.municipality import check_questionnaire, list_districts, list_fields
-from survey.models import QuestionnaireVersion, Response
+from survey.store.models import Questionnaire as QuestionnaireRow
+from survey.store.municipality import check_questionnaire, list_districts, list_fields
+from survey.store.models import QuestionnaireVersion, Response
 from survey.questionnaire import QuestionnaireError
 from survey.questionnaire.translation import completeness
-from survey.questionnaire.writer_yaml import dump_questionnaire
-from survey.questionnaire_store import (
+from survey.questionnaire.formats.yaml_writer import dump_questionnaire
+from survey.store.questionnaires import (
     DRAFT,
     find_questionnaire,
     list_questionnaires,
@@ -26,11 +26,11 @@ from survey.questionnaire_store import (
     save_draft,
     set_closed,
 )
-from survey.request_db import get_db
+from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
 from survey.staff.problem_texts import problem_text, questionnaire_problem_text
-from survey.upload_limits import FILE_LIMITS
+from survey.web.upload_limits import FILE_LIMITS
 
 MAX_UPLOAD_BYTES = FILE_LIMITS["staff.upload"]
 
@@ -86,7 +86,7 @@ def questionnaire_detail(slug: str) -> str:
 def upload() -> Any:
     """A YAML or XLSForm file becomes the questionnaire's draft (a new questionnaire if the
     slug is new). Nothing is stored when the file has errors."""
-    from survey.questionnaire.loading import load_questionnaire_upload
+    from survey.questionnaire.formats.reading import load_questionnaire_upload
 
     problems: list[str] = []
     if request.method == "POST":
@@ -171,7 +171,7 @@ def download(slug: str, number: int, fmt: str) -> WerkzeugResponse:
         body: bytes = dump_questionnaire(model).encode("utf-8")
         mimetype = "application/yaml"
     elif fmt == "xlsx":
-        from survey.questionnaire.writer_xlsform import write_xlsform
+        from survey.questionnaire.formats.xlsform_writer import write_xlsform
 
         body = write_xlsform(model)
         mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

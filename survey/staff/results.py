@@ -14,15 +14,15 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import get_locale, gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey import audit
-from survey.accounts import Role
+from survey.store import audit
+from survey.store.accounts import Role
 from survey.analysis.thresholds import SUPPRESSED  # pandas-free: pandas and matplotlib load on first use
-from survey.config import suppression_threshold
+from survey.web.config import suppression_threshold
 from survey.exports.report_pdf import PdfUnavailable, html_to_pdf, pdf_available
 from survey.languages import LANGUAGES
-from survey.municipality import field_labels
-from survey.raw_answers import NotClosed, delete_raw_answers, latest_snapshot, response_count
-from survey.request_db import get_db
+from survey.store.municipality import field_labels
+from survey.store.raw_answers import NotClosed, delete_raw_answers, latest_snapshot, response_count
+from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
 from survey.staff.questionnaires import questionnaire_row

@@ -1,7 +1,7 @@
 """Translations for staff: per language the state of every text, files to download for
 translators, and the upload that merges a filled file into the questionnaire's draft.
 
-The work itself is done in survey.translation_round_trip (no Flask); these views only read the
+The work itself is done in survey.store.translations (no Flask); these views only read the
 request, call it, record the audit event and commit.
 """
 from __future__ import annotations
@@ -13,16 +13,17 @@ from flask import Response, abort, current_app, render_template, request
 from flask_babel import get_babel, gettext, refresh
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from survey import audit, ui_overrides
-from survey.accounts import Role
+from survey.store import audit
+from survey.store import ui_overrides
+from survey.store.accounts import Role
 from survey.languages import LANGUAGES
-from survey.questionnaire.translation_sheet import MAX_UPLOAD_BYTES, RowProblem, SheetProblem, Status, sentence
-from survey.request_db import get_db
+from survey.questionnaire.formats.translation_sheet import MAX_UPLOAD_BYTES, RowProblem, SheetProblem, Status, sentence
+from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
 from survey.staff.problem_texts import translated
 from survey.staff.questionnaires import questionnaire_row
-from survey.translation_round_trip import (
+from survey.store.translations import (
     Target,
     UiFolders,
     download,

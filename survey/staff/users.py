@@ -7,10 +7,11 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from sqlalchemy import select
 
-from survey import accounts, audit
-from survey.accounts import Role
-from survey.models import StaffUser
-from survey.request_db import get_db
+from survey.store import accounts
+from survey.store import audit
+from survey.store.accounts import Role
+from survey.store.models import StaffUser
+from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, current_staff, requires
 

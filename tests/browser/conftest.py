@@ -13,7 +13,7 @@ import pytest
 from werkzeug.serving import make_server
 
 from survey.questionnaire import load_questionnaire_file
-from survey.questionnaire_store import import_questionnaire
+from survey.store.questionnaires import import_questionnaire
 from survey.seed import seeded_app
 
 ROOT = Path(__file__).resolve().parents[2]

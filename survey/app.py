@@ -1,0 +1,85 @@
+"""The Flask application factory: settings, database, plumbing, blueprints and CLI commands."""
+from __future__ import annotations
+
+import os
+from typing import Any, Mapping
+
+from flask import Flask
+from flask_compress import Compress
+from flask_wtf.csrf import CSRFProtect
+
+from survey.store.db import Database
+from survey.web.config import default_settings, load_or_create_secret_key
+from survey.web.sessions import SessionInterface
+
+csrf = CSRFProtect()
+compress = Compress()
+
+
+def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+    """Create the app: settings (defaults < SURVEY_* environment < test_config), database,
+    Babel, CSRF, blueprints and the ``survey`` CLI commands. The instance folder is
+    ``instance_path``, else ``SURVEY_INSTANCE_PATH``, else Flask's ``instance/``."""
+    instance_path = instance_path or os.environ.get("SURVEY_INSTANCE_PATH") or None
+    # Static files are served by survey.web.assets under fingerprinted names, not by Flask's route.
+    app = Flask(__name__, instance_path=instance_path, static_url_path=None)
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(default_settings(app.instance_path))
+    app.config.from_prefixed_env(prefix="SURVEY")
+    if test_config:
+        app.config.from_mapping(test_config)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
+    app.config["SESSION_COOKIE_SECURE"] = bool(app.config["SECURE_COOKIES"])
+    app.session_interface = SessionInterface()
+    if int(app.config["PROXY_COUNT"]):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Trust X-Forwarded-Proto/Host/Prefix from that many proxies; never X-Forwarded-For:
+        # respondents' addresses are not wanted anywhere.
+        hops = int(app.config["PROXY_COUNT"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=hops, x_host=hops, x_prefix=hops)  # type: ignore[method-assign]
+    # One day more than the draft is kept: the cookie is refreshed once a day (survey.web.sessions).
+    app.permanent_session_lifetime = 60 * 60 * 24 * (int(app.config["DRAFT_RETENTION_DAYS"]) + 1)
+
+    app.extensions["survey.db"] = Database.from_url(app.config["DATABASE_URL"])
+
+    @app.teardown_appcontext
+    def close_session(_exc: BaseException | None) -> None:
+        from survey.web.request_db import close_db
+        close_db()
+
+    from survey.web.i18n import init_i18n
+    init_i18n(app)
+    from survey.web import upload_limits
+    upload_limits.register(app)  # before the CSRF check, which reads the form first
+    from survey.web import same_origin
+    same_origin.register(app)  # the post's origin, as the browser states it (not the Referer alone)
+    csrf.init_app(app)
+    from survey.web import input_guard
+    input_guard.register(app)  # U+0000 in any field: a 400 that says so, never a database error
+    compress.init_app(app)
+    from survey.web.assets import init_assets
+    init_assets(app)
+    from survey.web.security_headers import init_security_headers
+    init_security_headers(app)
+
+    from survey import directory, respondent, staff
+    from survey.web import errors
+    app.register_blueprint(respondent.bp)
+    app.register_blueprint(directory.bp)
+    app.register_blueprint(staff.bp)
+    errors.register(app)
+
+    from survey.cli import register_commands
+    register_commands(app)
+
+    _quiet_request_log()
+    return app
+
+
+def _quiet_request_log() -> None:
+    # Werkzeug's request log (survey run) would print client IP addresses; respondents'
+    # addresses are never logged, so the address field is blanked (survey/web/request_log.py).
+    from survey.web import request_log
+    request_log.install()

@@ -1,0 +1,62 @@
+"""Read a questionnaire file (YAML, safe loader only) -> located data -> validated model."""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from survey.questionnaire.builder import build_questionnaire
+from survey.questionnaire.errors import Problem, QuestionnaireError
+from survey.problems import staff_text
+from survey.questionnaire.formats.located_yaml import YamlSyntaxError, read_yaml
+from survey.questionnaire.model import Questionnaire
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class LoadedQuestionnaire:
+    questionnaire: Questionnaire
+    warnings: list[Problem]
+    source: str  # the exact text, kept with each stored version
+    source_name: str
+    source_format: str = "yaml"
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.source.encode("utf-8")).hexdigest()
+
+
+def load_questionnaire_text(source: str, source_name: str = "<text>") -> LoadedQuestionnaire:
+    try:
+        data = read_yaml(source)
+    except YamlSyntaxError as error:
+        raise QuestionnaireError(source_name, [Problem("", error.template, error.line, params=error.params)]) from None
+    questionnaire, warnings = build_questionnaire(data, source_name)
+    return LoadedQuestionnaire(questionnaire, warnings, source, source_name)
+
+
+def load_questionnaire_bytes(raw: bytes, source_name: str) -> LoadedQuestionnaire:
+    if len(raw) > MAX_FILE_BYTES:
+        raise QuestionnaireError(
+            source_name, [Problem("", staff_text("the file is larger than %(mb)s MB."), params={"mb": MAX_FILE_BYTES // 1024 // 1024})]
+        )
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise QuestionnaireError(
+            source_name,
+            [Problem("", staff_text("the file is not valid UTF-8 (byte %(byte)s); save it as UTF-8."), line,
+                     params={"byte": error.start + 1})],
+        ) from None
+    return load_questionnaire_text(text.removeprefix("\ufeff"), source_name)
+
+
+def load_questionnaire_file(path: str | Path) -> LoadedQuestionnaire:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        raise QuestionnaireError(path.name, [Problem("", staff_text("cannot read the file: %(reason)s."), params={"reason": error.strerror})]) from None
+    return load_questionnaire_bytes(raw, path.name)

@@ -1,0 +1,169 @@
+"""Staff accounts: Argon2id passwords, roles, lockout after repeated failures. No Flask here.
+
+Lockout state lives in the database row, so it holds across workers and hosts.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from survey.store.models import StaffUser, utcnow
+
+_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# Verifying against this keeps the time of a login for an unknown e-mail like that of a known one.
+_DUMMY_HASH = _hasher.hash("not a password of anyone")
+
+MIN_PASSWORD_LENGTH = 12
+MAX_FAILED_LOGINS = 5
+LOCKOUT = dt.timedelta(minutes=15)
+EMAIL_PATTERN = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{2,}$")
+
+
+class Role(StrEnum):
+    ADMIN = "admin"  # users, settings, audit log
+    DESIGNER = "designer"  # questionnaires, translations, distribution, offers
+    ANALYST = "analyst"  # results and exports
+    COUNSELLOR = "counsellor"  # contact requests from respondents ("a counsellor may contact me")
+
+
+class AccountError(ValueError):
+    """A problem with what was entered, worded for the person entering it (CLI); ``reason``
+    names it, so a web form can show its own translated message."""
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason  # email_invalid, email_taken, password_short, password_long, role_unknown, no_role
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    user: StaffUser | None
+    locked_until: dt.datetime | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.user is not None
+
+
+def normalize_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def check_password_rules(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AccountError(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.", "password_short")
+    if len(password) > 1024:
+        raise AccountError("The password is too long (at most 1024 characters).", "password_long")
+
+
+def generate_password() -> str:
+    """A one-time password of about 100 bits, easy to type (no lookalike characters)."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    return "-".join("".join(secrets.choice(alphabet) for _ in range(5)) for _ in range(4))
+
+
+def parse_roles(roles: list[str] | tuple[str, ...] | set[str]) -> str:
+    chosen = []
+    for role in roles:
+        try:
+            chosen.append(Role(role).value)
+        except ValueError:
+            raise AccountError(f"Unknown role '{role}'. Roles: {', '.join(r.value for r in Role)}.", "role_unknown") from None
+    if not chosen:
+        raise AccountError("Choose at least one role.", "no_role")
+    return " ".join(sorted(set(chosen)))
+
+
+def find_user(session: Session, email: str) -> StaffUser | None:
+    return session.scalar(select(StaffUser).where(StaffUser.email == normalize_email(email)))
+
+
+def create_user(
+    session: Session, email: str, password: str, roles: list[str] | tuple[str, ...], must_change_password: bool = False
+) -> StaffUser:
+    email = normalize_email(email)
+    if not EMAIL_PATTERN.match(email):
+        raise AccountError(f"'{email}' is not an e-mail address.", "email_invalid")
+    if find_user(session, email) is not None:
+        raise AccountError(f"A user with the e-mail address {email} exists already.", "email_taken")
+    check_password_rules(password)
+    user = StaffUser(
+        email=email, password_hash=_hasher.hash(password), roles=parse_roles(roles), active=True,
+        must_change_password=must_change_password, failed_logins=0, session_epoch=1,
+    )
+    session.add(user)
+    session.flush()
+    return user
+
+
+def count_users(session: Session) -> int:
+    return session.scalar(select(func.count(StaffUser.id))) or 0
+
+
+def authenticate(session: Session, email: str, password: str, now: dt.datetime | None = None) -> LoginResult:
+    """Check a login. After MAX_FAILED_LOGINS failures in a row the account is locked for
+    LOCKOUT, even for the right password. Flushes the changed counters; the caller commits."""
+    now = now or utcnow()
+    user = find_user(session, email)
+    if user is None or not user.active:
+        _verify(_DUMMY_HASH, password)
+        return LoginResult(None)
+    locked_until = _aware(user.locked_until)
+    if locked_until is not None and locked_until > now:
+        return LoginResult(None, locked_until)
+    if not _verify(user.password_hash, password):
+        user.failed_logins += 1
+        if user.failed_logins >= MAX_FAILED_LOGINS:
+            user.locked_until = now + LOCKOUT
+            user.failed_logins = 0
+        session.flush()
+        return LoginResult(None, _aware(user.locked_until) if user.locked_until and _aware(user.locked_until) > now else None)
+    user.failed_logins = 0
+    user.locked_until = None
+    user.last_login_at = now
+    if _hasher.check_needs_rehash(user.password_hash):
+        user.password_hash = _hasher.hash(password)
+    session.flush()
+    return LoginResult(user)
+
+
+def change_password(session: Session, user: StaffUser, new_password: str) -> None:
+    """Set a new password and end every existing session of the user (a new epoch)."""
+    check_password_rules(new_password)
+    user.password_hash = _hasher.hash(new_password)
+    user.must_change_password = False
+    user.session_epoch += 1
+    session.flush()
+
+
+def reset_password(session: Session, user: StaffUser) -> str:
+    """An admin's reset: a one-time password the user must change at the next login."""
+    password = generate_password()
+    change_password(session, user, password)
+    user.must_change_password = True
+    user.locked_until = None
+    user.failed_logins = 0
+    session.flush()
+    return password
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def _aware(value: dt.datetime | None) -> dt.datetime | None:
+    # SQLite returns naive datetimes; they are stored in UTC.
+    if value is not None and value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value

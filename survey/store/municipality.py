@@ -1,0 +1,255 @@
+"""The municipality's districts and integration fields, kept as data.
+
+Questionnaires, offers and results all use these codes. The seven default fields of KIM are
+created on first use; a city may rename them, add its own or import both lists from CSV/XLSX.
+Plain Python over a SQLAlchemy session: no Flask.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from survey.languages import LANGUAGES
+from survey.store.models import District, IntegrationFieldRow, Offer
+from survey.questionnaire.model import Questionnaire
+from survey.files import RowProblem, TableImportError, read_table
+from survey.problems import Templated, staff_text
+
+CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+# English templates of every problem of the imports and of ``check_questionnaire``, marked for
+# the staff catalogue.
+MESSAGES: dict[str, str] = {
+    "not_a_code": staff_text("%(code)s is not a code: use a-z, 0-9, '_' or '-', starting with a letter, at most 32."),
+    "code_twice": staff_text("'%(code)s' is listed twice (first in row %(first)s)."),
+    "district_name_required": staff_text("a district needs a name."),
+    "district_name_too_long": staff_text("the name is longer than 200 characters."),
+    "parent_not_a_code": staff_text("%(code)s is not a code."),
+    "no_districts": staff_text("the table has no districts."),
+    "not_a_language_column": staff_text("'%(tag)s' is not a language of this product."),
+    "german_label_required": staff_text("every field needs a German label."),
+    "no_fields": staff_text("the table has no fields."),
+    "parent_unknown": staff_text("'%(parent)s' (parent of '%(code)s') is not a district."),
+    "section_field_unknown": staff_text("'%(field)s' is not one of the city's integration fields (%(known)s)."),
+    "answers_not_districts": staff_text("the answers %(codes)s are not districts of the city; responses choosing them count only in city-wide results."),
+    "no_answer_is_a_district": staff_text("none of the district answers is a district of the city: results per district are empty. "
+                               "Use the codes of the city's districts (Staff area, Districts and fields)."),
+}
+
+# (code, German, English): the defaults from DOMAIN.md.
+DEFAULT_FIELDS: tuple[tuple[str, str, str], ...] = (
+    ("language", "Sprache / Spracherwerb", "Language, learning German"),
+    ("education", "Bildung (Kita, Schule, Übergang Schule–Beruf)", "Education (childcare, school, school-to-work)"),
+    ("work", "Arbeit, Ausbildung, Anerkennung", "Work, vocational training, recognition of qualifications"),
+    ("housing", "Wohnen", "Housing"),
+    ("health", "Gesundheit (auch psychosozial)", "Health, including mental health"),
+    ("legal", "Aufenthalt, Recht, Leistungen", "Residence status, legal matters, benefits"),
+    ("participation", "Familie, Soziales, Teilhabe", "Family, social life, participation, anti-discrimination"),
+)
+
+
+@dataclass(frozen=True)
+class DistrictInfo:
+    code: str
+    name: str
+    parent_code: str | None = None
+
+
+@dataclass(frozen=True)
+class FieldInfo:
+    code: str
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+    def label(self, language: str, fallback: Iterable[str] = ("de",)) -> str:
+        for tag in (language, *fallback):
+            if self.labels.get(tag):
+                return self.labels[tag]
+        return next(iter(self.labels.values()), self.code)
+
+
+@dataclass(frozen=True)
+class CodeWarning(Templated):
+    """A questionnaire uses a code the city does not know (``check_questionnaire``)."""
+
+    path: str  # where in the questionnaire, e.g. "sections[2].field"
+    template: str  # one of the English templates of ``MESSAGES``
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
+    severity: str = "warning"
+
+
+def _problem(row: int | None, column: str | None, key: str, **params: Any) -> RowProblem:
+    return RowProblem(row, column, MESSAGES[key], params)
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    added: tuple[str, ...]
+    changed: tuple[str, ...]
+    unchanged: tuple[str, ...]
+
+
+# --- reading -------------------------------------------------------------------------------
+
+def ensure_default_fields(session: Session) -> int:
+    """Create the seven default fields when the city has none yet; returns how many were made."""
+    if session.scalar(select(func.count()).select_from(IntegrationFieldRow)):
+        return 0
+    for position, (code, german, english) in enumerate(DEFAULT_FIELDS):
+        session.add(IntegrationFieldRow(code=code, labels={"de": german, "en": english}, position=position))
+    session.flush()
+    return len(DEFAULT_FIELDS)
+
+
+def list_fields(session: Session) -> list[FieldInfo]:
+    rows = session.scalars(select(IntegrationFieldRow).order_by(IntegrationFieldRow.position, IntegrationFieldRow.code))
+    found = [FieldInfo(row.code, dict(row.labels or {})) for row in rows]
+    # A database that never saw `survey init`'s seeding still works with the defaults.
+    return found or [FieldInfo(code, {"de": de, "en": en}) for code, de, en in DEFAULT_FIELDS]
+
+
+def field_labels(session: Session, language: str) -> dict[str, str]:
+    """Field code -> its label in ``language`` (falling back to German), in the city's order."""
+    return {f.code: f.label(language) for f in list_fields(session)}
+
+
+def list_districts(session: Session) -> list[DistrictInfo]:
+    rows = session.scalars(select(District).order_by(District.position, District.name))
+    return [DistrictInfo(row.code, row.name, row.parent_code) for row in rows]
+
+
+# --- importing -----------------------------------------------------------------------------
+
+def parse_districts(raw: bytes, file_name: str) -> list[DistrictInfo]:
+    """Columns: code, name, parent (optional: the code of a larger area). Every problem of every
+    row is reported together; nothing is returned unless all rows are valid."""
+    table = read_table(raw, file_name, required=("code", "name"))
+    problems: list[RowProblem] = []
+    found: list[DistrictInfo] = []
+    seen: dict[str, int] = {}
+    for number, cells in table.rows:
+        code, name, parent = cells.get("code", ""), cells.get("name", ""), cells.get("parent", "")
+        if not CODE_PATTERN.match(code):
+            problems.append(_problem(number, "code", "not_a_code", code=repr(code)))
+        elif code in seen:
+            problems.append(_problem(number, "code", "code_twice", code=code, first=seen[code]))
+        seen.setdefault(code, number)
+        if not name:
+            problems.append(_problem(number, "name", "district_name_required"))
+        elif len(name) > 200:
+            problems.append(_problem(number, "name", "district_name_too_long"))
+        if parent and not CODE_PATTERN.match(parent):
+            problems.append(_problem(number, "parent", "parent_not_a_code", code=repr(parent)))
+        found.append(DistrictInfo(code, name, parent or None))
+    if not table.rows:
+        problems.append(_problem(None, None, "no_districts"))
+    if problems:
+        raise TableImportError(problems)
+    return found
+
+
+def parse_fields(raw: bytes, file_name: str) -> list[FieldInfo]:
+    """Columns: code, label_de, then label_<language> for any further language (label_en, ...)."""
+    table = read_table(raw, file_name, required=("code", "label_de"))
+    problems: list[RowProblem] = []
+    found: list[FieldInfo] = []
+    seen: dict[str, int] = {}
+    for column in table.columns:
+        if column.startswith("label_") and column[6:] not in LANGUAGES:
+            problems.append(_problem(1, column, "not_a_language_column", tag=column[6:]))
+    for number, cells in table.rows:
+        code = cells.get("code", "")
+        if not CODE_PATTERN.match(code):
+            problems.append(_problem(number, "code", "not_a_code", code=repr(code)))
+        elif code in seen:
+            problems.append(_problem(number, "code", "code_twice", code=code, first=seen[code]))
+        seen.setdefault(code, number)
+        if not cells.get("label_de"):
+            problems.append(_problem(number, "label_de", "german_label_required"))
+        labels = {column[6:]: value for column, value in cells.items() if column.startswith("label_") and value}
+        found.append(FieldInfo(code, labels))
+    if not table.rows:
+        problems.append(_problem(None, None, "no_fields"))
+    if problems:
+        raise TableImportError(problems)
+    return found
+
+
+def save_districts(session: Session, districts: list[DistrictInfo]) -> ImportReport:
+    """Add new districts and update existing ones by code, in the order given. Districts not in
+    the list are kept: offers and answers may refer to them."""
+    existing = {row.code: row for row in session.scalars(select(District))}
+    added, changed, unchanged = [], [], []
+    known = set(existing) | {d.code for d in districts}
+    problems = [_problem(None, "parent", "parent_unknown", parent=d.parent_code, code=d.code)
+                for d in districts if d.parent_code and d.parent_code not in known]
+    if problems:
+        raise TableImportError(problems)
+    for position, district in enumerate(districts):
+        row = existing.get(district.code)
+        if row is None:
+            session.add(District(code=district.code, name=district.name, parent_code=district.parent_code, position=position))
+            added.append(district.code)
+        elif (row.name, row.parent_code, row.position) != (district.name, district.parent_code, position):
+            row.name, row.parent_code, row.position = district.name, district.parent_code, position
+            changed.append(district.code)
+        else:
+            unchanged.append(district.code)
+    session.flush()
+    return ImportReport(tuple(added), tuple(changed), tuple(unchanged))
+
+
+def save_fields(session: Session, fields: list[FieldInfo]) -> ImportReport:
+    existing = {row.code: row for row in session.scalars(select(IntegrationFieldRow))}
+    added, changed, unchanged = [], [], []
+    for position, item in enumerate(fields):
+        row = existing.get(item.code)
+        labels = dict(item.labels)
+        if row is None:
+            session.add(IntegrationFieldRow(code=item.code, labels=labels, position=position))
+            added.append(item.code)
+        elif (dict(row.labels or {}), row.position) != (labels, position):
+            row.labels, row.position = labels, position
+            changed.append(item.code)
+        else:
+            unchanged.append(item.code)
+    session.flush()
+    return ImportReport(tuple(added), tuple(changed), tuple(unchanged))
+
+
+def district_in_use(session: Session, code: str) -> int:
+    """How many offers name the district (a district in use is not deleted)."""
+    return sum(1 for districts in session.scalars(select(Offer.districts)) if code in (districts or []))
+
+
+def delete_district(session: Session, code: str) -> bool:
+    row = session.scalar(select(District).where(District.code == code))
+    if row is None or district_in_use(session, code):
+        return False
+    session.delete(row)
+    session.flush()
+    return True
+
+
+# --- questionnaires --------------------------------------------------------------------------
+
+def check_questionnaire(questionnaire: Questionnaire, districts: Iterable[str], fields: Iterable[str]) -> list[CodeWarning]:
+    """Warnings where a questionnaire uses codes the city does not know: answers with such a
+    district count only city-wide, sections with such a field stay out of the gap analysis."""
+    district_codes, field_codes = set(districts), set(fields)
+    problems: list[CodeWarning] = []
+    for index, section in enumerate(questionnaire.sections):
+        if section.field is not None and field_codes and section.field not in field_codes:
+            problems.append(CodeWarning(f"sections[{index}].field", MESSAGES["section_field_unknown"],
+                                        {"field": section.field, "known": ", ".join(sorted(field_codes))}))
+    question = questionnaire.district_question()
+    if question is not None and district_codes:
+        strangers = [o.code for o in question.options if o.code not in district_codes]
+        if strangers and len(strangers) < len(question.options):
+            problems.append(CodeWarning("districts", MESSAGES["answers_not_districts"], {"codes": ", ".join(strangers)}))
+        elif strangers:
+            problems.append(CodeWarning("districts", MESSAGES["no_answer_is_a_district"]))
+    return problems

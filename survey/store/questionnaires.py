@@ -1,0 +1,290 @@
+"""Questionnaire versions in the database: import once per content, look up, load the model."""
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, contains_eager, defer
+
+from survey.store.models import Questionnaire as QuestionnaireRow
+from survey.store.models import Channel, QuestionnaireVersion, Response, utcnow
+from survey.questionnaire import LoadedQuestionnaire, Questionnaire, QuestionnaireError, load_questionnaire_file
+from survey.questionnaire.formats.yaml_reader import load_questionnaire_text
+from survey.store.translation_status import note_source_changes
+
+
+DRAFT, PUBLISHED, RETIRED = "draft", "published", "retired"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    slug: str
+    version_number: int
+    created: bool  # False when this exact content was stored before
+    status: str = PUBLISHED
+
+
+def _questionnaire_row(session: Session, slug: str, create: bool = False) -> QuestionnaireRow | None:
+    row = session.scalar(select(QuestionnaireRow).where(QuestionnaireRow.slug == slug))
+    if row is None and create:
+        row = QuestionnaireRow(slug=slug)
+        session.add(row)
+        session.flush()
+    return row
+
+
+def import_questionnaire(session: Session, loaded: LoadedQuestionnaire, publish: bool = True) -> ImportResult:
+    """Store a validated questionnaire, published (the default, as ``survey import`` does) or as
+    the questionnaire's draft. Content stored before is not stored again.
+
+    Only flushes; the caller commits. A file that failed validation never gets here, so a
+    rejected file changes nothing.
+    """
+    if not publish:
+        return save_draft(session, loaded)
+    model = loaded.questionnaire
+    row = _questionnaire_row(session, model.slug, create=True)
+    existing = _version_with_content(session, row, loaded.content_hash)
+    if existing is not None:
+        if existing.status == DRAFT:
+            publish_version(session, existing)
+        return ImportResult(model.slug, existing.number, created=False, status=existing.status)
+    _note_translation_changes(session, row, newest_version(session, model.slug), model)
+    version = _new_version(session, row, loaded, DRAFT)
+    publish_version(session, version)
+    return ImportResult(model.slug, version.number, created=True, status=PUBLISHED)
+
+
+def save_draft(session: Session, loaded: LoadedQuestionnaire) -> ImportResult:
+    """Keep ``loaded`` as the questionnaire's draft: the newest version if it is still a draft
+    (published versions are frozen), else a new draft version."""
+    model = loaded.questionnaire
+    row = _questionnaire_row(session, model.slug, create=True)
+    existing = _version_with_content(session, row, loaded.content_hash)
+    if existing is not None:
+        return ImportResult(model.slug, existing.number, created=False, status=existing.status)
+    newest = newest_version(session, model.slug)
+    _note_translation_changes(session, row, newest, model)
+    if newest is not None and newest.status == DRAFT:
+        newest.content_hash = loaded.content_hash
+        newest.source = loaded.source
+        newest.source_name = loaded.source_name
+        newest.source_format = loaded.source_format
+        newest.title = _title(model)
+        newest.imported_at = utcnow()
+        session.flush()
+        return ImportResult(model.slug, newest.number, created=True, status=DRAFT)
+    version = _new_version(session, row, loaded, DRAFT)
+    return ImportResult(model.slug, version.number, created=True, status=DRAFT)
+
+
+
+def _note_translation_changes(session: Session, row: QuestionnaireRow, previous: QuestionnaireVersion | None, model: Questionnaire) -> None:
+    """Translations whose source text changed from ``previous`` to ``model`` become outdated
+    (survey.store.translation_status); every path that stores new content comes through here."""
+    if previous is None:
+        return
+    try:
+        before = questionnaire_for_version(previous)
+    except QuestionnaireError:
+        return  # an old version the current loader refuses: nothing to compare with, never block saving
+    note_source_changes(session, row.id, before, model)
+
+
+def publish_version(session: Session, version: QuestionnaireVersion) -> None:
+    """Freeze ``version`` and make it the live one; earlier published versions retire. Their
+    responses stay linked to them."""
+    for other in session.scalars(
+        select(QuestionnaireVersion).where(
+            QuestionnaireVersion.questionnaire_id == version.questionnaire_id,
+            QuestionnaireVersion.status == PUBLISHED,
+            QuestionnaireVersion.id != version.id,
+        )
+    ):
+        other.status = RETIRED
+    version.status = PUBLISHED
+    version.published_at = utcnow()
+    session.flush()
+
+
+def _version_with_content(session: Session, row: QuestionnaireRow, content_hash: str) -> QuestionnaireVersion | None:
+    return session.scalar(
+        select(QuestionnaireVersion).where(
+            QuestionnaireVersion.questionnaire_id == row.id,
+            QuestionnaireVersion.content_hash == content_hash,
+        )
+    )
+
+
+def _title(model: Questionnaire) -> str:
+    return (model.title.get(model.default_language) or model.slug)[:500]
+
+
+def _new_version(session: Session, row: QuestionnaireRow, loaded: LoadedQuestionnaire, status: str) -> QuestionnaireVersion:
+    number = (session.scalar(
+        select(func.max(QuestionnaireVersion.number)).where(QuestionnaireVersion.questionnaire_id == row.id)
+    ) or 0) + 1
+    version = QuestionnaireVersion(
+        questionnaire_id=row.id,
+        number=number,
+        content_hash=loaded.content_hash,
+        source_name=loaded.source_name,
+        source_format=loaded.source_format,
+        source=loaded.source,
+        title=_title(loaded.questionnaire),
+        status=status,
+    )
+    session.add(version)
+    session.flush()
+    return version
+
+
+def import_directory(session: Session, directory: str | Path) -> list[ImportResult]:
+    """Import every ``*.yaml`` file of a folder; all files are validated before any is stored."""
+    loaded = [load_questionnaire_file(path) for path in sorted(Path(directory).glob("*.yaml"))]
+    return [import_questionnaire(session, item) for item in loaded]
+
+
+def live_version(session: Session, slug: str) -> QuestionnaireVersion | None:
+    """The version respondents answer: the newest published one (None if never published).
+    Loaded with its questionnaire row and without its source text (see questionnaire_for_version)."""
+    return session.scalar(
+        select(QuestionnaireVersion)
+        .join(QuestionnaireRow)
+        .options(defer(QuestionnaireVersion.source), contains_eager(QuestionnaireVersion.questionnaire))
+        .where(QuestionnaireRow.slug == slug, QuestionnaireVersion.status == PUBLISHED)
+        .order_by(QuestionnaireVersion.number.desc())
+        .limit(1)
+    )
+
+
+def version_rows(session: Session, slug: str) -> list[QuestionnaireVersion]:
+    """Every version of the questionnaire, whatever its status, newest first (empty when the
+    slug is unknown)."""
+    return list(session.scalars(
+        select(QuestionnaireVersion)
+        .join(QuestionnaireRow)
+        .where(QuestionnaireRow.slug == slug)
+        .order_by(QuestionnaireVersion.number.desc())
+    ))
+
+
+def newest_version(session: Session, slug: str) -> QuestionnaireVersion | None:
+    """The newest version whatever its status (a draft being edited, if there is one)."""
+    return session.scalar(
+        select(QuestionnaireVersion)
+        .join(QuestionnaireRow)
+        .where(QuestionnaireRow.slug == slug)
+        .order_by(QuestionnaireVersion.number.desc())
+        .limit(1)
+    )
+
+
+def find_questionnaire(session: Session, slug: str) -> QuestionnaireRow | None:
+    return _questionnaire_row(session, slug)
+
+
+def is_closed(session: Session, slug: str) -> bool:
+    row = _questionnaire_row(session, slug)
+    return row is not None and row.closed_at is not None
+
+
+CHANNEL_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,15}$")
+
+
+def code_is_channel(session: Session, slug: str, code: str) -> bool:
+    if not CHANNEL_PATTERN.match(code):
+        return False
+    return session.scalar(
+        select(Channel.id).join(QuestionnaireRow).where(QuestionnaireRow.slug == slug, Channel.code == code)
+    ) is not None
+
+
+def channels_of(session: Session, row: QuestionnaireRow) -> list[Channel]:
+    return list(session.scalars(select(Channel).where(Channel.questionnaire_id == row.id).order_by(Channel.code)))
+
+
+def add_channel(session: Session, row: QuestionnaireRow, code: str, description: str) -> Channel:
+    """A channel code for links; lower-case letters, digits and '-', at most 16 (it is stored with
+    every response from that link, so it must never name a person)."""
+    code = code.strip().lower()
+    if not CHANNEL_PATTERN.match(code) or code == "web" or code_is_channel(session, row.slug, code):
+        raise ValueError(code)
+    channel = Channel(questionnaire_id=row.id, code=code, description=description.strip()[:200])
+    session.add(channel)
+    session.flush()
+    return channel
+
+
+def set_closed(session: Session, row: QuestionnaireRow, closed: bool) -> None:
+    row.closed_at = utcnow() if closed else None
+    session.flush()
+
+
+MODELS_KEPT = 64
+_models: dict[str, Questionnaire] = {}  # content hash -> model; a stored version never changes
+_models_lock = threading.Lock()
+
+
+def questionnaire_for_version(version: QuestionnaireVersion) -> Questionnaire:
+    """The model of a stored version, parsed once per content and cached by its hash: a request
+    that loaded the version row without its source text (large: every translation) needs neither
+    the text nor a second query."""
+    return _cached_model(version.content_hash, lambda: (version.source, version.source_name))
+
+
+def questionnaire_by_hash(session: Session, version_id: int, content_hash: str) -> Questionnaire:
+    """The same for a version known only by id and content hash (survey.store.drafts.OpenDraft):
+    the source text is read only when the model is not cached yet."""
+    def source() -> tuple[str, str]:
+        row = session.execute(select(QuestionnaireVersion.source, QuestionnaireVersion.source_name)
+                              .where(QuestionnaireVersion.id == version_id)).one()
+        return row.source, row.source_name
+
+    return _cached_model(content_hash, source)
+
+
+def _cached_model(content_hash: str, source: Callable[[], tuple[str, str]]) -> Questionnaire:
+    model = _models.get(content_hash)
+    if model is None:
+        model = load_questionnaire_text(*source()).questionnaire
+        with _models_lock:
+            if len(_models) >= MODELS_KEPT:
+                del _models[next(iter(_models))]
+            _models[content_hash] = model
+    return model
+
+
+@dataclass(frozen=True)
+class QuestionnaireSummary:
+    slug: str
+    title: str
+    version_number: int  # the live version, else the newest
+    versions: int
+    responses: int
+    status: str  # draft (never published), published, closed
+    has_draft: bool  # an unpublished newer version exists
+
+
+def list_questionnaires(session: Session) -> list[QuestionnaireSummary]:
+    counts = dict(session.execute(
+        select(QuestionnaireVersion.questionnaire_id, func.count(Response.id))
+        .join(Response, Response.version_id == QuestionnaireVersion.id)
+        .group_by(QuestionnaireVersion.questionnaire_id)
+    ).all())
+    summaries = []
+    for row in session.scalars(select(QuestionnaireRow).order_by(QuestionnaireRow.slug)):
+        if not row.versions:
+            continue
+        published = [v for v in row.versions if v.status == PUBLISHED]
+        shown = published[-1] if published else row.versions[-1]
+        status = "closed" if row.closed_at is not None else (PUBLISHED if published else DRAFT)
+        summaries.append(QuestionnaireSummary(
+            row.slug, shown.title, shown.number, len(row.versions), counts.get(row.id, 0), status,
+            row.versions[-1].status == DRAFT,
+        ))
+    return summaries

@@ -1,0 +1,84 @@
+"""Fixed-window rate limits kept in the database, so every worker process and every host shares
+them (app servers stay stateless). No Flask here.
+
+Keys name *what* is limited (``submit:<slug>``, ``login``), never who: there are no IP addresses
+to key on, by design. One row per key (table ``rate_limit_bucket``), so the table never grows.
+
+A hit is one atomic upsert (``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``, on SQLite and
+PostgreSQL): concurrent requests, even the very first two for a key, cannot lose a count or
+fail on the primary key. The hit joins the caller's transaction (the caller commits, as
+everywhere in this code base). Callers commit an allowed hit at once, before the work it
+allows, so the row lock on a busy key is held only for an instant; they roll a refused hit
+back, so only allowed requests are counted.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import case
+from sqlalchemy.orm import Session
+
+from survey.store.models import RateLimitBucket, utcnow
+
+MAX_KEY_LENGTH = 128  # the column's length
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    count: int
+    limit: int
+    retry_after: int  # seconds until the window ends (0 when allowed)
+
+
+def bucket_key(kind: str, name: str = "") -> str:
+    """``kind:name``, hashed when it would not fit the column (long slugs)."""
+    key = f"{kind}:{name}" if name else kind
+    if len(key) <= MAX_KEY_LENGTH:
+        return key
+    return f"{kind}:sha256:{hashlib.sha256(name.encode('utf-8')).hexdigest()}"[:MAX_KEY_LENGTH]
+
+
+def window_start(now: dt.datetime, window_seconds: int) -> dt.datetime:
+    epoch = math.floor(now.timestamp() / window_seconds) * window_seconds
+    return dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc)
+
+
+def hit(session: Session, key: str, limit: int, window_seconds: int = 60, now: dt.datetime | None = None) -> Decision:
+    """Count one request for ``key`` in the current window and say whether it is within
+    ``limit``. A ``limit`` of 0 or less means no limit (nothing is written). Only flushes."""
+    if limit <= 0:
+        return Decision(True, 0, limit, 0)
+    now = now or utcnow()
+    start = window_start(now, window_seconds)
+    count = _increment(session, key, start)
+    if count <= limit:
+        return Decision(True, count, limit, 0)
+    retry_after = max(1, math.ceil((start + dt.timedelta(seconds=window_seconds) - now).total_seconds()))
+    return Decision(False, count, limit, retry_after)
+
+
+def _increment(session: Session, key: str, start: dt.datetime) -> int:
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(f"rate limits need SQLite or PostgreSQL, not {dialect}")
+    table = RateLimitBucket.__table__
+    statement = insert(table).values(key=key, window_start=start, count=1)
+    # Same window (or a newer one, written by a host whose clock runs ahead): count on.
+    # An older window: start again at 1. Decided inside the one statement, under the row lock.
+    current = table.c.window_start >= statement.excluded.window_start
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.key],
+        set_={
+            "count": case((current, table.c.count + 1), else_=1),
+            "window_start": case((current, table.c.window_start), else_=statement.excluded.window_start),
+        },
+    ).returning(table.c.count)
+    return int(session.execute(statement).scalar_one())

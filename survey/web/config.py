@@ -1,0 +1,107 @@
+"""Settings: defaults, overridden by environment variables with the prefix ``SURVEY_``.
+
+``SURVEY_DATABASE_URL`` becomes ``DATABASE_URL`` and so on (Flask's ``from_prefixed_env``,
+which also reads JSON values, so ``SURVEY_DRAFT_RETENTION_DAYS=30`` is an int).
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+def default_settings(instance_path: str) -> dict[str, Any]:
+    instance = Path(instance_path)
+    return {
+        "DATABASE_URL": f"sqlite:///{instance / 'survey.sqlite3'}",
+        "QUESTIONNAIRE_DIR": str(PROJECT_ROOT / "questionnaires"),
+        "EXPORT_DIR": str(PROJECT_ROOT / "exports"),
+        # Audio clips named by questionnaires (`audio:` keys) are served from here.
+        "AUDIO_DIR": str(PROJECT_ROOT / "questionnaires" / "audio"),
+        # Drafts never submitted are kept this long after their last save.
+        "DRAFT_RETENTION_DAYS": 30,
+        # Published aggregates hide cells of fewer respondents than this (never below 3).
+        "SUPPRESSION_THRESHOLD": 5,
+        # "A counsellor may contact me" requests are deleted this long after being handled.
+        "CONTACT_RETENTION_DAYS": 90,
+        # Secure cookies need HTTPS; set SURVEY_SECURE_COOKIES=true behind a TLS proxy.
+        "SECURE_COOKIES": False,
+        # Reverse proxies in front of the app whose X-Forwarded-Proto/Host to trust (0: none).
+        "PROXY_COUNT": 0,
+        # The address printed on flyers and QR codes (e.g. https://umfrage.musterstadt.de);
+        # empty: the address the staff member's browser used.
+        "PUBLIC_BASE_URL": "",
+        # The feedback contact of the accessibility statement (BITV): set it to the city's own.
+        "ACCESSIBILITY_CONTACT": "barrierefreiheit@musterstadt.example",
+        "ACCESSIBILITY_REVIEWED_ON": "2026-11-21",
+        # Two catalogues per language: "messages" (everything respondents read, in all sixteen
+        # languages) and "staff" (the staff workspace, German and English).
+        # A third: interface texts a translator changed in this installation (staff workspace,
+        # Translations). Flask-Babel merges the catalogues in this order, later ones winning.
+        "BABEL_TRANSLATION_DIRECTORIES": (
+            f"{PROJECT_ROOT / 'translations'};{PROJECT_ROOT / 'translations'};{instance / 'translations'}"
+        ),
+        "BABEL_DOMAIN": "messages;staff;messages",
+        "BABEL_DEFAULT_LOCALE": "de",
+        # A respondent may take hours; the CSRF token lives as long as the session.
+        "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "survey_session",
+        # HTML is compressed per response (Flask-Compress); static assets once at start-up.
+        "COMPRESS_MIMETYPES": ["text/html"],
+        "COMPRESS_ALGORITHM": ["gzip"],
+        "COMPRESS_LEVEL": 6,
+        "COMPRESS_MIN_SIZE": 500,
+        # Rate limits per minute, shared by all workers (survey/store/rate_limits.py; 0: no limit).
+        # Per questionnaire: new drafts, final submissions and resume-code attempts each. Generous,
+        # because a flyer campaign sends hundreds of phones at once; it only stops floods.
+        "RATE_LIMIT_SUBMISSIONS": 600,
+        # All staff logins together (each account also locks after five failures): keeps
+        # password guessing across many accounts, and its Argon2 work, bounded.
+        "RATE_LIMIT_LOGINS": 60,
+        "MAX_CONTENT_LENGTH": 1024 * 1024,
+        "MAX_FORM_MEMORY_SIZE": 512 * 1024,
+    }
+
+
+class SettingError(ValueError):
+    pass
+
+
+def suppression_threshold(config: Any = None) -> int:
+    """SURVEY_SUPPRESSION_THRESHOLD, checked: below 3 a published table reveals individuals,
+    so the app refuses to start (and every writer refuses to run) with a clear message.
+    ``config``: a Flask config; None reads the running app's, else the environment."""
+    from survey.analysis.thresholds import MIN_THRESHOLD, ThresholdTooLow, checked_threshold
+
+    if config is None:
+        try:
+            from flask import current_app
+            config = current_app.config
+        except RuntimeError:  # outside an app (a script): the environment decides
+            config = {"SUPPRESSION_THRESHOLD": os.environ.get("SURVEY_SUPPRESSION_THRESHOLD", 5)}
+    value = config.get("SUPPRESSION_THRESHOLD", 5)
+    try:
+        return checked_threshold(int(value))
+    except (TypeError, ValueError) as error:
+        if isinstance(error, ThresholdTooLow):
+            raise SettingError(f"SURVEY_SUPPRESSION_THRESHOLD is {value}; it must be at least {MIN_THRESHOLD}, "
+                               "so that no published table shows cells of one or two people") from None
+        raise SettingError(f"SURVEY_SUPPRESSION_THRESHOLD must be a whole number, not {value!r}") from None
+
+
+def load_or_create_secret_key(instance_path: str) -> str:
+    """Return the key kept in the instance folder, creating it once (mode 0600)."""
+    path = Path(instance_path) / "secret_key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_hex(32)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(key)
+    return key
