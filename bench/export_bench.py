@@ -158,7 +158,7 @@ def measure(database: Path, export_format: str, folder: Path, responses: int) ->
     out = folder / f"export-{responses}.{'csv' if export_format == 'codebook' else export_format}"
     env = {**os.environ, "SURVEY_DATABASE_URL": f"sqlite:///{database}", "SURVEY_INSTANCE_PATH": str(folder / "instance"),
            "SURVEY_EXPORT_DIR": str(folder)}
-    command = [sys.executable, "-c", "from survey.cli import main; main()", "export", SLUG, "--format", export_format,
+    command = [sys.executable, "-c", "from survey.app import main; main()", "export", SLUG, "--format", export_format,
                "--out", str(out)]
     started = time.perf_counter()
     pid = os.spawnve(os.P_NOWAIT, sys.executable, command, env)

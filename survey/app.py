@@ -5,11 +5,12 @@ import os
 from typing import Any, Mapping
 
 from flask import Flask
+from flask.cli import FlaskGroup
 from flask_compress import Compress
 from flask_wtf.csrf import CSRFProtect
 
 from survey.store.db import Database
-from survey.web.config import default_settings, load_or_create_secret_key
+from survey.web.config import default_settings, load_or_create_secret_key, suppression_threshold
 from survey.web.sessions import SessionInterface
 
 csrf = CSRFProtect()
@@ -28,6 +29,8 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     app.config.from_prefixed_env(prefix="SURVEY")
     if test_config:
         app.config.from_mapping(test_config)
+    # Checked once here (a SettingError stops the start); read from the config ever after.
+    app.config["SUPPRESSION_THRESHOLD"] = suppression_threshold(app.config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["SECURE_COOKIES"])
@@ -65,11 +68,12 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     init_security_headers(app)
 
     from survey import directory, respondent, staff
+    from survey.staff import error_pages
     from survey.web import errors
     app.register_blueprint(respondent.bp)
     app.register_blueprint(directory.bp)
     app.register_blueprint(staff.bp)
-    errors.register(app)
+    errors.register(app, staff_pages=error_pages)
 
     from survey.cli import register_commands
     register_commands(app)
@@ -83,3 +87,7 @@ def _quiet_request_log() -> None:
     # addresses are never logged, so the address field is blanked (survey/web/request_log.py).
     from survey.web import request_log
     request_log.install()
+
+
+# The `survey` command (setup.cfg's entry point): Flask's command group around this app.
+main = FlaskGroup(create_app=create_app, add_version_option=False, help="KIM needs assessment survey.")

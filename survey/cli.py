@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import with_appcontext
 
 from survey.store.accounts import Role
 from survey.store.db import Database
@@ -133,7 +133,10 @@ def export_command(slug: str, export_format: str, values: str, label_language: s
         export_filter = parse_filter(date_from, date_to, languages, districts, channels, versions)
     except FilterError as error:
         raise click.ClickException(str(error)) from None
-    request = ExportRequest(slug, export_filter, values == "labels", label_language, delimiter, bom)
+    from survey.web.config import current_threshold
+
+    request = ExportRequest(slug, export_filter, values == "labels", label_language, delimiter, bom,
+                            threshold=current_threshold())
     with _database().session_factory() as session:
         try:
             prepared = prepare(session, request)
@@ -191,7 +194,7 @@ def delete_expired_drafts_command() -> None:
 @with_appcontext
 def delete_responses_command(slug: str, confirm: bool) -> None:
     """Delete a CLOSED questionnaire's responses and drafts, keeping the suppressed aggregate."""
-    from survey.web.config import suppression_threshold
+    from survey.web.config import current_threshold
     from survey.store.raw_answers import NotClosed, UnknownSlug, delete_raw_answers
 
     if not confirm:
@@ -199,7 +202,7 @@ def delete_responses_command(slug: str, confirm: bool) -> None:
                                    "repeat with --confirm to do it")
     with _database().session_factory() as session:
         try:
-            snapshot = delete_raw_answers(session, slug, "cli", suppression_threshold())
+            snapshot = delete_raw_answers(session, slug, "cli", current_threshold())
         except UnknownSlug:
             raise click.ClickException(f"no questionnaire with the slug '{slug}'; see: survey list") from None
         except NotClosed:
@@ -219,14 +222,14 @@ def delete_responses_command(slug: str, confirm: bool) -> None:
 @with_appcontext
 def report_command(slug: str, out: Path, language: str, include_open_text: bool, file_format: str | None) -> None:
     """Write the printable council report of a questionnaire (HTML with print CSS, or PDF)."""
-    from survey.web.config import suppression_threshold
+    from survey.web.config import current_threshold
     from survey.exports.report import UnknownReport, render_report
     from survey.exports.report_pdf import PdfUnavailable, html_to_pdf
 
     as_pdf = (file_format or ("pdf" if out.suffix.lower() == ".pdf" else "html")) == "pdf"
     with _database().session_factory() as session:
         try:
-            html = render_report(session, slug, suppression_threshold(), language, include_open_text)
+            html = render_report(session, slug, current_threshold(), language, include_open_text)
         except UnknownReport:
             raise click.ClickException(f"no questionnaire with the slug '{slug}'; see: survey list") from None
         try:
@@ -430,10 +433,3 @@ def register_commands(app: Flask) -> None:
     for command in COMMANDS:
         app.cli.add_command(command)
 
-
-def _create_app() -> Flask:
-    from survey.app import create_app
-    return create_app()
-
-
-main = FlaskGroup(create_app=_create_app, add_version_option=False, help="KIM needs assessment survey.")

@@ -1,4 +1,6 @@
-"""Read an uploaded table (CSV or XLSX) into rows of text cells keyed by column name.
+"""Spreadsheet files in and out: cells that stay data when a spreadsheet opens what we write, the safety check of every .xlsx workbook before a parser
+sees it (questionnaires, translation sheets, offers, districts, fields), and reading a CSV or
+XLSX table into rows of text cells keyed by column name.
 
 Shared by the imports of districts, integration fields and offers. Nothing here knows what the
 columns mean: the callers validate rows and report problems by row number and column, and
@@ -8,15 +10,120 @@ from __future__ import annotations
 
 import csv
 import io
+import re
+import zipfile
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any, Iterable, Mapping
 
-from survey.questionnaire.errors import QuestionnaireError
-from survey.questionnaire.formats.xlsform_reader import check_container
 from survey.problems import Phrase, Templated, fill, staff_text
 
 MAX_ROWS = 5000
 MAX_CELL = 10_000
+
+# --- cells written to spreadsheets -------------------------------------------------------------
+
+# A cell starting with one of these is run as a formula by Excel or LibreOffice
+# (CSV injection, cf. LimeSurvey CVE-2019-16184).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+
+def neutralize(value: Any) -> Any:
+    """Prefix text that a spreadsheet would read as a formula with an apostrophe; numbers stay."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+# --- the .xlsx container ---------------------------------------------------------------------
+
+MAX_FILE_BYTES = 5 * 1024 * 1024
+MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
+MAX_ENTRIES = 1000
+MAX_RATIO = 100  # uncompressed / compressed, for members larger than RATIO_FLOOR
+RATIO_FLOOR = 1024 * 1024
+ZIP_MAGIC = b"PK\x03\x04"
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls
+
+
+class WorkbookRefused(Templated, ValueError):
+    """The upload is no safe .xlsx workbook; ``template`` and ``params`` say why (English, and
+    translated by the staff pages). Each reader puts it into its own report."""
+
+    def __init__(self, template: str, params: Mapping[str, Any]) -> None:
+        self.template = template
+        self.params = params
+        super().__init__(self.message)
+
+
+def _refuse(template: str, **params: Any) -> WorkbookRefused:
+    return WorkbookRefused(template, params)
+
+
+def check_workbook(raw: bytes) -> None:
+    """Refuse (``WorkbookRefused``) anything that is not a plain, reasonably sized .xlsx archive,
+    before any XML parser sees it: too large, old .xls, damaged, unsafe member names, password,
+    unusual compression, zip bombs, XML entities."""
+    if len(raw) > MAX_FILE_BYTES:
+        raise _refuse(staff_text("the file is larger than %(mb)s MB."), mb=MAX_FILE_BYTES // 1024 // 1024)
+    if raw.startswith(OLE_MAGIC):
+        raise _refuse(staff_text("this is an old Excel .xls file; save it as .xlsx (Excel Workbook) and try again."))
+    if not raw.startswith(ZIP_MAGIC):
+        raise _refuse(staff_text("this is not an .xlsx workbook (an .xlsx file is a zip archive); save it as .xlsx."))
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(raw))
+    except Exception:  # BadZipFile, zlib.error, ...: whatever the damage, one clear message
+        raise _refuse(staff_text("the .xlsx archive is damaged and cannot be opened; save it again from Excel.")) from None
+    with archive:
+        members = archive.infolist()
+        if len(members) > MAX_ENTRIES:
+            raise _refuse(staff_text("the .xlsx archive has %(parts)s parts; at most %(maximum)s are accepted."),
+                          parts=len(members), maximum=MAX_ENTRIES)
+        total = 0
+        names = set()
+        for info in members:
+            name = info.filename
+            parts = PurePosixPath(name.replace("\\", "/")).parts
+            if (name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts
+                    or "\x00" in name):
+                raise _refuse(staff_text("the .xlsx archive contains the unsafe member name %(name)s."), name=repr(name[:80]))
+            if info.flag_bits & 0x1:
+                raise _refuse(staff_text("the workbook is password-protected; save it without a password."))
+            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
+                raise _refuse(staff_text("the .xlsx archive uses an unusual compression (%(method)s); save it again from Excel."),
+                              method=info.compress_type)
+            total += info.file_size
+            if total > MAX_UNCOMPRESSED_BYTES:
+                raise _refuse(staff_text("the workbook unpacks to more than %(mb)s MB."), mb=MAX_UNCOMPRESSED_BYTES // 1024 // 1024)
+            if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+                raise _refuse(staff_text("the .xlsx member %(name)s is compressed suspiciously well (a zip bomb?)."), name=repr(name[:80]))
+            names.add(name)
+        if "xl/workbook.xml" not in names:
+            raise _refuse(staff_text("the archive is not an Excel workbook (no xl/workbook.xml); save it as .xlsx."))
+        read = 0
+        for info in members:
+            if not info.filename.endswith((".xml", ".rels", ".vml")):
+                continue
+            try:
+                with archive.open(info) as member:
+                    tail = b""
+                    while chunk := member.read(64 * 1024):
+                        read += len(chunk)
+                        if read > MAX_UNCOMPRESSED_BYTES:
+                            raise _refuse(staff_text("the workbook unpacks to more than its parts declare."))
+                        window = tail + chunk
+                        if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
+                            raise _refuse(staff_text("the .xlsx member %(name)s declares XML entities, which Excel never writes; refused."),
+                                          name=repr(info.filename[:80]))
+                        tail = window[-16:]
+            except WorkbookRefused:
+                raise
+            except Exception:  # a bad CRC, zlib.error, a truncated member
+                raise _refuse(staff_text("the .xlsx member %(name)s is damaged; save the workbook again from Excel."),
+                          name=repr(info.filename[:80])) from None
+
+
+# --- tables ------------------------------------------------------------------------------------
 
 
 # English templates of every problem this module reports, and of the place in front of it
@@ -149,10 +256,9 @@ def _read_xlsx(raw: bytes, file_name: str) -> Table:
     from openpyxl import load_workbook
 
     try:
-        check_container(raw, file_name)
-    except QuestionnaireError as error:
-        raise TableImportError([_problem(None, None, "as_given", message=Phrase(problem.template, problem.params))
-                                for problem in error.problems]) from None
+        check_workbook(raw)
+    except WorkbookRefused as error:
+        raise TableImportError([_problem(None, None, "as_given", message=Phrase(error.template, error.params))]) from None
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception:  # whatever openpyxl trips over in a damaged file: one clear message

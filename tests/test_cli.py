@@ -5,7 +5,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from survey.cli import main
+from survey.app import main
 from survey.store.models import QuestionnaireVersion
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -3,7 +3,7 @@ import csv
 import datetime as dt
 import io
 
-from survey.exports.cells import neutralize
+from survey.files import neutralize
 from survey.exports.csv_export import ResponseRecord, write_csv
 from survey.questionnaire import load_questionnaire_text
 

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from survey.exports import jobs
-from survey.exports.cells import neutralize
+from survey.files import neutralize
 from survey.exports.filters import ExportFilter, FilterError, parse_filter
 from survey.exports.formats import FORMATS, get_format
 from survey.exports.labels import Labels, UnknownLabelLanguage
@@ -88,7 +88,7 @@ def stored(db, bundled):
 
 def export(db, tmp_path, name, **options) -> Path:
     export_filter = options.pop("export_filter", ExportFilter())
-    request = ExportRequest(SLUG, export_filter, **options)
+    request = ExportRequest(SLUG, export_filter, **{"threshold": 5, **options})
     path = tmp_path / f"out-{name}.{get_format(name).extension}"
     count = get_format(name).write(prepare(db, request), path)
     assert count > 0
@@ -96,7 +96,7 @@ def export(db, tmp_path, name, **options) -> Path:
 
 
 def schema(db) -> Schema:
-    return Schema(prepare(db, ExportRequest(SLUG)).versions)
+    return Schema(prepare(db, ExportRequest(SLUG, threshold=5)).versions)
 
 
 def expected_text(variable, answers) -> str:
@@ -282,7 +282,7 @@ def test_sav_keeps_codes_no_version_lists_and_widens_numbers_that_do_not_fit(db,
 
 
 def test_sav_takes_responses_that_arrive_after_counting(stored, tmp_path):
-    prepared = prepare(stored, ExportRequest(SLUG))
+    prepared = prepare(stored, ExportRequest(SLUG, threshold=5))
     prepared.__dict__["total"] = 1  # as if three responses came in between counting and reading
     path = tmp_path / "late.sav"
     assert get_format("sav").write(prepared, path) == 4
@@ -359,9 +359,9 @@ def test_bad_filter_values_are_refused_with_a_specific_message(stored):
                             ({"languages": ["zz"]}, "'zz' is not a language"),
                             ({"versions": ["7"]}, "'7' is not a version")]:
         with pytest.raises(FilterError, match=message):
-            prepare(stored, ExportRequest(SLUG, parse_filter(**values)))
+            prepare(stored, ExportRequest(SLUG, parse_filter(**values), threshold=5))
     with pytest.raises(UnknownLabelLanguage):
-        prepare(stored, ExportRequest(SLUG, label_language="xx"))
+        prepare(stored, ExportRequest(SLUG, label_language="xx", threshold=5))
 
 
 def test_label_language_falls_back_along_the_questionnaires_chain(stored):
@@ -375,7 +375,7 @@ def test_label_language_falls_back_along_the_questionnaires_chain(stored):
 
 
 def test_filter_survives_the_round_trip_through_a_job(stored):
-    request = ExportRequest(SLUG, parse_filter("2026-11-01", "2026-11-30", ["ar"], ["nord"], ["web"], ["1"]), True, "en")
+    request = ExportRequest(SLUG, parse_filter("2026-11-01", "2026-11-30", ["ar"], ["nord"], ["web"], ["1"]), True, "en", threshold=5)
     assert ExportRequest.from_options(SLUG, request.to_options()) == request
 
 
@@ -452,7 +452,7 @@ def test_bad_form_input_is_shown_at_the_field(app, db_session_factory, stored, i
 
 def test_a_running_job_page_refreshes_itself_and_a_dead_one_is_reported_failed(app, db_session_factory, stored):
     analyst = logged_in(app, db_session_factory, "a@musterstadt.example", "analyst")
-    job = jobs.create_job(stored, ExportRequest(SLUG), "sav", "a@musterstadt.example")
+    job = jobs.create_job(stored, ExportRequest(SLUG, threshold=5), "sav", "a@musterstadt.example")
     job.status, job.rows_total, job.rows_done = "running", 4000, 1000
     job.options = {**job.options, "heartbeat": dt.datetime.now(dt.timezone.utc).isoformat()}
     stored.commit()
@@ -471,7 +471,7 @@ def test_a_running_job_page_refreshes_itself_and_a_dead_one_is_reported_failed(a
 def test_old_jobs_and_their_files_are_deleted_when_a_new_one_starts(app, db_session_factory, stored, inline_jobs):
     folder = Path(app.config["EXPORT_DIR"])
     folder.mkdir(parents=True, exist_ok=True)
-    old = jobs.create_job(stored, ExportRequest(SLUG), "xlsx", "a@musterstadt.example")
+    old = jobs.create_job(stored, ExportRequest(SLUG, threshold=5), "xlsx", "a@musterstadt.example")
     old.status, old.file_name = "done", "old-file.xlsx"
     old.created_at = dt.datetime.now(dt.timezone.utc) - dt.timedelta(days=8)
     (folder / "old-file.xlsx").write_bytes(b"x")
@@ -487,7 +487,7 @@ def test_old_jobs_and_their_files_are_deleted_when_a_new_one_starts(app, db_sess
 
 
 def test_only_analysts_reach_the_exports(app, db_session_factory, stored):
-    job = jobs.create_job(stored, ExportRequest(SLUG), "xlsx", "d@musterstadt.example")
+    job = jobs.create_job(stored, ExportRequest(SLUG, threshold=5), "xlsx", "d@musterstadt.example")
     stored.commit()
     designer = logged_in(app, db_session_factory, "d@musterstadt.example", "designer", "admin")
     for url in (f"/staff/q/{SLUG}/export", f"/staff/q/{SLUG}/export.csv", f"/staff/q/{SLUG}/export/file?format=codebook",
@@ -502,7 +502,7 @@ def test_only_analysts_reach_the_exports(app, db_session_factory, stored):
 
 @pytest.fixture()
 def cli_env(tmp_path):
-    from survey.cli import main
+    from survey.app import main
     env = {"SURVEY_INSTANCE_PATH": str(tmp_path / "instance"), "SURVEY_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}",
            "SURVEY_EXPORT_DIR": str(tmp_path / "exports")}
     runner = CliRunner()
@@ -555,7 +555,7 @@ def test_a_job_runs_in_a_background_thread_with_its_own_sessions(cli_env, tmp_pa
     _env, _run, engine = cli_env
     factory = sessionmaker(engine, expire_on_commit=False)
     with factory() as session:
-        job = jobs.create_job(session, ExportRequest(SLUG, parse_filter(districts=["nord"])), "sav", "a@musterstadt.example")
+        job = jobs.create_job(session, ExportRequest(SLUG, parse_filter(districts=["nord"]), threshold=5), "sav", "a@musterstadt.example")
         session.commit()
         public_id = job.public_id
     jobs.start_in_background(factory, public_id, tmp_path / "jobs").join(timeout=120)
@@ -573,7 +573,7 @@ def test_a_failing_job_records_its_error(cli_env, tmp_path, monkeypatch):
     _env, _run, engine = cli_env
     factory = sessionmaker(engine, expire_on_commit=False)
     with factory() as session:
-        public_id = jobs.create_job(session, ExportRequest(SLUG), "xlsx", "a@musterstadt.example").public_id
+        public_id = jobs.create_job(session, ExportRequest(SLUG, threshold=5), "xlsx", "a@musterstadt.example").public_id
         session.commit()
 
     def broken(prepared, path, progress=None):

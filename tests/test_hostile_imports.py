@@ -23,7 +23,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from sqlalchemy import func, select
 
 from survey.store import municipality
-from survey.exports.cells import FORMULA_PREFIXES
+from survey.files import FORMULA_PREFIXES
 from survey.store.models import AuditEvent, District, Offer
 from survey.store.models import Questionnaire as QuestionnaireRow
 from survey.store.questionnaires import questionnaire_for_version

@@ -22,7 +22,7 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import select
 
-from survey.exports.cells import FORMULA_PREFIXES
+from survey.files import FORMULA_PREFIXES
 from survey.store.models import AuditEvent, Channel, Draft, Response, StaffUser
 from survey.respondent.page_answers import clean_text
 from tests.conftest import Browser

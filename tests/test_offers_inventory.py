@@ -194,7 +194,7 @@ def test_the_sample_municipality_loads_once(city, db):
 def test_the_commands_load_the_sample_and_refuse_a_bad_table(tmp_path):
     from click.testing import CliRunner
 
-    from survey.cli import main
+    from survey.app import main
 
     env = {"SURVEY_INSTANCE_PATH": str(tmp_path / "instance"), "SURVEY_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
     runner = CliRunner()

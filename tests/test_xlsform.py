@@ -16,7 +16,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from survey.cli import main
+from survey.app import main
 from survey.exports.csv_export import write_csv
 from survey.exports.source import iter_records, versions_newest_first
 from survey.questionnaire import (

@@ -9,16 +9,8 @@ from sqlalchemy.orm import Session
 
 from survey.analysis.aggregate import aggregate, to_csv
 from survey.analysis.frames import build_frame, iter_rows, load_versions
-from survey.web.config import suppression_threshold
-from survey.exports.cells import neutralize
+from survey.files import neutralize
 from survey.exports.request import PreparedExport, Progress
-
-
-def _threshold(extra: Any) -> int:
-    value = extra.get("threshold") if extra else None
-    if value is None:
-        return suppression_threshold()
-    return suppression_threshold({"SUPPRESSION_THRESHOLD": value})
 
 
 def write_aggregate(prepared: PreparedExport, path: Path, progress: Progress | None = None) -> int:
@@ -27,7 +19,7 @@ def write_aggregate(prepared: PreparedExport, path: Path, progress: Progress | N
     rows = ((r.questionnaire_version, r.language, r.channel, r.submitted_utc, r.answers)
             for r in prepared.records(progress))
     frame = build_frame(rows, versions)
-    table = aggregate(frame, list(versions.values()), _threshold(prepared.request.extra))
+    table = aggregate(frame, list(versions.values()), prepared.request.threshold)
     _write(table, path, prepared.request.delimiter, prepared.request.bom)
     return len(frame)
 

@@ -13,7 +13,7 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, TextIO
 
-from survey.exports.cells import neutralize
+from survey.files import neutralize
 from survey.exports.labels import Labels
 from survey.exports.records import ResponseRecord
 from survey.exports.table import Table

@@ -19,7 +19,7 @@ load only when a format needs them). It is called as ``writer(prepared, path, pr
   calls it for you.
 
 It returns the number of responses written. Every text cell goes through
-``survey.exports.cells.neutralize``. ``background=False`` marks a format the staff page streams
+``survey.files.neutralize``. ``background=False`` marks a format the staff page streams
 directly (CSV) instead of running it as a background job.
 """
 from __future__ import annotations

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Mapping, TextIO
 
 from survey.analysis.gaps import GapMatrix
-from survey.exports.cells import neutralize
+from survey.files import neutralize
 
 if TYPE_CHECKING:
     from survey.exports.request import PreparedExport, Progress
@@ -36,11 +36,8 @@ def write_gap(prepared: PreparedExport, path: Path, progress: Progress | None = 
     from survey.exports.formats import FormatNotApplicable
     from survey.store.municipality import field_labels
 
-    from survey.web.config import suppression_threshold
-
-    threshold = suppression_threshold()
     try:
-        matrix = gap_matrix_for(prepared.session, prepared.request.slug, threshold)
+        matrix = gap_matrix_for(prepared.session, prepared.request.slug, prepared.request.threshold)
     except NotANeedsQuestionnaire:
         raise FormatNotApplicable(f"'{prepared.request.slug}' declares no 'need' in any section, so there are no needs to "
                                   "compare with offers (see docs/questionnaire-format.md).") from None

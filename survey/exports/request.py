@@ -21,6 +21,10 @@ PROGRESS_EVERY = 2000
 
 @dataclass(frozen=True)
 class ExportRequest:
+    """``threshold`` is the installation's checked SURVEY_SUPPRESSION_THRESHOLD, handed in by
+    whoever asks (a view, a CLI command, a queued job's stored options): aggregated formats hide
+    cells below it, and nothing here reads a setting of its own."""
+
     slug: str
     export_filter: ExportFilter = field(default_factory=ExportFilter)
     labels: bool = False  # answers as labels in label_language instead of codes
@@ -28,18 +32,23 @@ class ExportRequest:
     delimiter: str = ","  # CSV only
     bom: bool = False  # CSV only: a UTF-8 byte order mark for Excel
     extra: Mapping[str, Any] = field(default_factory=dict)  # options of formats added later
+    threshold: int = field(kw_only=True)
 
     def to_options(self) -> dict[str, Any]:
         """JSON-safe, for ExportJob.options and the audit log."""
         return {"filter": self.export_filter.to_options(), "labels": "labels" if self.labels else "codes",
                 "label_language": self.label_language, "delimiter": self.delimiter, "bom": self.bom,
-                "extra": dict(self.extra)}
+                "extra": dict(self.extra), "threshold": self.threshold}
 
     @classmethod
     def from_options(cls, slug: str, options: Mapping[str, Any]) -> "ExportRequest":
+        """Refuses options without a threshold (a job queued before they had one): guessing one
+        could publish smaller cells than the installation allows."""
+        if "threshold" not in options:
+            raise ValueError("The export was queued without a suppression threshold; start it again.")
         return cls(slug, ExportFilter.from_options(options.get("filter")), options.get("labels") == "labels",
                    options.get("label_language") or DEFAULT_LABEL_LANGUAGE, options.get("delimiter") or ",",
-                   bool(options.get("bom")), options.get("extra") or {})
+                   bool(options.get("bom")), options.get("extra") or {}, threshold=int(options["threshold"]))
 
 
 @dataclass

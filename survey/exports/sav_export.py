@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 
-from survey.exports.cells import neutralize
+from survey.files import neutralize
 from survey.exports.labels import Labels
 from survey.exports.variables import Kind, Schema, Variable, parse_date
 from survey.exports.xlsx_export import variable_label

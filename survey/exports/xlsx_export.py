@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from survey.exports.cells import neutralize
+from survey.files import neutralize
 from survey.exports.labels import Labels
 from survey.exports.table import Table
 from survey.exports.variables import META_COLUMNS, TRAILING_COLUMNS, Kind, Schema, Variable, parse_date

@@ -17,7 +17,7 @@ from typing import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.exports.cells import FORMULA_PREFIXES, neutralize
+from survey.files import FORMULA_PREFIXES, neutralize
 from survey.languages import LANGUAGES
 from survey.store.models import Offer
 from survey.offers.inventory import OfferInput, city_codes, create_offer, update_offer, validate

@@ -11,7 +11,7 @@ from survey.web.i18n import RESPONDENT_PAGES_IN_STAFF, staff_language
 from survey.web.upload_limits import FILE_LIMITS
 
 
-def is_staff_request() -> bool:
+def is_own_request() -> bool:
     return request.blueprint == "staff"
 
 

@@ -29,6 +29,7 @@ from survey.store.models import Channel, ExportJob
 from survey.store.models import Response as ResponseRow
 from survey.store.models import Questionnaire as QuestionnaireRow
 from survey.store.questionnaires import questionnaire_for_version
+from survey.web.config import current_threshold
 from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
@@ -92,7 +93,7 @@ def _read_request(slug: str, values: Mapping[str, Any]) -> tuple[ExportFormat, E
     delimiter = ";" if values.get("delimiter") == "semicolon" else ","
     return export_format, ExportRequest(
         slug, export_filter, values.get("labels") == "labels", values.get("label_language") or "de", delimiter,
-        values.get("bom") == "yes")
+        values.get("bom") == "yes", threshold=current_threshold())
 
 
 def _prepare(request_: ExportRequest) -> PreparedExport:

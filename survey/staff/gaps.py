@@ -8,7 +8,7 @@ from flask_babel import get_locale
 
 from survey.store import audit
 from survey.store.accounts import Role
-from survey.web.config import suppression_threshold
+from survey.web.config import current_threshold
 from survey.store.municipality import field_labels
 from survey.web.request_db import get_db
 from survey.staff import bp
@@ -26,7 +26,7 @@ def _matrix(slug: str):
 
     questionnaire_row(slug)  # 404 for an unknown questionnaire
     try:
-        return gap_matrix_for(get_db(), slug, suppression_threshold())
+        return gap_matrix_for(get_db(), slug, current_threshold())
     except NotANeedsQuestionnaire:
         return None
 

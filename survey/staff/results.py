@@ -17,7 +17,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from survey.store import audit
 from survey.store.accounts import Role
 from survey.analysis.thresholds import SUPPRESSED  # pandas-free: pandas and matplotlib load on first use
-from survey.web.config import suppression_threshold
+from survey.web.config import current_threshold
 from survey.exports.report_pdf import PdfUnavailable, html_to_pdf, pdf_available
 from survey.languages import LANGUAGES
 from survey.store.municipality import field_labels
@@ -33,12 +33,6 @@ if TYPE_CHECKING:
 CHART_CACHE_SECONDS = 300
 
 
-@bp.record_once
-def _check_threshold(state: Any) -> None:
-    # Refuse to start with a threshold that would publish cells of one or two people.
-    suppression_threshold(state.app.config)
-
-
 def _language() -> str:
     return "en" if str(get_locale() or "de").startswith("en") else "de"
 
@@ -49,7 +43,7 @@ def _results(slug: str, refresh: bool = False) -> Results:
 
     db = get_db()
     try:
-        return cached_results(db, slug, suppression_threshold(), id(current_app.extensions["survey.db"]),
+        return cached_results(db, slug, current_threshold(), id(current_app.extensions["survey.db"]),
                               refresh=refresh)
     except UnknownQuestionnaire:
         abort(404)
@@ -129,7 +123,7 @@ def results_page(slug: str) -> str:
     snapshot = latest_snapshot(db, slug)
     if snapshot is not None and response_count(db, slug) == 0:
         return render_template("staff/results.html", row=row, snapshot=snapshot, results=None,
-                               threshold=suppression_threshold())
+                               threshold=current_threshold())
     results = _results(slug, refresh=True)
     labels = Labels(results, _language())
     return render_template("staff/results.html", row=row, snapshot=snapshot, results=results,
@@ -171,7 +165,7 @@ def results_aggregate_csv(slug: str) -> Response:
 
     questionnaire_row(slug)
     db = get_db()
-    threshold = suppression_threshold()
+    threshold = current_threshold()
     content, _count = aggregate_csv(db, slug, threshold)
     audit.record(db, actor(), "export", slug, format="aggregate", threshold=threshold)
     db.commit()
@@ -209,7 +203,7 @@ def results_report(slug: str) -> Response | tuple[str, int]:
     as_pdf = request.args.get("format") == "pdf"
     # The PDF must stand alone (stylesheet embedded); the HTML page links it, as the CSP asks.
     stylesheet_href = None if as_pdf else current_app.jinja_env.globals["asset_url"]("report.css")
-    html = render_report(db, slug, suppression_threshold(), language, open_text, stylesheet_href=stylesheet_href)
+    html = render_report(db, slug, current_threshold(), language, open_text, stylesheet_href=stylesheet_href)
     if as_pdf:
         try:
             content = html_to_pdf(html)
@@ -243,7 +237,7 @@ def delete_responses(slug: str) -> WerkzeugResponse | tuple[str, int]:
         return render_template("staff/delete_responses.html", row=row, closed=row.closed_at is not None,
                                count=response_count(db, slug), error=error), 400
     try:
-        snapshot = delete_raw_answers(db, slug, actor(), suppression_threshold())
+        snapshot = delete_raw_answers(db, slug, actor(), current_threshold())
     except NotClosed:
         db.rollback()
         error = gettext("This questionnaire is still open. Close it first; raw answers are only deleted once no more responses come in.")

@@ -10,9 +10,7 @@ No Flask here.
 from __future__ import annotations
 
 import os
-import re
 import tempfile
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Mapping
@@ -21,21 +19,10 @@ from babel.messages.catalog import Catalog, Message
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po, write_po
 
+from survey.questionnaire.formats.translation_sheet import KEY_PREFIX, UiText
+
 DOMAIN = "messages"
-KEY_PREFIX = "ui:"
 STAMP = ".changed"  # touched on every write, so every worker process notices and reloads
-
-
-@dataclass(frozen=True)
-class UiText:
-    """One interface text (one plural form of a plural message) in one language."""
-
-    key: str  # "ui:<English msgid>", plural forms "ui:<msgid>[<n>]"
-    source: str  # English (the msgid; msgid_plural for plural forms after the first)
-    translation: str  # the override if there is one, else the bundled translation
-    msgid: str | tuple[str, str]
-    form: int | None = None  # plural form index, None for a plain message
-    overridden: bool = False
 
 
 def catalogue_path(directory: Path, locale: str) -> Path:
@@ -163,16 +150,3 @@ def stamp(override_dir: Path) -> tuple[int, int] | None:
     except OSError:
         return None
     return status.st_ino, status.st_mtime_ns
-
-
-PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]|%%")
-
-
-def placeholders(text: str) -> list[str]:
-    """The %(name)x placeholders of an interface text (Flask-Babel fills them in)."""
-    return sorted(match.group(1) for match in PLACEHOLDER.finditer(text) if match.group(1))
-
-
-def has_lone_percent(text: str) -> bool:
-    """Jinja's gettext applies "%" formatting to every translated string: a lone "%" breaks the page."""
-    return "%" in PLACEHOLDER.sub("", text)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -72,18 +72,12 @@ class SettingError(ValueError):
     pass
 
 
-def suppression_threshold(config: Any = None) -> int:
-    """SURVEY_SUPPRESSION_THRESHOLD, checked: below 3 a published table reveals individuals,
-    so the app refuses to start (and every writer refuses to run) with a clear message.
-    ``config``: a Flask config; None reads the running app's, else the environment."""
+def suppression_threshold(config: Mapping[str, Any]) -> int:
+    """SURVEY_SUPPRESSION_THRESHOLD from ``config``, checked: below 3 a published table reveals
+    individuals, so the app refuses to start with a clear message (create_app keeps the checked
+    value; every view, command and job hands it on to the analysis and the writers)."""
     from survey.analysis.thresholds import MIN_THRESHOLD, ThresholdTooLow, checked_threshold
 
-    if config is None:
-        try:
-            from flask import current_app
-            config = current_app.config
-        except RuntimeError:  # outside an app (a script): the environment decides
-            config = {"SUPPRESSION_THRESHOLD": os.environ.get("SURVEY_SUPPRESSION_THRESHOLD", 5)}
     value = config.get("SUPPRESSION_THRESHOLD", 5)
     try:
         return checked_threshold(int(value))
@@ -92,6 +86,13 @@ def suppression_threshold(config: Any = None) -> int:
             raise SettingError(f"SURVEY_SUPPRESSION_THRESHOLD is {value}; it must be at least {MIN_THRESHOLD}, "
                                "so that no published table shows cells of one or two people") from None
         raise SettingError(f"SURVEY_SUPPRESSION_THRESHOLD must be a whole number, not {value!r}") from None
+
+
+def current_threshold() -> int:
+    """The running app's threshold, checked when the app was created."""
+    from flask import current_app
+
+    return int(current_app.config["SUPPRESSION_THRESHOLD"])
 
 
 def load_or_create_secret_key(instance_path: str) -> str:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Protocol
 
 from flask import Flask, render_template
 from flask_babel import gettext
@@ -28,10 +28,16 @@ def _page(title: str, message: str, status: int) -> tuple[str, int]:
     return render_template("error.html", title=title, message=message), status
 
 
-def register(app: Flask) -> None:
-    # Imported here: the respondent views import this module, and the staff package imports them.
-    from survey.staff import error_pages as staff_pages
+class WorkspacePages(Protocol):
+    """Error pages of their own for a part of the site (the staff workspace: its language, its
+    layout), handed in by survey.app, so this module knows no blueprint."""
 
+    def is_own_request(self) -> bool: ...
+    def too_large(self) -> tuple[str, int]: ...
+    def database_unavailable(self) -> tuple[str, int]: ...
+
+
+def register(app: Flask, staff_pages: WorkspacePages) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(_error: CSRFError) -> tuple[str, int]:
         return _page(
@@ -50,14 +56,14 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(_error: HTTPException) -> tuple[str, int]:
-        if staff_pages.is_staff_request():
+        if staff_pages.is_own_request():
             return staff_pages.too_large()
         return _page(gettext("Too much text"), gettext("What you sent is too long. Please shorten it and try again."), 413)
 
     def database_unavailable(error: Exception) -> Any:
         # Only the kind of error: its message may quote the SQL parameters, i.e. answers.
         log.error("database unavailable: %s", type(getattr(error, "orig", None) or error).__name__)
-        if staff_pages.is_staff_request():
+        if staff_pages.is_own_request():
             body, status = staff_pages.database_unavailable()
         else:
             body, status = _page(

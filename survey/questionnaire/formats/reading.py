@@ -5,8 +5,9 @@ from pathlib import Path
 
 from survey.questionnaire.errors import Problem, QuestionnaireError
 from survey.problems import staff_text
-from survey.questionnaire.formats.xlsform_reader import MAX_FILE_BYTES as MAX_XLSFORM_BYTES
-from survey.questionnaire.formats.xlsform_reader import OLE_MAGIC, ZIP_MAGIC, load_xlsform_bytes
+from survey.files import MAX_FILE_BYTES as MAX_XLSFORM_BYTES
+from survey.files import OLE_MAGIC, ZIP_MAGIC
+from survey.questionnaire.formats.xlsform_reader import load_xlsform_bytes
 from survey.questionnaire.formats.yaml_reader import LoadedQuestionnaire, load_questionnaire_bytes
 
 YAML_SUFFIXES = (".yaml", ".yml")

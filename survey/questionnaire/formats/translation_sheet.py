@@ -19,13 +19,40 @@ from survey.languages import LANGUAGES, Language
 from survey.questionnaire.model import Questionnaire
 from survey.questionnaire.translation import translation_units
 from survey.problems import Templated, staff_text
-from survey.store.ui_overrides import KEY_PREFIX, UiText, has_lone_percent
 
 SHEET_FORMAT = "kim-translation-sheet 1"
 MAX_UPLOAD_BYTES = 1024 * 1024  # a sheet of every text of a questionnaire is some 50 KB
 MAX_ROWS = 5000
 MAX_TEXT_CHARS = 4000  # as for questionnaire files: a screen or two on a phone
 MAIN_SHEET, ABOUT_SHEET = "Translations", "About"
+# Interface texts (the respondents' "messages" catalogue) travel in the same sheet as the
+# questionnaire's texts; survey.store.ui_overrides keeps a translator's changes.
+KEY_PREFIX = "ui:"
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]|%%")
+
+
+@dataclass(frozen=True)
+class UiText:
+    """One interface text (one plural form of a plural message) in one language."""
+
+    key: str  # "ui:<English msgid>", plural forms "ui:<msgid>[<n>]"
+    source: str  # English (the msgid; msgid_plural for plural forms after the first)
+    translation: str  # the override if there is one, else the bundled translation
+    msgid: str | tuple[str, str]
+    form: int | None = None  # plural form index, None for a plain message
+    overridden: bool = False
+
+
+def placeholders(text: str) -> list[str]:
+    """The %(name)x placeholders of an interface text (Flask-Babel fills them in)."""
+    return sorted(match.group(1) for match in PLACEHOLDER.finditer(text) if match.group(1))
+
+
+def has_lone_percent(text: str) -> bool:
+    """Jinja's gettext applies "%" formatting to every translated string: a lone "%" breaks the page."""
+    return "%" in PLACEHOLDER.sub("", text)
+
+
 XLSX_MAGIC, OLE_MAGIC = b"PK\x03\x04", b"\xd0\xcf\x11\xe0"
 
 
@@ -361,14 +388,12 @@ def _plain(cell: Any) -> str:
 
 
 def _read_xlsx(raw: bytes, filename: str) -> UploadedFile:
-    from survey.questionnaire.errors import QuestionnaireError
-    from survey.questionnaire.formats.xlsform_reader import check_container
+    from survey.files import WorkbookRefused, check_workbook
 
     try:
-        check_container(raw, filename)  # size, zip bomb, entity and path checks before parsing
-    except QuestionnaireError as error:
-        raise SheetError([SheetProblem(problem.template, problem.params, capitalized=True)
-                          for problem in error.problems]) from None
+        check_workbook(raw)  # size, zip bomb, entity and path checks before parsing
+    except WorkbookRefused as error:
+        raise SheetError([SheetProblem(error.template, error.params, capitalized=True)]) from None
     import openpyxl
 
     try:

@@ -18,11 +18,11 @@ import datetime as dt
 import io
 import re
 import warnings
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any, Callable, Iterable
 
+from survey.files import WorkbookRefused, check_workbook
 from survey.languages import LANGUAGES
 from survey.questionnaire.builder import AUDIO_NAME_PATTERN, DEFAULT_MAX_LENGTH, HARD_MAX_LENGTH, build_questionnaire
 from survey.questionnaire.conditions.expression import Binary, Call, Condition, Literal, Name, Node, Unary, _equal
@@ -38,17 +38,10 @@ from survey.questionnaire.formats.xlsform_expressions import (
 )
 from survey.problems import Phrase, phrase, staff_text
 
-MAX_FILE_BYTES = 5 * 1024 * 1024
-MAX_UNCOMPRESSED_BYTES = 50 * 1024 * 1024
-MAX_ENTRIES = 1000
-MAX_RATIO = 100  # uncompressed / compressed, for members larger than RATIO_FLOOR
-RATIO_FLOOR = 1024 * 1024
 MAX_ROWS = 20000  # per sheet
 MAX_COLUMNS = 200
 MAX_TEXT_CHARS = 4000  # a label, hint or message; a screen or two on a phone
 MAX_OPTIONS = 20000  # options of all questions together (a list used by many questions counts each time)
-ZIP_MAGIC = b"PK\x03\x04"
-OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls
 
 # --- languages -----------------------------------------------------------------------------
 
@@ -136,68 +129,6 @@ def _reason(error: ExpressionError) -> Phrase:
     if error.position is None:
         return message
     return phrase(staff_text("%(message)s (at character %(position)s)"), message=message, position=error.position + 1)
-
-
-def check_container(raw: bytes, source_name: str) -> None:
-    """Refuse anything that is not a plain, reasonably sized .xlsx archive, before any XML
-    parser sees it."""
-    if len(raw) > MAX_FILE_BYTES:
-        raise _refuse(source_name, staff_text("the file is larger than %(mb)s MB."), mb=MAX_FILE_BYTES // 1024 // 1024)
-    if raw.startswith(OLE_MAGIC):
-        raise _refuse(source_name, staff_text("this is an old Excel .xls file; save it as .xlsx (Excel Workbook) and try again."))
-    if not raw.startswith(ZIP_MAGIC):
-        raise _refuse(source_name, staff_text("this is not an .xlsx workbook (an .xlsx file is a zip archive); save it as .xlsx."))
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(raw))
-    except Exception:  # BadZipFile, zlib.error, ...: whatever the damage, one clear message
-        raise _refuse(source_name, staff_text("the .xlsx archive is damaged and cannot be opened; save it again from Excel.")) from None
-    with archive:
-        members = archive.infolist()
-        if len(members) > MAX_ENTRIES:
-            raise _refuse(source_name, staff_text("the .xlsx archive has %(parts)s parts; at most %(maximum)s are accepted."),
-                          parts=len(members), maximum=MAX_ENTRIES)
-        total = 0
-        names = set()
-        for info in members:
-            name = info.filename
-            parts = PurePosixPath(name.replace("\\", "/")).parts
-            if (name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts
-                    or "\x00" in name):
-                raise _refuse(source_name, staff_text("the .xlsx archive contains the unsafe member name %(name)s."), name=repr(name[:80]))
-            if info.flag_bits & 0x1:
-                raise _refuse(source_name, staff_text("the workbook is password-protected; save it without a password."))
-            if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise _refuse(source_name, staff_text("the .xlsx archive uses an unusual compression (%(method)s); save it again from Excel."),
-                              method=info.compress_type)
-            total += info.file_size
-            if total > MAX_UNCOMPRESSED_BYTES:
-                raise _refuse(source_name, staff_text("the workbook unpacks to more than %(mb)s MB."), mb=MAX_UNCOMPRESSED_BYTES // 1024 // 1024)
-            if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-                raise _refuse(source_name, staff_text("the .xlsx member %(name)s is compressed suspiciously well (a zip bomb?)."), name=repr(name[:80]))
-            names.add(name)
-        if "xl/workbook.xml" not in names:
-            raise _refuse(source_name, staff_text("the archive is not an Excel workbook (no xl/workbook.xml); save it as .xlsx."))
-        read = 0
-        for info in members:
-            if not info.filename.endswith((".xml", ".rels", ".vml")):
-                continue
-            try:
-                with archive.open(info) as member:
-                    tail = b""
-                    while chunk := member.read(64 * 1024):
-                        read += len(chunk)
-                        if read > MAX_UNCOMPRESSED_BYTES:
-                            raise _refuse(source_name, staff_text("the workbook unpacks to more than its parts declare."))
-                        window = tail + chunk
-                        if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
-                            raise _refuse(source_name, staff_text("the .xlsx member %(name)s declares XML entities, which Excel never writes; refused."),
-                                          name=repr(info.filename[:80]))
-                        tail = window[-16:]
-            except QuestionnaireError:
-                raise
-            except Exception:  # a bad CRC, zlib.error, a truncated member
-                raise _refuse(source_name, staff_text("the .xlsx member %(name)s is damaged; save the workbook again from Excel."),
-                          name=repr(info.filename[:80])) from None
 
 
 # --- sheets --------------------------------------------------------------------------------
@@ -1477,7 +1408,10 @@ def _name_first(node: Node) -> Node:
 def load_xlsform_bytes(raw: bytes, source_name: str) -> LoadedQuestionnaire:
     """Validate an XLSForm and build the questionnaire, or raise ``QuestionnaireError`` listing
     every problem by sheet and cell. The warnings say what was skipped and why."""
-    check_container(raw, source_name)
+    try:
+        check_workbook(raw)
+    except WorkbookRefused as error:
+        raise _refuse(source_name, error.template, **error.params) from None
     sheets = read_sheets(raw, source_name)
     reader = XLSFormReader(sheets, source_name)
     try:
