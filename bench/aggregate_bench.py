@@ -71,7 +71,8 @@ def run_aggregate(url: str) -> int:
     from sqlalchemy.orm import Session
 
     from survey.analysis.aggregate import aggregate
-    from survey.analysis.frames import build_frame, iter_rows, load_versions
+    from survey.analysis.frames import build_frame, iter_rows
+    from survey.store.responses import load_versions
 
     with Session(create_engine(url)) as session:
         versions = load_versions(session, SLUG)
@@ -84,7 +85,7 @@ def run_baseline(url: str) -> int:
     import pandas as pd
     from sqlalchemy import create_engine
 
-    from survey.analysis.frames import load_versions
+    from survey.store.responses import load_versions
     from sqlalchemy.orm import Session
 
     engine = create_engine(url)

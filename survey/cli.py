@@ -123,7 +123,7 @@ def export_command(slug: str, export_format: str, values: str, label_language: s
     from survey.exports.formats import FormatNotApplicable, UnknownFormat, get_format
     from survey.exports.labels import UnknownLabelLanguage
     from survey.exports.request import ExportRequest, prepare
-    from survey.exports.source import UnknownQuestionnaire
+    from survey.store.responses import UnknownQuestionnaire
 
     try:
         chosen = get_format(export_format)
@@ -195,7 +195,8 @@ def delete_expired_drafts_command() -> None:
 def delete_responses_command(slug: str, confirm: bool) -> None:
     """Delete a CLOSED questionnaire's responses and drafts, keeping the suppressed aggregate."""
     from survey.web.config import current_threshold
-    from survey.store.raw_answers import NotClosed, UnknownSlug, delete_raw_answers
+    from survey.exports.retention import NotClosed, delete_raw_answers
+    from survey.store.responses import UnknownQuestionnaire
 
     if not confirm:
         raise click.ClickException("this deletes every raw answer of the questionnaire for good; "
@@ -203,7 +204,7 @@ def delete_responses_command(slug: str, confirm: bool) -> None:
     with _database().session_factory() as session:
         try:
             snapshot = delete_raw_answers(session, slug, "cli", current_threshold())
-        except UnknownSlug:
+        except UnknownQuestionnaire:
             raise click.ClickException(f"no questionnaire with the slug '{slug}'; see: survey list") from None
         except NotClosed:
             raise click.ClickException(f"'{slug}' is still open; close it in the staff area first") from None

@@ -198,7 +198,7 @@ def test_csv_shows_dots_and_group_sizes_are_suppressed():
 
 def store(db, answer_list, language="de"):
     import_questionnaire(db, LOADED)
-    from survey.analysis.frames import _version_rows
+    from survey.store.responses import _version_rows
     version_id = _version_rows(db, "mini-agg")[0].id
     for answers in answer_list:
         db.add(Response(public_id=str(uuid.uuid4()), submission_key=uuid.uuid4().hex, version_id=version_id,

@@ -20,7 +20,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from survey.exports import jobs
 from survey.files import neutralize
-from survey.exports.filters import ExportFilter, FilterError, parse_filter
+from survey.exports.filters import FilterError, parse_filter
+from survey.store.responses import ResponseFilter
 from survey.exports.formats import FORMATS, get_format
 from survey.exports.labels import Labels, UnknownLabelLanguage
 from survey.exports.request import ExportRequest, prepare
@@ -87,7 +88,7 @@ def stored(db, bundled):
 
 
 def export(db, tmp_path, name, **options) -> Path:
-    export_filter = options.pop("export_filter", ExportFilter())
+    export_filter = options.pop("export_filter", ResponseFilter())
     request = ExportRequest(SLUG, export_filter, **{"threshold": 5, **options})
     path = tmp_path / f"out-{name}.{get_format(name).extension}"
     count = get_format(name).write(prepare(db, request), path)

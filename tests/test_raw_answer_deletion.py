@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from survey.store.audit import recent_events
 from survey.store.models import AggregateSnapshot, Draft, Response
 from survey.store.questionnaires import find_questionnaire, set_closed
-from survey.store.raw_answers import NotClosed, delete_raw_answers, latest_snapshot
+from survey.exports.retention import NotClosed, delete_raw_answers
+from survey.store.snapshots import latest_snapshot
 from tests.staff_helpers import logged_in
 from tests.test_aggregate import ANSWERS, store
 
@@ -18,7 +19,7 @@ def responses(session):
 
 
 def add_draft(session):
-    from survey.analysis.frames import _version_rows
+    from survey.store.responses import _version_rows
     session.add(Draft(token_hash="t" * 64, resume_code_hash="r" * 64, version_id=_version_rows(session, "mini-agg")[0].id,
                       language="de", answers={}, started_on=dt.date.today(), last_saved_on=dt.date.today()))
     session.flush()

@@ -8,7 +8,7 @@ import re
 from sqlalchemy import func, select
 
 from survey.exports.csv_export import write_csv
-from survey.exports.source import iter_records, versions_newest_first
+from survey.store.responses import iter_responses, load_versions
 from survey.store.models import Base, Draft, Response
 
 SLUG = "needs-assessment"
@@ -120,7 +120,7 @@ def test_arabic_respondent_completes_the_whole_flow_and_is_exported(browser, new
 
     # Exactly that response is in the CSV export.
     out = io.StringIO()
-    write_csv(out, versions_newest_first(db, SLUG), iter_records(db, SLUG))
+    write_csv(out, list(load_versions(db, SLUG).values()), iter_responses(db, SLUG))
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert len(rows) == 1
     row = rows[0]

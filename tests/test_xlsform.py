@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from survey.app import main
 from survey.exports.csv_export import write_csv
-from survey.exports.source import iter_records, versions_newest_first
+from survey.store.responses import iter_responses, load_versions
 from survey.questionnaire import (
     IntegrationField,
     QuestionnaireError,
@@ -585,7 +585,7 @@ def test_imported_form_renders_in_arabic_and_exports_its_columns(app, db_session
     assert browser.url == "/s/job-needs/ar/thanks"
 
     out = io.StringIO()
-    write_csv(out, versions_newest_first(db, "job-needs"), iter_records(db, "job-needs"))
+    write_csv(out, list(load_versions(db, "job-needs").values()), iter_responses(db, "job-needs"))
     rows = list(csv.DictReader(io.StringIO(out.getvalue())))
     assert len(rows) == 1
     row = rows[0]

@@ -24,12 +24,10 @@ from typing import Any, Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.store.models import QuestionnaireVersion, Response
 from survey.questionnaire.model import Option, Question, Questionnaire, QuestionType
-from survey.store.questionnaires import questionnaire_for_version, version_rows
+from survey.store.responses import iter_responses, load_versions
 
 BATCH_SIZE = 20_000
 META_LANGUAGE = "meta:language"
@@ -38,10 +36,6 @@ META_VERSION = "meta:version"
 META_SUBMITTED = "meta:submitted_on"
 META_DISTRICT = "meta:district"
 NEED_PREFIX = "need:"
-
-
-class UnknownQuestionnaire(LookupError):
-    pass
 
 
 def need_column(field: str) -> str:
@@ -88,26 +82,11 @@ def need_fields(versions: Sequence[Questionnaire]) -> list[str]:
     return list(fields)
 
 
-def _version_rows(session: Session, slug: str) -> list[QuestionnaireVersion]:
-    rows = version_rows(session, slug)
-    if not rows:
-        raise UnknownQuestionnaire(slug)
-    return rows
-
-
-def load_versions(session: Session, slug: str) -> dict[int, Questionnaire]:
-    """Version number -> model, newest first."""
-    return {row.number: questionnaire_for_version(row) for row in _version_rows(session, slug)}
-
-
 def iter_rows(session: Session, slug: str) -> Iterator[tuple[int, str, str, dt.datetime, Mapping[str, Any]]]:
-    """(version number, language, channel, submitted_at, answers) in submission order."""
-    versions = {row.id: row.number for row in _version_rows(session, slug)}
-    query = (select(Response.version_id, Response.language, Response.channel, Response.submitted_at, Response.answers)
-             .where(Response.version_id.in_(list(versions))).order_by(Response.id)
-             .execution_options(yield_per=2000))
-    for version_id, language, channel, submitted_at, answers in session.execute(query):
-        yield versions[version_id], language, channel, submitted_at, answers or {}
+    """(version number, language, channel, submitted_at, answers) of every submitted response of
+    ``slug`` in submission order, as ``build_frame`` takes them. Raises UnknownQuestionnaire."""
+    for record in iter_responses(session, slug):
+        yield record.questionnaire_version, record.language, record.channel, record.submitted_at, record.answers
 
 
 class _Coded:

@@ -18,9 +18,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey.analysis.aggregate import OVERALL, aggregate, group_sizes, weekly_counts
+from survey.store.responses import load_versions
 from survey.analysis.frames import (
     META_CHANNEL, META_DISTRICT, META_LANGUAGE, META_SUBMITTED, ClosedQuestion, build_frame,
-    closed_questions, iter_rows, load_versions, need_column,
+    closed_questions, iter_rows, need_column,
 )
 from survey.analysis.suppression import SUPPRESSED, apply_mask, checked_threshold, partition_mask
 from survey.store.models import Questionnaire as QuestionnaireRow
@@ -92,7 +93,7 @@ def _need_by_district(frame: pd.DataFrame, fields: list[str], threshold: int) ->
 
 
 def compute_results(session: Session, slug: str, threshold: int | None = None) -> Results:
-    """Raises survey.analysis.frames.UnknownQuestionnaire for an unknown slug."""
+    """Raises survey.store.responses.UnknownQuestionnaire for an unknown slug."""
     threshold = checked_threshold(threshold)
     versions = load_versions(session, slug)
     models = list(versions.values())

@@ -8,7 +8,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from survey.analysis.aggregate import aggregate, to_csv
-from survey.analysis.frames import build_frame, iter_rows, load_versions
+from survey.analysis.frames import build_frame, iter_rows
+from survey.store.responses import load_versions
 from survey.files import neutralize
 from survey.exports.request import PreparedExport, Progress
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator, TextIO
 
 from survey.files import neutralize
 from survey.exports.labels import Labels
-from survey.exports.records import ResponseRecord
+from survey.store.responses import ResponseRecord
 from survey.exports.table import Table
 from survey.exports.variables import META_COLUMNS, TRAILING_COLUMNS
 from survey.questionnaire.model import Questionnaire

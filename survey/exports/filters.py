@@ -1,9 +1,8 @@
 """Which responses an export contains: submission dates, languages, districts, channels, versions.
 
-Every format takes the same ``ExportFilter``; ``survey.exports.source`` turns it into the WHERE
-clause of the one query that reads the responses (the district too: it is the answer to the
-questionnaire's question of type ``district``, read with SQLAlchemy's JSON index, which works on
-SQLite and PostgreSQL alike). Dates are days in UTC, like the exported ``submitted_at``.
+Every format takes the same ``ResponseFilter`` (survey.store.responses, which turns it into the
+WHERE clause of the one query that reads the responses); this module builds one from a form or
+the command line and checks it against the questionnaire.
 
 Bad input raises ``FilterError`` with a ``kind`` the staff view translates and an English text
 for the command line; nothing is silently dropped.
@@ -11,10 +10,10 @@ for the command line; nothing is silently dropped.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 from survey.questionnaire.model import Questionnaire
+from survey.store.responses import ResponseFilter, district_question_codes
 
 
 class FilterError(ValueError):
@@ -39,55 +38,17 @@ class FilterError(ValueError):
         return f"{self.field}: {texts.get(self.kind, self.kind)}"
 
 
-@dataclass(frozen=True)
-class ExportFilter:
-    """Empty fields mean "all"; several values in one field mean "any of them"."""
-
-    date_from: dt.date | None = None  # inclusive, UTC day
-    date_to: dt.date | None = None  # inclusive, UTC day
-    languages: tuple[str, ...] = ()
-    districts: tuple[str, ...] = ()
-    channels: tuple[str, ...] = ()
-    versions: tuple[int, ...] = ()
-
-    @property
-    def is_empty(self) -> bool:
-        return self == ExportFilter()
-
-    def start(self) -> dt.datetime | None:
-        if self.date_from is None:
-            return None
-        return dt.datetime.combine(self.date_from, dt.time(), tzinfo=dt.timezone.utc)
-
-    def end_before(self) -> dt.datetime | None:
-        """The first moment no longer included (midnight after ``date_to``)."""
-        if self.date_to is None:
-            return None
-        return dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc)
-
-    def to_options(self) -> dict[str, Any]:
-        """A JSON-safe form (for ExportJob.options and the audit log); empty fields left out."""
-        data: dict[str, Any] = {}
-        if self.date_from:
-            data["date_from"] = self.date_from.isoformat()
-        if self.date_to:
-            data["date_to"] = self.date_to.isoformat()
-        for name in ("languages", "districts", "channels", "versions"):
-            if getattr(self, name):
-                data[name] = list(getattr(self, name))
-        return data
-
-    @classmethod
-    def from_options(cls, data: Mapping[str, Any] | None) -> "ExportFilter":
-        data = data or {}
-        return parse_filter(
-            date_from=data.get("date_from") or "",
-            date_to=data.get("date_to") or "",
-            languages=data.get("languages") or (),
-            districts=data.get("districts") or (),
-            channels=data.get("channels") or (),
-            versions=[str(v) for v in data.get("versions") or ()],
-        )
+def filter_from_options(data: Mapping[str, Any] | None) -> ResponseFilter:
+    """The filter a job stored (``ResponseFilter.to_options``), checked again."""
+    data = data or {}
+    return parse_filter(
+        date_from=data.get("date_from") or "",
+        date_to=data.get("date_to") or "",
+        languages=data.get("languages") or (),
+        districts=data.get("districts") or (),
+        channels=data.get("channels") or (),
+        versions=[str(v) for v in data.get("versions") or ()],
+    )
 
 
 def _date(field_name: str, text: str) -> dt.date | None:
@@ -111,7 +72,7 @@ def parse_filter(
     districts: Iterable[str] = (),
     channels: Iterable[str] = (),
     versions: Iterable[str] = (),
-) -> ExportFilter:
+) -> ResponseFilter:
     """A filter from text input (a form or the command line); checks only the form of values."""
     start, end = _date("date_from", date_from), _date("date_to", date_to)
     if start and end and start > end:
@@ -125,10 +86,10 @@ def parse_filter(
     for code in channel_codes:
         if len(code) > 16 or not all(char.isascii() and (char.isalnum() or char in "-_") for char in code):
             raise FilterError("channels", "bad_channel", code)
-    return ExportFilter(start, end, _unique(languages), _unique(districts), channel_codes, tuple(sorted(set(numbers))))
+    return ResponseFilter(start, end, _unique(languages), _unique(districts), channel_codes, tuple(sorted(set(numbers))))
 
 
-def check_filter(export_filter: ExportFilter, versions: Sequence[Questionnaire], version_numbers: Iterable[int]) -> None:
+def check_filter(export_filter: ResponseFilter, versions: Sequence[Questionnaire], version_numbers: Iterable[int]) -> None:
     """Refuse values the questionnaire does not know (a typo would otherwise give an empty file)."""
     known_numbers = set(version_numbers)
     for number in export_filter.versions:
@@ -147,11 +108,3 @@ def check_filter(export_filter: ExportFilter, versions: Sequence[Questionnaire],
         for district in export_filter.districts:
             if district not in known_districts:
                 raise FilterError("districts", "unknown_district", district)
-
-
-def district_question_codes(versions: Sequence[Questionnaire]) -> tuple[str, ...]:
-    """The codes of the district questions of all versions (normally one code)."""
-    codes = [question.code for questionnaire in versions for question in questionnaire.questions()
-             if question.type.value == "district"]
-    return tuple(dict.fromkeys(codes))
-

@@ -17,7 +17,8 @@ from typing import Any
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
-from survey.analysis.frames import UnknownQuestionnaire, iter_rows
+from survey.analysis.frames import iter_rows
+from survey.store.responses import UnknownQuestionnaire
 from survey.analysis.results import Results, compute_results
 from survey.analysis.suppression import SUPPRESSED
 from survey.languages import LANGUAGES

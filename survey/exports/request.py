@@ -8,10 +8,9 @@ from typing import Any, Callable, Iterator, Mapping
 
 from sqlalchemy.orm import Session
 
-from survey.exports.filters import ExportFilter, check_filter
+from survey.exports.filters import check_filter, filter_from_options
 from survey.exports.labels import DEFAULT_LABEL_LANGUAGE, Labels
-from survey.exports.records import ResponseRecord
-from survey.exports.source import count_records, iter_records, version_numbers, versions_newest_first
+from survey.store.responses import ResponseFilter, ResponseRecord, count_responses, iter_responses, load_versions
 from survey.questionnaire.model import Questionnaire
 
 # Called with (rows done, rows in total) every PROGRESS_EVERY rows and once at the end.
@@ -26,7 +25,7 @@ class ExportRequest:
     cells below it, and nothing here reads a setting of its own."""
 
     slug: str
-    export_filter: ExportFilter = field(default_factory=ExportFilter)
+    export_filter: ResponseFilter = field(default_factory=ResponseFilter)
     labels: bool = False  # answers as labels in label_language instead of codes
     label_language: str = DEFAULT_LABEL_LANGUAGE
     delimiter: str = ","  # CSV only
@@ -46,7 +45,7 @@ class ExportRequest:
         could publish smaller cells than the installation allows."""
         if "threshold" not in options:
             raise ValueError("The export was queued without a suppression threshold; start it again.")
-        return cls(slug, ExportFilter.from_options(options.get("filter")), options.get("labels") == "labels",
+        return cls(slug, filter_from_options(options.get("filter")), options.get("labels") == "labels",
                    options.get("label_language") or DEFAULT_LABEL_LANGUAGE, options.get("delimiter") or ",",
                    bool(options.get("bom")), options.get("extra") or {}, threshold=int(options["threshold"]))
 
@@ -63,7 +62,7 @@ class PreparedExport:
     @cached_property
     def total(self) -> int:
         """How many responses match (counted on first use: a streamed CSV never needs it)."""
-        return count_records(self.session, self.request.slug, self.request.export_filter)
+        return count_responses(self.session, self.request.slug, self.request.export_filter)
 
     @property
     def value_labels(self) -> Labels | None:
@@ -72,7 +71,7 @@ class PreparedExport:
 
     def records(self, progress: Progress | None = None) -> Iterator[ResponseRecord]:
         done = 0
-        for record in iter_records(self.session, self.request.slug, self.request.export_filter):
+        for record in iter_responses(self.session, self.request.slug, self.request.export_filter):
             yield record
             done += 1
             if progress is not None and done % PROGRESS_EVERY == 0:
@@ -84,7 +83,8 @@ class PreparedExport:
 def prepare(session: Session, request: ExportRequest) -> PreparedExport:
     """Check the request against the questionnaire. Raises UnknownQuestionnaire, FilterError or
     UnknownLabelLanguage with a specific message."""
-    versions = versions_newest_first(session, request.slug)
-    check_filter(request.export_filter, versions, version_numbers(session, request.slug))
+    by_number = load_versions(session, request.slug)
+    versions = list(by_number.values())
+    check_filter(request.export_filter, versions, by_number)
     labels = Labels(versions, request.label_language)
     return PreparedExport(session, request, versions, labels)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from survey.exports.labels import Labels
-from survey.exports.records import ResponseRecord
+from survey.store.responses import ResponseRecord
 from survey.exports.variables import Kind, QuestionColumns, Schema
 from survey.questionnaire.model import Questionnaire
 

@@ -23,7 +23,7 @@ from survey.exports.filters import FilterError, parse_filter
 from survey.exports.formats import FORMATS, ExportFormat, FormatNotApplicable, UnknownFormat, get_format
 from survey.exports.labels import UnknownLabelLanguage
 from survey.exports.request import ExportRequest, PreparedExport, prepare
-from survey.exports.source import UnknownQuestionnaire
+from survey.store.responses import UnknownQuestionnaire
 from survey.languages import LANGUAGES
 from survey.store.models import Channel, ExportJob
 from survey.store.models import Response as ResponseRow

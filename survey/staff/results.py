@@ -21,7 +21,9 @@ from survey.web.config import current_threshold
 from survey.exports.report_pdf import PdfUnavailable, html_to_pdf, pdf_available
 from survey.languages import LANGUAGES
 from survey.store.municipality import field_labels
-from survey.store.raw_answers import NotClosed, delete_raw_answers, latest_snapshot, response_count
+from survey.exports.retention import NotClosed, delete_raw_answers
+from survey.store.responses import count_responses
+from survey.store.snapshots import latest_snapshot
 from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
@@ -38,7 +40,7 @@ def _language() -> str:
 
 
 def _results(slug: str, refresh: bool = False) -> Results:
-    from survey.analysis.frames import UnknownQuestionnaire
+    from survey.store.responses import UnknownQuestionnaire
     from survey.analysis.results import cached_results
 
     db = get_db()
@@ -121,7 +123,7 @@ def results_page(slug: str) -> str:
     row = questionnaire_row(slug)
     db = get_db()
     snapshot = latest_snapshot(db, slug)
-    if snapshot is not None and response_count(db, slug) == 0:
+    if snapshot is not None and count_responses(db, slug) == 0:
         return render_template("staff/results.html", row=row, snapshot=snapshot, results=None,
                                threshold=current_threshold())
     results = _results(slug, refresh=True)
@@ -224,7 +226,7 @@ def results_report(slug: str) -> Response | tuple[str, int]:
 def delete_responses_confirm(slug: str) -> str:
     row = questionnaire_row(slug)
     return render_template("staff/delete_responses.html", row=row, closed=row.closed_at is not None,
-                           count=response_count(get_db(), slug), error=None)
+                           count=count_responses(get_db(), slug), error=None)
 
 
 @bp.post("/q/<slug>/delete-responses")
@@ -235,14 +237,14 @@ def delete_responses(slug: str) -> WerkzeugResponse | tuple[str, int]:
     if request.form.get("confirm") != "yes":
         error = gettext("Tick the box to confirm that the raw answers are deleted for good.")
         return render_template("staff/delete_responses.html", row=row, closed=row.closed_at is not None,
-                               count=response_count(db, slug), error=error), 400
+                               count=count_responses(db, slug), error=error), 400
     try:
         snapshot = delete_raw_answers(db, slug, actor(), current_threshold())
     except NotClosed:
         db.rollback()
         error = gettext("This questionnaire is still open. Close it first; raw answers are only deleted once no more responses come in.")
         return render_template("staff/delete_responses.html", row=row, closed=False,
-                               count=response_count(db, slug), error=error), 409
+                               count=count_responses(db, slug), error=error), 409
     db.commit()
     flash(gettext("%(count)s responses deleted. Their aggregated results are kept.", count=snapshot.responses))
     return redirect(url_for("staff.results_page", slug=slug))
