@@ -117,7 +117,7 @@ def measure(app) -> list[PageWeight]:
 
 def make_app():
     app = seeded_app(Path(tempfile.mkdtemp(prefix="page-weight-")))
-    from survey.offers.sample import load_sample
+    from survey.store.sample import load_sample
 
     with app.app_context(), app.extensions["survey.db"].session_factory() as session:
         load_sample(session)  # only into empty tables: harmless if the seed already has it

@@ -376,7 +376,7 @@ def _table_file(path: Path, parse_and_save: Any) -> None:
 def import_offers_command(file: Path) -> None:
     """Import offers from CSV or XLSX (layout: docs/offers.md); all rows or none."""
     from survey.store import audit
-    from survey.offers.importing import import_offers
+    from survey.store.offers import import_offers
 
     def run(session: Any, raw: bytes, name: str) -> Any:
         report = import_offers(session, raw, name)
@@ -411,7 +411,7 @@ def import_fields_command(file: Path) -> None:
 @with_appcontext
 def load_sample_command(directory: Path | None) -> None:
     """Load the fictional sample municipality (default samples/musterstadt) into empty tables."""
-    from survey.offers.sample import SAMPLE_DIR, load_sample
+    from survey.store.sample import SAMPLE_DIR, load_sample
     from survey.files import TableImportError
 
     with _database().session_factory() as session:

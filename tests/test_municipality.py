@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from survey.store import municipality
 from survey.store.models import AuditEvent, District, IntegrationFieldRow, Offer
-from survey.offers.sample import SAMPLE_DIR
+from survey.store.sample import SAMPLE_DIR
 from survey.files import TableImportError
 from tests.staff_helpers import logged_in
 

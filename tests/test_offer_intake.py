@@ -11,7 +11,7 @@ from survey.store import municipality
 from survey.store.models import AuditEvent, Offer, Response
 from survey.offers import inventory
 from survey.offers.intake import offer_input_from_answers, split_contact
-from survey.offers.sample import SAMPLE_DIR
+from survey.store.sample import SAMPLE_DIR
 from survey.questionnaire import QuestionnaireError, load_questionnaire_file, load_questionnaire_text
 from survey.questionnaire import editing
 from survey.questionnaire.formats.xlsform_reader import load_xlsform_bytes

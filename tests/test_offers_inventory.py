@@ -12,9 +12,11 @@ from sqlalchemy import func, select
 from survey.store import municipality
 from survey.store.models import Offer
 from survey.offers import inventory
-from survey.offers.importing import export_offers, import_offers
+from survey.store import offers as stored_offers
+from survey.offers.importing import export_offers
+from survey.store.offers import import_offers
 from survey.offers.inventory import CityCodes, OfferInput, OfferInvalid
-from survey.offers.sample import SAMPLE_DIR, load_sample
+from survey.store.sample import SAMPLE_DIR, load_sample
 from survey.files import TableImportError
 
 TODAY = dt.date(2026, 6, 15)
@@ -86,25 +88,25 @@ def test_an_offer_is_stale_when_not_verified_for_twelve_months():
 
 def test_create_update_archive_verify_and_filters(city):
     db = city
-    offer = inventory.create_offer(db, valid(), today=TODAY)
-    other = inventory.create_offer(db, valid(title={"de": "Wohnberatung"}, fields=["housing"], city_wide=True, districts=["ost"],
+    offer = stored_offers.create_offer(db, valid(), today=TODAY)
+    other = stored_offers.create_offer(db, valid(title={"de": "Wohnberatung"}, fields=["housing"], city_wide=True, districts=["ost"],
                                             languages=["uk"], last_verified_on=dt.date(2024, 1, 1)), today=TODAY)
     assert other.districts == []  # city-wide: a district list would only mislead
     assert offer.source == "staff" and offer.status == "published"
     with pytest.raises(OfferInvalid) as caught:
-        inventory.create_offer(db, valid(fields=[]), today=TODAY)
+        stored_offers.create_offer(db, valid(fields=[]), today=TODAY)
     assert caught.value.problems[0].field == "fields"
-    assert {o.id for o in inventory.list_offers(db, field_code="housing")} == {other.id}
-    assert {o.id for o in inventory.list_offers(db, district="ost")} == {other.id}  # city-wide serves ost
-    assert {o.id for o in inventory.list_offers(db, district="nord")} == {offer.id, other.id}
-    assert {o.id for o in inventory.list_offers(db, language="ar")} == {offer.id}
-    assert {o.id for o in inventory.list_offers(db, stale=True, today=TODAY)} == {other.id}
-    assert inventory.update_offer(db, offer, valid(), today=TODAY) is False
-    assert inventory.update_offer(db, offer, valid(cost="reduced"), today=TODAY) is True and offer.cost == "reduced"
-    inventory.verify_offer(db, other, today=TODAY)
+    assert {o.id for o in stored_offers.list_offers(db, field_code="housing")} == {other.id}
+    assert {o.id for o in stored_offers.list_offers(db, district="ost")} == {other.id}  # city-wide serves ost
+    assert {o.id for o in stored_offers.list_offers(db, district="nord")} == {offer.id, other.id}
+    assert {o.id for o in stored_offers.list_offers(db, language="ar")} == {offer.id}
+    assert {o.id for o in stored_offers.list_offers(db, stale=True, today=TODAY)} == {other.id}
+    assert stored_offers.update_offer(db, offer, valid(), today=TODAY) is False
+    assert stored_offers.update_offer(db, offer, valid(cost="reduced"), today=TODAY) is True and offer.cost == "reduced"
+    stored_offers.verify_offer(db, other, today=TODAY)
     assert other.last_verified_on == TODAY and not inventory.is_stale(other, TODAY)
-    inventory.archive_offer(db, offer)
-    assert [o.id for o in inventory.list_offers(db, status="published")] == [other.id]
+    stored_offers.archive_offer(db, offer)
+    assert [o.id for o in stored_offers.list_offers(db, status="published")] == [other.id]
 
 
 def _csv(*rows: str) -> bytes:
@@ -159,7 +161,7 @@ def test_reimport_updates_instead_of_duplicating(city):
 def test_export_and_import_round_trip_including_xlsx(city):
     db = city
     load_sample(db)
-    offers = inventory.list_offers(db)
+    offers = stored_offers.list_offers(db)
     offers[0].contact_address = "=HYPERLINK(\"http://evil.example\")"  # a formula must not reach a spreadsheet as one
     text = export_offers(offers)
     assert "'=HYPERLINK" in text
@@ -180,7 +182,7 @@ def test_the_sample_municipality_loads_once(city, db):
     report = load_sample(db)
     assert report.districts == 0  # loaded by the fixture already: kept as they are
     assert 28 <= report.offers <= 32
-    offers = inventory.list_offers(db)
+    offers = stored_offers.list_offers(db)
     assert {f for o in offers for f in o.fields} == {f[0] for f in municipality.DEFAULT_FIELDS}
     assert any(o.city_wide for o in offers)
     assert any(inventory.is_stale(o) for o in offers) and not all(inventory.is_stale(o) for o in offers)
@@ -223,7 +225,7 @@ def test_the_sample_stays_mostly_fresh_whenever_it_is_loaded(city, db):
     days before that day, so most offers are fresh and a few due, as in the file."""
     later = dt.date(2031, 6, 1)
     load_sample(db, today=later)
-    offers = inventory.list_offers(db)
+    offers = stored_offers.list_offers(db)
     dates = sorted(o.last_verified_on for o in offers if o.last_verified_on)
     assert dates[-1] == later - dt.timedelta(days=60)
     assert dates[0] < dates[-1] - dt.timedelta(days=365)  # the distances are kept

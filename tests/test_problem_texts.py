@@ -11,7 +11,7 @@ from survey import files
 from survey.languages import MISLEADING_TAGS
 from survey.offers import importing, inventory
 from survey.questionnaire import editing, errors
-from survey.offers.sample import load_sample
+from survey.store.sample import load_sample
 from tests.staff_helpers import PASSWORD, Staff, make_user
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from survey.store.models import AuditEvent, Offer
-from survey.offers.sample import load_sample
+from survey.store.sample import load_sample
 from tests.staff_helpers import logged_in
 
 

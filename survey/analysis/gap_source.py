@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from survey.analysis.gaps import GapMatrix, ResponseFacts, compute_gap_matrix, facts_of
 from survey.store.models import Response
 from survey.store.municipality import field_labels, list_districts, list_fields
-from survey.offers.inventory import published_offers
+from survey.store.offers import published_offers
 from survey.questionnaire.model import Questionnaire
 from survey.store.questionnaires import questionnaire_for_version, version_rows
 

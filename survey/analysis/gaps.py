@@ -13,26 +13,18 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Protocol, Sequence
+from typing import Any, Iterable, Mapping, Sequence
 
 import pandas as pd
 
 from survey.analysis.suppression import SUPPRESSED, checked_threshold, partition_mask
-from survey.offers.matching import serves
+from survey.offers.matching import OfferLike, serves
 from survey.questionnaire.model import Questionnaire
 
 Z_95 = 1.959963984540054  # standard normal quantile for a two-sided 95 % interval
 NO_DISTRICT = "-"  # respondents who gave no district, or one the city does not have
 # Languages close enough that advice in one serves speakers of the other.
 SAME_LANGUAGE = ({"fa", "prs"},)
-
-
-class OfferLike(Protocol):
-    status: str
-    fields: list[str]
-    districts: list[str]
-    city_wide: bool
-    languages: list[str]
 
 
 @dataclass(frozen=True)

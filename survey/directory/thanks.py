@@ -16,7 +16,7 @@ from typing import Any, Mapping, MutableMapping
 from sqlalchemy.orm import Session
 
 from survey.directory.presenting import filter_query, municipality, present
-from survey.offers.inventory import published_offers
+from survey.store.offers import published_offers
 from survey.offers.matching import offers_for_needs
 from survey.questionnaire.model import Questionnaire
 

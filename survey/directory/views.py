@@ -16,7 +16,7 @@ from survey.directory import bp
 from survey.directory.presenting import Municipality, filter_query, municipality, present
 from survey.languages import LANGUAGES
 from survey.store import contact_requests
-from survey.offers.inventory import published_offers
+from survey.store.offers import published_offers
 from survey.offers.matching import directory_offers
 from survey.web.request_db import get_db
 

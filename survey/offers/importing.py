@@ -1,7 +1,7 @@
 """Offers from and to a CSV/XLSX table (layout in docs/offers.md).
 
 An import validates every row first and reports each problem with row and column; only when
-all rows are valid are the offers saved, in the caller's transaction. A row with an ``id``
+all rows are valid does survey.store.offers save them, in the caller's transaction. A row with an ``id``
 updates that offer; a row without one updates the offer with the same provider and German title,
 or adds a new offer, so importing the same file twice changes nothing.
 """
@@ -11,16 +11,11 @@ import csv
 import datetime as dt
 import io
 import re
-from dataclasses import dataclass
-from typing import Iterable
-
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from typing import Any, Iterable, Mapping
 
 from survey.files import FORMULA_PREFIXES, neutralize
 from survey.languages import LANGUAGES
-from survey.store.models import Offer
-from survey.offers.inventory import OfferInput, city_codes, create_offer, update_offer, validate
+from survey.offers.inventory import CityCodes, OfferInput, validate
 from survey.files import RowProblem, TableImportError, read_table
 from survey.problems import staff_text
 
@@ -57,13 +52,6 @@ MESSAGES: dict[str, str] = {
 
 def _problem(row: int | None, column: str | None, key: str, **params: object) -> RowProblem:
     return RowProblem(row, column, MESSAGES[key], params)
-
-
-@dataclass(frozen=True)
-class OfferImportReport:
-    added: tuple[int, ...]
-    updated: tuple[int, ...]
-    unchanged: tuple[int, ...]
 
 
 def _text(value: str) -> str:
@@ -147,10 +135,11 @@ def _key(provider: str, title: str) -> tuple[str, str]:
     return (" ".join(provider.split()).casefold(), " ".join(title.split()).casefold())
 
 
-def parse_offers(session: Session, raw: bytes, file_name: str,
-                 today: dt.date | None = None) -> list[tuple[Offer | None, OfferInput]]:
-    """Every row as (the offer it updates or None, its values); raises ``TableImportError``
-    with every problem of every row."""
+def parse_offer_table(raw: bytes, file_name: str, codes: CityCodes, existing: Mapping[int, tuple[str, str]],
+                      today: dt.date | None = None) -> list[tuple[int | None, OfferInput]]:
+    """Every row as (the id of the offer it updates, or None for a new one; its values).
+    ``existing`` maps the stored offers' ids to their provider and German title. Raises
+    ``TableImportError`` with every problem of every row."""
     table = read_table(raw, file_name, required=REQUIRED)
     problems: list[RowProblem] = []
     translations = _translation_columns(table.columns, problems)
@@ -158,17 +147,15 @@ def parse_offers(session: Session, raw: bytes, file_name: str,
     for column in table.columns:
         if column and column not in known and not column.startswith(("title_", "description_")):
             problems.append(_problem(1, column, "unknown_column"))
-    codes = city_codes(session)
-    existing = {offer.id: offer for offer in session.scalars(select(Offer))}
-    by_key = {_key(o.provider_name, (o.title or {}).get("de", "")): o for o in existing.values()}
-    rows: list[tuple[Offer | None, OfferInput]] = []
+    by_key = {_key(provider, title): id_ for id_, (provider, title) in existing.items()}
+    rows: list[tuple[int | None, OfferInput]] = []
     seen_ids: dict[int, int] = {}
     seen_keys: dict[tuple[str, str], int] = {}
     for number, cells in table.rows:
         data = _row_input(cells, translations, number, problems)
         for problem in validate(data, codes, today):
             problems.append(RowProblem(number, problem.field, problem.template, problem.params))
-        target: Offer | None = None
+        target: int | None = None
         raw_id = cells.get("id", "").strip()
         if raw_id:
             if not raw_id.isdigit() or int(raw_id) not in existing:
@@ -177,7 +164,7 @@ def parse_offers(session: Session, raw: bytes, file_name: str,
                 problems.append(_problem(number, "id", "id_twice", id=raw_id, first=seen_ids[int(raw_id)]))
             else:
                 seen_ids[int(raw_id)] = number
-                target = existing[int(raw_id)]
+                target = int(raw_id)
         key = _key(data.provider_name, data.title.get("de", ""))
         if key in seen_keys:
             problems.append(_problem(number, "title_de", "same_offer_twice", first=seen_keys[key]))
@@ -192,26 +179,11 @@ def parse_offers(session: Session, raw: bytes, file_name: str,
     return rows
 
 
-def import_offers(session: Session, raw: bytes, file_name: str, today: dt.date | None = None) -> OfferImportReport:
-    """Validate the whole table, then save every row (flush only; the caller commits once)."""
-    rows = parse_offers(session, raw, file_name, today)
-    codes = city_codes(session)
-    added, updated, unchanged = [], [], []
-    for target, data in rows:
-        if target is None:
-            added.append(create_offer(session, data, source="import", today=today, codes=codes).id)
-        elif update_offer(session, target, data, today, codes):
-            updated.append(target.id)
-        else:
-            unchanged.append(target.id)
-    return OfferImportReport(tuple(added), tuple(updated), tuple(unchanged))
-
-
 def _yes_no(value: bool | None) -> str:
     return "" if value is None else ("yes" if value else "no")
 
 
-def export_offers(offers: list[Offer]) -> str:
+def export_offers(offers: Iterable[Any]) -> str:
     """The offers as CSV in the import layout (UTF-8; the caller adds a BOM for Excel if wanted)."""
     languages = [tag for tag in LANGUAGES if tag != "de" and any(tag in (o.title or {}) or tag in (o.description or {}) for o in offers)]
     columns = list(COLUMNS)

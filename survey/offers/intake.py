@@ -2,18 +2,16 @@
 
 Nothing is refused here: what a provider typed is kept as far as it fits an offer, and the full
 response stays stored next to it, so staff see both in the review, fix what does not fit
-(``inventory.validate`` names it) and approve or reject. Plain Python: no Flask.
+(``inventory.validate`` names it) and approve or reject. Plain Python: no Flask, no database
+(survey.store.offers stores the pending offer).
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Mapping
 
-from sqlalchemy.orm import Session
-
-from survey.store.models import Offer, Response
 from survey.offers.inventory import TARGET_GROUP_ALIASES, OfferInput
 from survey.questionnaire.model import Questionnaire
 
@@ -103,26 +101,10 @@ def offer_input_from_answers(mapping: dict[str, str] | Any, answers: dict[str, A
     return data
 
 
-def offer_from_response(session: Session, questionnaire: Questionnaire, response: Response) -> Offer | None:
-    """The pending offer for a just-submitted response (None: the questionnaire maps nothing);
-    flush only, in the submit's transaction."""
-    if not questionnaire.offer_mapping:
-        return None
-    data = offer_input_from_answers(questionnaire.offer_mapping, response.answers or {}, response.language).normalized()
-    if not data.provider_name:
-        data.provider_name = "?"  # a required column; the review shows it is missing
-    offer = Offer(source="questionnaire", source_response_id=response.id)
-    data.apply_to(offer)
-    offer.status = "pending"
-    session.add(offer)
-    session.flush()
-    return offer
-
-
-def submitted_values(questionnaire: Questionnaire, response: Response) -> list[SubmittedValue]:
+def submitted_values(questionnaire: Questionnaire, answers: Mapping[str, Any]) -> list[SubmittedValue]:
     """What the provider answered to each mapped question, for the review page."""
     found = []
     for attribute, code in questionnaire.offer_mapping.items():
         if questionnaire.has_question(code):
-            found.append(SubmittedValue(attribute, code, (response.answers or {}).get(code)))
+            found.append(SubmittedValue(attribute, code, answers.get(code)))
     return found

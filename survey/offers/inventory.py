@@ -1,24 +1,19 @@
-"""The offer inventory for staff: validated input, create/update/archive/verify, listing with
-filters and the twelve-month staleness flag.
+"""The offer inventory's rules: what staff, an import row or a provider say about an offer
+(``OfferInput``), its validation against the city's codes, and the twelve-month staleness flag.
 
 Every problem is named per field (``FieldProblem``) so that a form shows it at the field and an
-import reports it with row and column. Plain Python over a SQLAlchemy session: no Flask.
+import reports it with row and column. Plain Python: no Flask, no database (the offers are stored
+by survey.store.offers).
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
 from dataclasses import dataclass, field, field as dataclass_field, fields as dataclass_fields
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable, Mapping, Protocol
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
-
-from survey.store import municipality
 from survey.languages import LANGUAGES, MISLEADING_TAGS
-from survey.store.models import Offer
-from survey.offers.matching import PUBLISHED, serves_district
 from survey.problems import Phrase, Templated, staff_text
 
 PROVIDER_KINDS = ("mso", "welfare", "municipal", "other")
@@ -67,21 +62,6 @@ class OfferInput:
     website: str = ""
     last_verified_on: dt.date | None = None
     status: str = "published"
-
-    @classmethod
-    def from_offer(cls, offer: Offer) -> "OfferInput":
-        values = {f.name: getattr(offer, f.name) for f in dataclass_fields(cls)}
-        for name in ("title", "description"):
-            values[name] = dict(values[name] or {})
-        for name in ("fields", "districts", "target_groups", "languages"):
-            values[name] = list(values[name] or [])
-        return cls(**values)
-
-    def apply_to(self, offer: Offer) -> None:
-        for f in dataclass_fields(self):
-            value = getattr(self, f.name)
-            # Fresh containers: JSON columns notice a change only when a new object is assigned.
-            setattr(offer, f.name, dict(value) if isinstance(value, dict) else list(value) if isinstance(value, list) else value)
 
     def normalized(self) -> "OfferInput":
         """Texts trimmed, empty translations dropped, lists without repeats."""
@@ -151,11 +131,6 @@ class CityCodes:
 
     fields: tuple[str, ...]
     districts: tuple[str, ...]
-
-
-def city_codes(session: Session) -> CityCodes:
-    return CityCodes(tuple(f.code for f in municipality.list_fields(session)),
-                     tuple(d.code for d in municipality.list_districts(session)))
 
 
 def _unknown(name: str, key: str, value: str, allowed: Iterable[str]) -> FieldProblem:
@@ -246,59 +221,6 @@ def validate(data: OfferInput, codes: CityCodes, today: dt.date | None = None) -
     return problems
 
 
-def _checked(session: Session, data: OfferInput, today: dt.date | None, codes: CityCodes | None) -> OfferInput:
-    problems = validate(data, codes or city_codes(session), today)
-    if problems:
-        raise OfferInvalid(problems)
-    return data.normalized()
-
-
-def create_offer(session: Session, data: OfferInput, source: str = "staff", today: dt.date | None = None,
-                 codes: CityCodes | None = None) -> Offer:
-    """Add a valid offer (raises ``OfferInvalid`` before adding anything); flush only."""
-    clean = _checked(session, data, today, codes)
-    offer = Offer(source=source)
-    clean.apply_to(offer)
-    session.add(offer)
-    session.flush()
-    return offer
-
-
-def update_offer(session: Session, offer: Offer, data: OfferInput, today: dt.date | None = None,
-                 codes: CityCodes | None = None) -> bool:
-    """Replace the offer's values; returns whether anything changed."""
-    clean = _checked(session, data, today, codes)
-    if OfferInput.from_offer(offer).normalized() == clean:
-        return False
-    clean.apply_to(offer)
-    session.flush()
-    return True
-
-
-def archive_offer(session: Session, offer: Offer) -> None:
-    offer.status = "archived"
-    session.flush()
-
-
-def verify_offer(session: Session, offer: Offer, today: dt.date | None = None) -> None:
-    """Staff checked the offer: it counts as verified today."""
-    offer.last_verified_on = today or dt.date.today()
-    session.flush()
-
-
-def approve_offer(session: Session, offer: Offer, today: dt.date | None = None) -> None:
-    """A reviewed provider submission: published and verified today. Raises ``OfferInvalid``
-    when it still lacks what a published offer needs (e.g. the German title)."""
-    data = OfferInput.from_offer(offer)
-    data.status = "published"
-    data.last_verified_on = today or dt.date.today()
-    update_offer(session, offer, data, today)
-
-
-def reject_offer(session: Session, offer: Offer) -> None:
-    archive_offer(session, offer)
-
-
 def stale_since(today: dt.date) -> dt.date:
     """Verified on or before this day means: not verified for twelve months."""
     try:
@@ -307,44 +229,11 @@ def stale_since(today: dt.date) -> dt.date:
         return today.replace(year=today.year - 1, day=28)
 
 
-def is_stale(offer: Offer | OfferInput, today: dt.date | None = None) -> bool:
+class Verifiable(Protocol):
+    last_verified_on: dt.date | None
+
+
+def is_stale(offer: Verifiable, today: dt.date | None = None) -> bool:
     """Never verified, or not for twelve months: staff should check it again."""
     verified = offer.last_verified_on
     return verified is None or verified <= stale_since(today or dt.date.today())
-
-
-def published_offers(session: Session) -> list[Offer]:
-    """What the public sees and the gap analysis counts: published offers, oldest first."""
-    return list(session.scalars(select(Offer).where(Offer.status == PUBLISHED).order_by(Offer.id)))
-
-
-def list_offers(session: Session, status: str | None = None, field_code: str | None = None,
-                district: str | None = None, language: str | None = None, stale: bool | None = None,
-                today: dt.date | None = None) -> list[Offer]:
-    """Offers by provider and title; filters combine. ``district`` includes city-wide offers."""
-    query = select(Offer).order_by(Offer.provider_name, Offer.id)
-    if status:
-        query = query.where(Offer.status == status)
-    found = []
-    for offer in session.scalars(query):
-        if field_code and field_code not in (offer.fields or []):
-            continue
-        if district and not serves_district(offer, district):
-            continue
-        if language and language not in (offer.languages or []):
-            continue
-        if stale is not None and is_stale(offer, today) != stale:
-            continue
-        found.append(offer)
-    return found
-
-
-def count_by_status(session: Session) -> dict[str, int]:
-    rows = session.execute(select(Offer.status, func.count()).group_by(Offer.status))
-    return {status: count for status, count in rows}
-
-
-def offer_label(offer: Offer) -> str:
-    """For audit entries and messages: the German title (or any) and the provider."""
-    title = (offer.title or {}).get("de") or next(iter((offer.title or {}).values()), "")
-    return f"offer {offer.id}: {title} ({offer.provider_name})"[:255]

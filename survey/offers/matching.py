@@ -24,7 +24,8 @@ OFFER_DEFAULT_LANGUAGE = "de"
 
 
 class OfferLike(Protocol):
-    """What matching reads from an offer (survey.store.models.Offer, or a plain object in tests)."""
+    """What matching and the gap analysis read from an offer (survey.store.models.Offer, or a
+    plain object in tests)."""
 
     status: str
     fields: list[str]

@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey.languages import LANGUAGES
 from survey.store.models import QuestionnaireVersion
-from survey.offers.intake import offer_from_response
+from survey.store.offers import offer_from_response
 from survey.questionnaire.model import Questionnaire, Section
 from survey.store.questionnaires import code_is_channel, live_version, questionnaire_by_hash, questionnaire_for_version
 from survey.web.request_db import get_db

@@ -47,7 +47,7 @@ def gap_page(slug: str) -> str:
 @requires(Role.ANALYST, Role.DESIGNER)
 def gap_cell(slug: str, district: str, field: str) -> str:
     from survey.analysis.gaps import NO_DISTRICT, gap_level
-    from survey.offers.inventory import published_offers
+    from survey.store.offers import published_offers
     from survey.offers.matching import serves
 
     row = questionnaire_row(slug)

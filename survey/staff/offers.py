@@ -17,7 +17,9 @@ from survey.store.accounts import Role
 from survey.languages import LANGUAGES
 from survey.store.models import Offer, QuestionnaireVersion, Response as SurveyResponse
 from survey.offers import inventory
-from survey.offers.importing import export_offers, import_offers
+from survey.store import offers as stored_offers
+from survey.offers.importing import export_offers
+from survey.store.offers import import_offers
 from survey.offers.intake import submitted_values
 from survey.offers.inventory import OfferInput, OfferInvalid
 from survey.store.questionnaires import questionnaire_for_version
@@ -122,7 +124,7 @@ def _submission(offer: Offer) -> list[Any] | None:
         return None
     questionnaire = questionnaire_for_version(version)
     rows = []
-    for item in submitted_values(questionnaire, response):
+    for item in submitted_values(questionnaire, response.answers or {}):
         question = questionnaire.question(item.question)
         answer = item.answer
         if isinstance(answer, list):
@@ -145,9 +147,9 @@ def offer_list() -> str:
     args = request.args
     stale = {"yes": True, "no": False}.get(args.get("stale", ""))
     status = args.get("status", "")
-    offers = inventory.list_offers(db, status=status or None, field_code=args.get("field") or None,
+    offers = stored_offers.list_offers(db, status=status or None, field_code=args.get("field") or None,
                                    district=args.get("district") or None, language=args.get("language") or None, stale=stale)
-    counts = inventory.count_by_status(db)
+    counts = stored_offers.count_by_status(db)
     return render_template("staff/offers.html", offers=offers, counts=counts, filters=args, is_stale=inventory.is_stale,
                            field_names=municipality.field_labels(db, _language()), **_choices())
 
@@ -161,11 +163,11 @@ def offer_new() -> Any:
     data, problems = _form_input("published")
     try:
         if problems:
-            raise OfferInvalid(problems + inventory.validate(data, inventory.city_codes(db)))
-        offer = inventory.create_offer(db, data)
+            raise OfferInvalid(problems + inventory.validate(data, stored_offers.city_codes(db)))
+        offer = stored_offers.create_offer(db, data)
     except OfferInvalid as problem:
         return _form_page(data, None, _errors(problem.problems), 422)
-    audit.record(db, actor(), "offer_created", inventory.offer_label(offer), status=offer.status)
+    audit.record(db, actor(), "offer_created", stored_offers.offer_label(offer), status=offer.status)
     db.commit()
     flash(gettext("The offer was saved."))
     return redirect(url_for("staff.offer_edit", offer_id=offer.id))
@@ -177,19 +179,19 @@ def offer_edit(offer_id: int) -> Any:
     db = get_db()
     offer = _offer(offer_id)
     if request.method == "GET":
-        data = OfferInput.from_offer(offer)
+        data = stored_offers.offer_input(offer)
         # A pending submission: show at once what still stops it from being approved.
-        errors = _errors(inventory.validate(data, inventory.city_codes(db))) if offer.status == "pending" else {}
+        errors = _errors(inventory.validate(data, stored_offers.city_codes(db))) if offer.status == "pending" else {}
         return _form_page(data, offer, errors)
     data, problems = _form_input(offer.status)
     try:
         if problems:
-            raise OfferInvalid(problems + inventory.validate(data, inventory.city_codes(db)))
-        changed = inventory.update_offer(db, offer, data)
+            raise OfferInvalid(problems + inventory.validate(data, stored_offers.city_codes(db)))
+        changed = stored_offers.update_offer(db, offer, data)
     except OfferInvalid as problem:
         return _form_page(data, offer, _errors(problem.problems), 422)
     if changed:
-        audit.record(db, actor(), "offer_updated", inventory.offer_label(offer), status=offer.status)
+        audit.record(db, actor(), "offer_updated", stored_offers.offer_label(offer), status=offer.status)
         db.commit()
         flash(gettext("The offer was saved."))
     else:
@@ -202,8 +204,8 @@ def offer_edit(offer_id: int) -> Any:
 def offer_verify(offer_id: int) -> Any:
     db = get_db()
     offer = _offer(offer_id)
-    inventory.verify_offer(db, offer)
-    audit.record(db, actor(), "offer_verified", inventory.offer_label(offer))
+    stored_offers.verify_offer(db, offer)
+    audit.record(db, actor(), "offer_verified", stored_offers.offer_label(offer))
     db.commit()
     flash(gettext("Marked as verified today."))
     return redirect(request.form.get("back") if request.form.get("back", "").startswith("/staff/offers") else url_for("staff.offer_edit", offer_id=offer.id))
@@ -214,8 +216,8 @@ def offer_verify(offer_id: int) -> Any:
 def offer_archive(offer_id: int) -> Any:
     db = get_db()
     offer = _offer(offer_id)
-    inventory.archive_offer(db, offer)
-    audit.record(db, actor(), "offer_archived", inventory.offer_label(offer))
+    stored_offers.archive_offer(db, offer)
+    audit.record(db, actor(), "offer_archived", stored_offers.offer_label(offer))
     db.commit()
     flash(gettext("The offer was archived: it no longer appears in the directory or the gap analysis."))
     return redirect(url_for("staff.offer_edit", offer_id=offer.id))
@@ -225,8 +227,8 @@ def offer_archive(offer_id: int) -> Any:
 @requires(Role.DESIGNER)
 def offer_review() -> str:
     db = get_db()
-    codes = inventory.city_codes(db)
-    pending = [(offer, inventory.validate(OfferInput.from_offer(offer), codes)) for offer in inventory.list_offers(db, status="pending")]
+    codes = stored_offers.city_codes(db)
+    pending = [(offer, inventory.validate(stored_offers.offer_input(offer), codes)) for offer in stored_offers.list_offers(db, status="pending")]
     return render_template("staff/offers_review.html", pending=pending, **_choices())
 
 
@@ -238,12 +240,12 @@ def offer_approve(offer_id: int) -> Any:
     if offer.status != "pending":
         abort(409)
     try:
-        inventory.approve_offer(db, offer)
+        stored_offers.approve_offer(db, offer)
     except OfferInvalid as problem:
         db.rollback()
         offer = _offer(offer_id)
-        return _form_page(OfferInput.from_offer(offer), offer, _errors(problem.problems), 422)
-    audit.record(db, actor(), "offer_approved", inventory.offer_label(offer), response=offer.source_response_id)
+        return _form_page(stored_offers.offer_input(offer), offer, _errors(problem.problems), 422)
+    audit.record(db, actor(), "offer_approved", stored_offers.offer_label(offer), response=offer.source_response_id)
     db.commit()
     flash(gettext("The offer was approved and published."))
     return redirect(url_for("staff.offer_review"))
@@ -256,8 +258,8 @@ def offer_reject(offer_id: int) -> Any:
     offer = _offer(offer_id)
     if offer.status != "pending":
         abort(409)
-    inventory.reject_offer(db, offer)
-    audit.record(db, actor(), "offer_rejected", inventory.offer_label(offer), response=offer.source_response_id)
+    stored_offers.reject_offer(db, offer)
+    audit.record(db, actor(), "offer_rejected", stored_offers.offer_label(offer), response=offer.source_response_id)
     db.commit()
     flash(gettext("The submission was rejected and archived."))
     return redirect(url_for("staff.offer_review"))
@@ -293,7 +295,7 @@ def offer_import() -> Any:
 @requires(Role.DESIGNER)
 def offer_export() -> Response:
     db = get_db()
-    offers = inventory.list_offers(db)
+    offers = stored_offers.list_offers(db)
     audit.record(db, actor(), "offers_exported", "offers.csv", count=len(offers))
     db.commit()
     return Response("\ufeff" + export_offers(offers), mimetype="text/csv",

@@ -8,7 +8,7 @@ from typing import Iterator
 import pytest
 from werkzeug.serving import make_server
 
-from survey.offers.sample import load_sample
+from survey.store.sample import load_sample
 from survey.seed import seeded_app
 from tests.browser.conftest import AXE
 from tests.browser.test_respondent_browser import AXE_TAGS, external_requests, shoot

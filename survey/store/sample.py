@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from survey.store import municipality
 from survey.store.models import District, Offer
-from survey.offers.importing import import_offers
+from survey.store.offers import import_offers
 
 SAMPLE_DIR = Path(__file__).resolve().parents[2] / "samples" / "musterstadt"
 # The sample's most recent verification is moved to this many days before the day it is loaded
