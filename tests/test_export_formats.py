@@ -19,6 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from survey.exports import jobs
+from survey.store import export_jobs
 from survey.files import neutralize
 from survey.exports.filters import FilterError, parse_filter
 from survey.store.responses import ResponseFilter
@@ -561,10 +562,10 @@ def test_a_job_runs_in_a_background_thread_with_its_own_sessions(cli_env, tmp_pa
         public_id = job.public_id
     jobs.start_in_background(factory, public_id, tmp_path / "jobs").join(timeout=120)
     with factory() as session:
-        job = jobs.find_job(session, public_id)
+        job = export_jobs.find_job(session, public_id)
         assert job.status == "done", job.error
         assert job.rows_done == 2 and job.rows_total == 2 and job.finished_at is not None
-        path = jobs.job_file(job, tmp_path / "jobs")
+        path = export_jobs.job_file(job, tmp_path / "jobs")
     assert path is not None and not list((tmp_path / "jobs").glob("*.part"))
     frame, _meta = pyreadstat.read_sav(str(path))
     assert list(frame["response_id"]) == ["r1", "r3"]
@@ -583,6 +584,6 @@ def test_a_failing_job_records_its_error(cli_env, tmp_path, monkeypatch):
     monkeypatch.setattr("survey.exports.xlsx_export.write_xlsx", broken)
     jobs.run_job(factory, public_id, tmp_path / "jobs")
     with factory() as session:
-        job = jobs.find_job(session, public_id)
+        job = export_jobs.find_job(session, public_id)
         assert job.status == "failed" and "disk full" in job.error and job.file_name is None
     assert list((tmp_path / "jobs").iterdir()) == []

@@ -4,45 +4,29 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.analysis.gaps import GapMatrix, ResponseFacts, compute_gap_matrix, facts_of
-from survey.store.models import Response
+from survey.questionnaire.model import Questionnaire
 from survey.store.municipality import field_labels, list_districts, list_fields
 from survey.store.offers import published_offers
-from survey.questionnaire.model import Questionnaire
-from survey.store.questionnaires import questionnaire_for_version, version_rows
-
-BATCH_SIZE = 2000
+from survey.store.responses import iter_responses, load_versions
 
 
 class NotANeedsQuestionnaire(LookupError):
     """The questionnaire declares no ``need`` in any section: there is nothing to compare."""
 
 
-def _versions(session: Session, slug: str) -> dict[int, Questionnaire]:
-    rows = version_rows(session, slug)
-    if not rows:
-        raise LookupError(slug)
-    return {row.id: questionnaire_for_version(row) for row in rows}
-
-
 def iter_facts(session: Session, slug: str, versions: dict[int, Questionnaire], districts: set[str]) -> Iterator[ResponseFacts]:
-    query = (
-        select(Response.version_id, Response.language, Response.answers)
-        .where(Response.version_id.in_(list(versions)))
-        .order_by(Response.id)
-        .execution_options(yield_per=BATCH_SIZE)
-    )
-    for version_id, language, answers in session.execute(query):
-        yield facts_of(versions[version_id], language, answers or {}, districts)
+    """``versions``: version number -> model (``load_versions``)."""
+    for record in iter_responses(session, slug):
+        yield facts_of(versions[record.questionnaire_version], record.language, record.answers, districts)
 
 
 def gap_matrix_for(session: Session, slug: str, threshold: int | None = None) -> GapMatrix:
     """The matrix for one questionnaire over all its versions. Raises LookupError for an unknown
     slug and NotANeedsQuestionnaire when no version declares needs."""
-    versions = _versions(session, slug)
+    versions = load_versions(session, slug)
     if not any(model.need_sections() for model in versions.values()):
         raise NotANeedsQuestionnaire(slug)
     districts = [(d.code, d.name) for d in list_districts(session)]

@@ -14,18 +14,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey.analysis.aggregate import OVERALL, aggregate, group_sizes, weekly_counts
-from survey.store.responses import load_versions
+from survey.store.responses import load_versions, response_state
 from survey.analysis.frames import (
     META_CHANNEL, META_DISTRICT, META_LANGUAGE, META_SUBMITTED, ClosedQuestion, build_frame,
     closed_questions, iter_rows, need_column,
 )
 from survey.analysis.suppression import SUPPRESSED, apply_mask, checked_threshold, partition_mask
-from survey.store.models import Questionnaire as QuestionnaireRow
-from survey.store.models import QuestionnaireVersion, Response
 from survey.questionnaire.model import Questionnaire
 
 
@@ -124,13 +121,7 @@ def cached_results(session: Session, slug: str, threshold: int, engine_key: Any 
                    refresh: bool = False) -> Results:
     """``compute_results``, reused while the questionnaire's responses are unchanged (``refresh``:
     compute anew and replace the cached copy; the results page does, its charts then reuse it)."""
-    state = session.execute(
-        select(func.count(Response.id), func.max(Response.id), func.min(Response.id))
-        .join(QuestionnaireVersion).join(QuestionnaireRow).where(QuestionnaireRow.slug == slug)).one()
-    versions = session.execute(
-        select(func.count(QuestionnaireVersion.id), func.max(QuestionnaireVersion.id))
-        .join(QuestionnaireRow).where(QuestionnaireRow.slug == slug)).one()
-    key = (engine_key, slug, threshold, tuple(state), tuple(versions))
+    key = (engine_key, slug, threshold, response_state(session, slug))
     with _LOCK:
         if key in _CACHE and not refresh:
             _CACHE.move_to_end(key)

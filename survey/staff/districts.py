@@ -6,13 +6,11 @@ from typing import Any, Callable
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from sqlalchemy import select
 
 from survey.store import audit
 from survey.store import municipality
 from survey.store.accounts import Role
 from survey.languages import LANGUAGES
-from survey.store.models import IntegrationFieldRow
 from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
@@ -87,17 +85,13 @@ def district_delete(code: str) -> Any:
 @requires(Role.ADMIN)
 def field_labels(code: str) -> Any:
     db = get_db()
-    municipality.ensure_default_fields(db)  # a city still on the built-in defaults gets its rows now
-    row = db.scalar(select(IntegrationFieldRow).where(IntegrationFieldRow.code == code))
-    if row is None:
+    if code not in {field.code for field in municipality.list_fields(db)}:
         abort(404)
     labels = {tag: " ".join(request.form.get(f"label_{tag}", "").split())[:200] for tag in LANGUAGES}
     labels = {tag: text for tag, text in labels.items() if text}
     if not labels.get("de"):
-        db.rollback()
         return _page([gettext("Every field needs a German label (%(code)s).", code=code)], 422)
-    if labels != dict(row.labels or {}):
-        row.labels = labels
+    if municipality.set_field_labels(db, code, labels):
         audit.record(db, actor(), "field_labels_changed", code, languages=sorted(labels))
         db.commit()
         flash(gettext("The labels of %(code)s were saved.", code=code))

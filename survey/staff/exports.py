@@ -10,7 +10,6 @@ from typing import Any, Iterator, Mapping
 
 from flask import Response, abort, current_app, redirect, render_template, request, send_file, stream_with_context, url_for
 from flask_babel import format_decimal, get_locale, gettext, lazy_gettext
-from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as WerkzeugResponse
 
@@ -18,6 +17,7 @@ from survey.store import audit
 from survey.store.accounts import Role
 from survey.store.db import Database
 from survey.exports import jobs
+from survey.store import export_jobs
 from survey.exports.csv_export import iter_csv_text
 from survey.exports.filters import FilterError, parse_filter
 from survey.exports.formats import FORMATS, ExportFormat, FormatNotApplicable, UnknownFormat, get_format
@@ -25,10 +25,10 @@ from survey.exports.labels import UnknownLabelLanguage
 from survey.exports.request import ExportRequest, PreparedExport, prepare
 from survey.store.responses import UnknownQuestionnaire
 from survey.languages import LANGUAGES
-from survey.store.models import Channel, ExportJob
-from survey.store.models import Response as ResponseRow
+from survey.store.models import ExportJob
 from survey.store.models import Questionnaire as QuestionnaireRow
-from survey.store.questionnaires import questionnaire_for_version
+from survey.store.questionnaires import channels_of, questionnaire_for_version
+from survey.store.responses import channels_used
 from survey.web.config import current_threshold
 from survey.web.request_db import get_db
 from survey.staff import bp
@@ -54,10 +54,10 @@ FILTER_MESSAGES = {
     "bad_channel": lazy_gettext("“%(value)s” is not a channel code (letters, digits, - and _)."),
 }
 STATUS_TEXTS = {
-    jobs.QUEUED: lazy_gettext("waiting to start"),
-    jobs.RUNNING: lazy_gettext("being prepared"),
-    jobs.DONE: lazy_gettext("ready to download"),
-    jobs.FAILED: lazy_gettext("stopped with an error"),
+    export_jobs.QUEUED: lazy_gettext("waiting to start"),
+    export_jobs.RUNNING: lazy_gettext("being prepared"),
+    export_jobs.DONE: lazy_gettext("ready to download"),
+    export_jobs.FAILED: lazy_gettext("stopped with an error"),
 }
 
 
@@ -131,9 +131,7 @@ def _form_choices(row: QuestionnaireRow) -> dict[str, Any]:
         question = next((q for q in model.questions() if q.type.value == "district"), None)
         for option in question.all_options() if question else ():
             districts.setdefault(option.code, option.label.resolve(chain).text)
-    version_ids = [version.id for version in row.versions]
-    channels = set(db.scalars(select(Channel.code).where(Channel.questionnaire_id == row.id)))
-    channels |= set(db.scalars(select(ResponseRow.channel).where(ResponseRow.version_id.in_(version_ids)).distinct()))
+    channels = {channel.code for channel in channels_of(db, row)} | channels_used(db, row)
     languages = [LANGUAGES[code] for code in newest.language_codes if code in LANGUAGES]
     return {
         "formats": [(f, _format_title(f)) for f in FORMATS.values()],
@@ -147,10 +145,8 @@ def _form_choices(row: QuestionnaireRow) -> dict[str, Any]:
 
 def _recent_jobs(row: QuestionnaireRow) -> list[ExportJob]:
     db = get_db()
-    found = list(db.scalars(
-        select(ExportJob).where(ExportJob.questionnaire_id == row.id, ExportJob.requested_by == actor())
-        .order_by(ExportJob.created_at.desc(), ExportJob.id.desc()).limit(10)))
-    if any(jobs.mark_stale(db, job) for job in found):
+    found = export_jobs.jobs_of(db, row.id, actor())
+    if any(export_jobs.mark_stale(db, job) for job in found):
         db.commit()
     return found
 
@@ -183,7 +179,7 @@ def export_start(slug: str) -> Any:
     if not export_format.background:
         return redirect(url_for("staff.export_direct", slug=slug, **_query_args(export_format, request.form)), 303)
     db = get_db()
-    jobs.delete_old_jobs(db, _export_dir())
+    export_jobs.delete_old_jobs(db, _export_dir())
     job = jobs.create_job(db, export_request, export_format.name, actor())
     audit.record(db, actor(), "export_started", slug, format=export_format.name, job=job.public_id,
                  **export_request.to_options())
@@ -255,7 +251,7 @@ def export_direct(slug: str) -> Any:
 
 def _own_job(slug: str, job_id: str) -> ExportJob:
     row = questionnaire_row(slug)
-    job = jobs.find_job(get_db(), job_id)
+    job = export_jobs.find_job(get_db(), job_id)
     # Another analyst's job is not found: its filters and file are that person's work.
     if job is None or job.questionnaire_id != row.id or job.requested_by != actor():
         abort(404)
@@ -267,23 +263,23 @@ def _own_job(slug: str, job_id: str) -> ExportJob:
 def export_job(slug: str, job_id: str) -> str:
     db = get_db()
     job = _own_job(slug, job_id)
-    if jobs.mark_stale(db, job):
+    if export_jobs.mark_stale(db, job):
         db.commit()
-    ready = jobs.job_file(job, _export_dir())
+    ready = export_jobs.job_file(job, _export_dir())
     percent = int(100 * job.rows_done / job.rows_total) if job.rows_total else 0
     return render_template(
         "staff/export_job.html", row=questionnaire_row(slug), job=job, ready=ready, percent=min(percent, 100),
-        refresh=REFRESH_SECONDS if job.status in (jobs.QUEUED, jobs.RUNNING) else None,
+        refresh=REFRESH_SECONDS if job.status in (export_jobs.QUEUED, export_jobs.RUNNING) else None,
         format_title=_format_title(get_format(job.format)) if job.format in FORMATS else job.format,
         status_text=STATUS_TEXTS.get(job.status, job.status), size=ready.stat().st_size if ready else 0,
-        stale_error=jobs.STALE_ERROR, number=format_decimal)
+        stale_error=export_jobs.STALE_ERROR, number=format_decimal)
 
 
 @bp.get("/q/<slug>/export/jobs/<job_id>/download")
 @requires(Role.ANALYST)
 def export_download(slug: str, job_id: str) -> WerkzeugResponse:
     job = _own_job(slug, job_id)
-    path = jobs.job_file(job, _export_dir())
+    path = export_jobs.job_file(job, _export_dir())
     if path is None:
         abort(404)
     db = get_db()

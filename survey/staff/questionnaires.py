@@ -5,7 +5,6 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from sqlalchemy import func, select
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey.store import audit
@@ -13,10 +12,11 @@ from survey.store.accounts import Role
 from survey.languages import LANGUAGES
 from survey.store.models import Questionnaire as QuestionnaireRow
 from survey.store.municipality import check_questionnaire, list_districts, list_fields
-from survey.store.models import QuestionnaireVersion, Response
+from survey.store.models import QuestionnaireVersion
 from survey.questionnaire import QuestionnaireError
 from survey.questionnaire.translation import completeness
 from survey.questionnaire.formats.yaml_writer import dump_questionnaire
+from survey.store.responses import counts_by_version
 from survey.store.questionnaires import (
     DRAFT,
     find_questionnaire,
@@ -66,11 +66,7 @@ def questionnaire_list() -> str:
 def questionnaire_detail(slug: str) -> str:
     db = get_db()
     row = questionnaire_row(slug)
-    counts = dict(db.execute(
-        select(Response.version_id, func.count(Response.id))
-        .where(Response.version_id.in_([v.id for v in row.versions]))
-        .group_by(Response.version_id)
-    ).all())
+    counts = counts_by_version(db, row)
     newest = row.versions[-1]
     model = questionnaire_for_version(newest)
     return render_template(

@@ -5,7 +5,6 @@ from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from sqlalchemy import select
 
 from survey.store import accounts
 from survey.store import audit
@@ -33,7 +32,7 @@ def users() -> Any:
             audit.record(db, actor(), "user_created", user.email, roles=user.roles)
             db.commit()
             return render_template("staff/one_time_password.html", user=user, password=password)
-    listing = list(db.scalars(select(StaffUser).order_by(StaffUser.email)))
+    listing = accounts.list_users(db)
     return render_template("staff/users.html", users=listing, roles=list(Role), error=error), (422 if error else 200)
 
 

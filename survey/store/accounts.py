@@ -104,6 +104,10 @@ def create_user(
     return user
 
 
+def list_users(session: Session) -> list[StaffUser]:
+    return list(session.scalars(select(StaffUser).order_by(StaffUser.email)))
+
+
 def count_users(session: Session) -> int:
     return session.scalar(select(func.count(StaffUser.id))) or 0
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from survey.store.models import Questionnaire as QuestionnaireRow
@@ -70,15 +70,6 @@ def answered_codes(session: Session, slug: str) -> frozenset[str]:
         if version.id in answered_ids:
             codes.update(question.code for question in questionnaire_for_version(version).questions())
     return frozenset(codes)
-
-
-def response_counts(session: Session, row: QuestionnaireRow) -> dict[int, int]:
-    """Version id -> number of responses."""
-    return dict(session.execute(
-        select(Response.version_id, func.count(Response.id))
-        .where(Response.version_id.in_([version.id for version in row.versions]))
-        .group_by(Response.version_id)
-    ).all())
 
 
 def save_edit(session: Session, current: Editable | None, model: Questionnaire) -> ImportResult | None:

@@ -220,6 +220,20 @@ def save_fields(session: Session, fields: list[FieldInfo]) -> ImportReport:
     return ImportReport(tuple(added), tuple(changed), tuple(unchanged))
 
 
+def set_field_labels(session: Session, code: str, labels: Mapping[str, str]) -> bool | None:
+    """New labels for the field ``code``; None when there is no such field, else whether they
+    changed (flushed)."""
+    ensure_default_fields(session)  # a city still on the built-in defaults gets its rows now
+    row = session.scalar(select(IntegrationFieldRow).where(IntegrationFieldRow.code == code))
+    if row is None:
+        return None
+    if dict(labels) == dict(row.labels or {}):
+        return False
+    row.labels = dict(labels)
+    session.flush()
+    return True
+
+
 def district_in_use(session: Session, code: str) -> int:
     """How many offers name the district (a district in use is not deleted)."""
     return sum(1 for districts in session.scalars(select(Offer.districts)) if code in (districts or []))

@@ -157,6 +157,32 @@ def count_responses(session: Session, slug: str, response_filter: ResponseFilter
     return int(session.scalar(_filtered(session, slug, select(func.count(Response.id)), response_filter, rows)) or 0)
 
 
+def counts_by_version(session: Session, row: QuestionnaireRow) -> dict[int, int]:
+    """Version id -> number of responses."""
+    return dict(session.execute(  # type: ignore[arg-type]
+        select(Response.version_id, func.count(Response.id))
+        .where(Response.version_id.in_([version.id for version in row.versions]))
+        .group_by(Response.version_id)
+    ).all())
+
+
+def response_state(session: Session, slug: str) -> tuple[Any, ...]:
+    """Changes whenever a response or a version of ``slug`` is added or deleted: a cache key."""
+    responses = session.execute(
+        select(func.count(Response.id), func.max(Response.id), func.min(Response.id))
+        .join(QuestionnaireVersion).join(QuestionnaireRow).where(QuestionnaireRow.slug == slug)).one()
+    versions = session.execute(
+        select(func.count(QuestionnaireVersion.id), func.max(QuestionnaireVersion.id))
+        .join(QuestionnaireRow).where(QuestionnaireRow.slug == slug)).one()
+    return (*responses, *versions)
+
+
+def channels_used(session: Session, row: QuestionnaireRow) -> set[str]:
+    """The channel codes the questionnaire's responses came through."""
+    version_ids = select(QuestionnaireVersion.id).where(QuestionnaireVersion.questionnaire_id == row.id)
+    return set(session.scalars(select(Response.channel).where(Response.version_id.in_(version_ids)).distinct()))
+
+
 def delete_responses(session: Session, row: QuestionnaireRow) -> tuple[int, int]:
     """Delete every response and draft of the questionnaire ``row``; (responses, drafts)."""
     version_ids = select(QuestionnaireVersion.id).where(QuestionnaireVersion.questionnaire_id == row.id)

@@ -104,3 +104,22 @@ def test_the_domain_knows_nothing_of_flask():
             if imported.split(".")[0] in FLASK_MODULES:
                 found.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {imported}")
     assert found == []
+
+
+# Outside survey/store a module may name a session (to pass it on) and catch the database's
+# errors, but it writes no query of its own: every read and write is a store module's.
+SESSION_NAMES = {"sqlalchemy.orm.Session", "sqlalchemy.orm.sessionmaker"}
+
+
+def test_only_the_store_writes_queries():
+    found = []
+    for module, path in modules().items():
+        if part_of(module) == "store":
+            continue
+        for imported, line in imports_of(path, module):
+            if imported.split(".")[0] != "sqlalchemy" or imported in ("sqlalchemy.orm", "sqlalchemy.exc"):
+                continue
+            if imported in SESSION_NAMES or imported.startswith("sqlalchemy.exc."):
+                continue
+            found.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {imported}")
+    assert found == []
