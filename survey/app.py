@@ -6,15 +6,28 @@ from typing import Any, Mapping
 
 from flask import Flask
 from flask.cli import FlaskGroup
+from flask.typing import ResponseReturnValue
 from flask_compress import Compress
 from flask_wtf.csrf import CSRFProtect
 
 from survey.store.db import Database
 from survey.web.config import default_settings, load_or_create_secret_key, suppression_threshold
+from survey.web import request_db
 from survey.web.sessions import SessionInterface
 
 csrf = CSRFProtect()
 compress = Compress()
+
+
+class SurveyApp(Flask):
+    """Flask, with the request's one commit: when the view has returned, its work is committed
+    here (Indico's ``RH.process``); operations only flush, and a view that raised is rolled back
+    when the session closes (survey.web.request_db)."""
+
+    def dispatch_request(self) -> ResponseReturnValue:
+        result = super().dispatch_request()
+        request_db.commit()
+        return result
 
 
 def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
@@ -23,7 +36,7 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     ``instance_path``, else ``SURVEY_INSTANCE_PATH``, else Flask's ``instance/``."""
     instance_path = instance_path or os.environ.get("SURVEY_INSTANCE_PATH") or None
     # Static files are served by survey.web.assets under fingerprinted names, not by Flask's route.
-    app = Flask(__name__, instance_path=instance_path, static_url_path=None)
+    app = SurveyApp(__name__, instance_path=instance_path, static_url_path=None)
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(default_settings(app.instance_path))
     app.config.from_prefixed_env(prefix="SURVEY")

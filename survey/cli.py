@@ -3,12 +3,14 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy.orm import Session
 
 from survey.store.accounts import Role
 from survey.store.db import Database
@@ -21,6 +23,15 @@ def _database() -> Database:
     return current_app.extensions["survey.db"]
 
 
+@contextmanager
+def unit_of_work() -> Iterator[Session]:
+    """The command's one transaction: committed when the block ends, rolled back when it raises
+    (a refusal included, so nothing of a refused command is stored). Operations only flush."""
+    with _database().session_factory() as session:
+        yield session
+        session.commit()
+
+
 @click.command("init")
 @with_appcontext
 def init_command() -> None:
@@ -29,9 +40,8 @@ def init_command() -> None:
     upgrade_database(database.engine)
     from survey.store.municipality import ensure_default_fields
 
-    with database.session_factory() as session:
+    with unit_of_work() as session:
         ensure_default_fields(session)  # the seven KIM fields, once; a city may change them later
-        session.commit()
     click.echo(f"Database ready: {database.engine.url.render_as_string(hide_password=True)}")
 
 
@@ -54,9 +64,8 @@ def _import_paths(paths: list[Path]) -> None:
     if failed:
         # A rejected file changes nothing: not even the valid files given with it are stored.
         raise click.ClickException("nothing was imported; fix the errors above and try again")
-    with _database().session_factory() as session:
+    with unit_of_work() as session:
         results = [import_questionnaire(session, item) for item in loaded]
-        session.commit()
     for result in results:
         state = "imported as version" if result.created else "unchanged, version"
         click.echo(f"{result.slug}\t{state} {result.version_number}")
@@ -82,7 +91,7 @@ def import_bundled_command() -> None:
 @with_appcontext
 def list_command() -> None:
     """List questionnaires with their newest version and number of responses."""
-    with _database().session_factory() as session:
+    with unit_of_work() as session:
         summaries = list_questionnaires(session)
     if not summaries:
         click.echo("No questionnaires yet. Import one with: survey import questionnaires/")
@@ -137,7 +146,7 @@ def export_command(slug: str, export_format: str, values: str, label_language: s
 
     request = ExportRequest(slug, export_filter, values == "labels", label_language, delimiter, bom,
                             threshold=current_threshold())
-    with _database().session_factory() as session:
+    with unit_of_work() as session:
         try:
             prepared = prepare(session, request)
         except UnknownQuestionnaire:
@@ -179,12 +188,11 @@ def delete_expired_drafts_command() -> None:
     """Delete drafts not saved for SURVEY_DRAFT_RETENTION_DAYS days."""
     from survey.store.drafts import delete_expired_drafts
 
-    with _database().session_factory() as session:
+    with unit_of_work() as session:
         days = int(current_app.config["DRAFT_RETENTION_DAYS"])
         count = delete_expired_drafts(session, days)
         from survey.store import audit
         audit.record(session, "cli", "delete-expired-drafts", "", drafts=count, retention_days=days)
-        session.commit()
     click.echo(f"{count} expired drafts deleted")
 
 
@@ -201,14 +209,13 @@ def delete_responses_command(slug: str, confirm: bool) -> None:
     if not confirm:
         raise click.ClickException("this deletes every raw answer of the questionnaire for good; "
                                    "repeat with --confirm to do it")
-    with _database().session_factory() as session:
+    with unit_of_work() as session:
         try:
             snapshot = delete_raw_answers(session, slug, "cli", current_threshold())
         except UnknownQuestionnaire:
             raise click.ClickException(f"no questionnaire with the slug '{slug}'; see: survey list") from None
         except NotClosed:
             raise click.ClickException(f"'{slug}' is still open; close it in the staff area first") from None
-        session.commit()
         click.echo(f"{snapshot.responses} responses of {slug} deleted; their aggregated results are kept")
 
 
@@ -228,7 +235,7 @@ def report_command(slug: str, out: Path, language: str, include_open_text: bool,
     from survey.exports.report_pdf import PdfUnavailable, html_to_pdf
 
     as_pdf = (file_format or ("pdf" if out.suffix.lower() == ".pdf" else "html")) == "pdf"
-    with _database().session_factory() as session:
+    with unit_of_work() as session:
         try:
             html = render_report(session, slug, current_threshold(), language, include_open_text)
         except UnknownReport:
@@ -240,7 +247,6 @@ def report_command(slug: str, out: Path, language: str, include_open_text: bool,
         from survey.store import audit
         audit.record(session, "cli", "report", slug, language=language, open_text=include_open_text,
                      format="pdf" if as_pdf else "html")
-        session.commit()
     out.parent.mkdir(parents=True, exist_ok=True)
     partial = out.with_name(out.name + ".part")
     partial.write_bytes(content)
@@ -254,9 +260,8 @@ def delete_handled_contacts_command() -> None:
     """Delete contact requests handled SURVEY_CONTACT_RETENTION_DAYS or more days ago."""
     from survey.store.contact_requests import delete_handled
 
-    with _database().session_factory() as session:
+    with unit_of_work() as session:
         count = delete_handled(session, int(current_app.config["CONTACT_RETENTION_DAYS"]))
-        session.commit()
     click.echo(f"{count} handled contact requests deleted")
 
 
@@ -265,7 +270,7 @@ def delete_handled_contacts_command() -> None:
 @with_appcontext
 def links_command(base_url: str) -> None:
     """Print the respondent link of every questionnaire."""
-    with _database().session_factory() as session:
+    with unit_of_work() as session:
         for item in list_questionnaires(session):
             click.echo(f"{item.title}: {base_url.rstrip('/')}/s/{item.slug}/")
 
@@ -285,13 +290,12 @@ def create_user_command(email: str, roles: tuple[str, ...], password_stdin: bool
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with _database().session_factory() as session:
+    with unit_of_work() as session:
         try:
             user = accounts.create_user(session, email, password, list(roles))
         except accounts.AccountError as error:
             raise click.ClickException(str(error)) from None
         audit.record(session, "cli", "user_created", user.email, roles=user.roles)
-        session.commit()
     click.echo(f"created {user.email} ({user.roles})")
 
 
@@ -303,14 +307,13 @@ def create_first_admin_command(email: str) -> None:
     from survey.store import accounts
     from survey.store import audit
 
-    with _database().session_factory() as session:
+    with unit_of_work() as session:
         if accounts.count_users(session) > 0:
             return  # silent: `make run` calls this every time
         password = accounts.generate_password()
         # Not counsellor: contact requests are personal data; an admin grants that role deliberately.
         user = accounts.create_user(session, email, password, ["admin", "designer", "analyst"], must_change_password=True)
         audit.record(session, "cli", "user_created", user.email, roles=user.roles, first_admin=True)
-        session.commit()
     click.echo(f"First staff account: {email}")
     click.echo(f"One-time password:   {password}   (shown once; you choose your own at the first login)")
 
@@ -326,7 +329,7 @@ def export_form_command(slug: str, form_format: str, out: Path | None) -> None:
     from survey.questionnaire.formats.xlsform_expressions import ExpressionError
     from survey.store.questionnaires import newest_version, questionnaire_for_version
 
-    with _database().session_factory() as session:
+    with unit_of_work() as session:
         version = newest_version(session, slug)
         if version is None:
             raise click.ClickException(f"no questionnaire with the slug '{slug}'; see: survey list")
@@ -357,15 +360,13 @@ def _table_file(path: Path, parse_and_save: Any) -> None:
     """Import one table file in one transaction; every row problem printed, nothing saved then."""
     from survey.files import TableImportError
 
-    with _database().session_factory() as session:
+    with unit_of_work() as session:
         try:
             report = parse_and_save(session, path.read_bytes(), path.name)
         except TableImportError as error:
-            session.rollback()
             for problem in error.problems:
                 click.echo(f"{path.name}: {problem.format()}", err=True)
             raise click.ClickException("nothing was imported; fix the rows above and try again") from None
-        session.commit()
     click.echo(f"{len(report.added)} added, {len(getattr(report, 'updated', getattr(report, 'changed', ())))} updated, "
                f"{len(report.unchanged)} unchanged")
 
@@ -414,13 +415,11 @@ def load_sample_command(directory: Path | None) -> None:
     from survey.store.sample import SAMPLE_DIR, load_sample
     from survey.files import TableImportError
 
-    with _database().session_factory() as session:
+    with unit_of_work() as session:
         try:
             report = load_sample(session, directory or SAMPLE_DIR)
         except TableImportError as error:
-            session.rollback()
             raise click.ClickException(str(error)) from None
-        session.commit()
     click.echo(f"sample: {report.districts} districts, {report.fields} fields, {report.offers} offers added")
 
 

@@ -117,7 +117,6 @@ def contact(lang: str) -> Any:
         return render_template("directory/contact.html", lang=lang, city=city, form=form, errors=errors,
                                retention_days=retention), 422
     contact_requests.store(db, form)
-    db.commit()
     return redirect(url_for("directory.contact_sent", lang=lang))
 
 

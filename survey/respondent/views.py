@@ -18,6 +18,7 @@ from survey.store.models import QuestionnaireVersion
 from survey.store.offers import offer_from_response
 from survey.questionnaire.model import Questionnaire, Section
 from survey.store.questionnaires import code_is_channel, live_version, questionnaire_by_hash, questionnaire_for_version
+from survey.web import request_db
 from survey.web.request_db import get_db
 from survey.respondent import bp
 from survey.respondent.page_answers import (
@@ -196,12 +197,11 @@ def start(slug: str, lang: str) -> Any:
         channels = dict(session.get(CHANNEL_KEY) or {})
         channel = channels.pop(slug, "web")
         try:
-            refusal = busy.refused(db, busy.START, slug)
+            refusal = busy.refused(busy.START, slug)
             if refusal is None:
                 draft, handle = drafts.start_draft(db, version, lang, channel)
-                db.commit()
         except DATABASE_UNAVAILABLE:
-            busy.discard(db)
+            request_db.discard()
             return _intro_again(slug, lang, busy.database_busy_message(), 503, busy.unavailable_headers())
         if refusal is not None:
             return _intro_again(slug, lang, busy.too_many_message(), 429, busy.retry_headers(refusal.retry_after))
@@ -278,10 +278,9 @@ def section(slug: str, lang: str, section_code: str) -> Any:
     db = get_db()
     try:
         saved = drafts.save_answers(db, draft, merged, resume_at, target_lang)
-        db.commit()
     except DATABASE_UNAVAILABLE:
         # Locked or unreachable: the same page again, filled in with what was just posted.
-        busy.discard(db)
+        request_db.discard()
         return _render_section(page_questionnaire, page_context, current, merged, form, result.errors or None,
                                status=503, retry_message=busy.database_busy_message())
 
@@ -337,18 +336,17 @@ def submit(slug: str, lang: str) -> Any:
         incomplete, errors = missing
         return _render_section(questionnaire, context, incomplete, answers, errors=errors, status=422)
     try:
-        refusal = busy.refused(db, busy.SUBMIT, slug)
+        refusal = busy.refused(busy.SUBMIT, slug)
         if refusal is None:
             draft.language = lang
             stored = drafts.submit_draft(db, draft, answers, interviewer_entered=is_interview(session, slug))
             if stored is None:
-                db.rollback()
+                request_db.discard()  # sent already, in another tab: nothing of this attempt stays
             else:
                 # A provider questionnaire: the answers also become an offer for staff review.
                 offer_from_response(db, questionnaire, stored)
-                db.commit()
     except DATABASE_UNAVAILABLE:
-        busy.discard(db)
+        request_db.discard()
         return _render_review(questionnaire, context, answers, 503, busy.database_busy_message(), busy.unavailable_headers())
     if refusal is not None:
         # The answers stay in the draft; the review page offers the send button again.
@@ -379,12 +377,10 @@ def resume(slug: str, lang: str) -> Any:
         db = get_db()
         try:
             # Limited because each attempt is a guess at someone's code.
-            refusal = busy.refused(db, busy.RESUME, slug)
+            refusal = busy.refused(busy.RESUME, slug)
             found = drafts.resume_with_code(db, code, slug) if refusal is None else None
-            if found is not None:
-                db.commit()
         except DATABASE_UNAVAILABLE:
-            busy.discard(db)
+            request_db.discard()
             return render_template("respondent/resume.html", error=None, code=code, retry_message=busy.database_busy_message(),
                                    **context), 503, busy.unavailable_headers()
         if refusal is not None:
@@ -432,7 +428,6 @@ def delete(slug: str, lang: str) -> Any:
         if draft is not None:
             db = get_db()
             drafts.delete_draft(db, draft)
-            db.commit()
         _forget(slug)
         return render_template("respondent/deleted.html", **{**context, "has_draft": False, "resume_code": None})
     return render_template("respondent/delete.html", **context)

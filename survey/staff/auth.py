@@ -10,7 +10,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey.store import accounts
 from survey.store import audit
-from survey.store import rate_limits
+from survey.web import limits
 from survey.store.accounts import Role
 from survey.store.models import StaffUser, utcnow
 from survey.web.request_db import get_db
@@ -116,13 +116,11 @@ def login() -> Any:
         db = get_db()
         # All logins together, before any password is checked: bounds guessing across many
         # accounts (each account also locks itself) and the Argon2 work an attacker can cause.
-        decision = rate_limits.hit(db, rate_limits.bucket_key("login"), int(current_app.config["RATE_LIMIT_LOGINS"]))
-        if not decision.allowed:
-            db.rollback()  # a refused attempt does not count
+        refusal = limits.refused("RATE_LIMIT_LOGINS", "login")
+        if refusal is not None:
             error = gettext("Too many login attempts in the last minute. Please wait a minute and try again.")
             return (render_template("staff/login.html", error=error, next=request.form.get("next", "")), 429,
-                    {"Retry-After": str(decision.retry_after)})
-        db.commit()  # counted even if the password is wrong; the row lock is held only briefly
+                    {"Retry-After": str(refusal.retry_after)})
         email = request.form.get("email", "")[:254]
         result = accounts.authenticate(db, email, request.form.get("password", "")[:1024])
         if result.ok and result.user is not None:
@@ -131,10 +129,8 @@ def login() -> Any:
             session[SESSION_EPOCH] = result.user.session_epoch
             session[SESSION_SEEN] = int(utcnow().timestamp())
             audit.record(db, result.user.email, "login")
-            db.commit()
             return redirect(_safe_next(request.form.get("next")))
         audit.record(db, accounts.normalize_email(email) or "?", "login_failed", locked=bool(result.locked_until))
-        db.commit()
         if result.locked_until is not None:
             error = gettext("Too many failed attempts. This account is locked until %(time)s.",
                             time=format_datetime(result.locked_until, "short"))
@@ -150,7 +146,6 @@ def logout() -> WerkzeugResponse:
     if user is not None:
         db = get_db()
         audit.record(db, user.email, "logout")
-        db.commit()
     _end_session()
     flash(gettext("You are logged out."))
     return redirect(url_for("staff.login"))
@@ -175,11 +170,9 @@ def change_password() -> Any:
                 error = gettext("The new password must have at least %(n)d characters.", n=accounts.MIN_PASSWORD_LENGTH)
             else:
                 audit.record(db, user.email, "password_changed", user.email)
-                db.commit()
                 session[SESSION_EPOCH] = user.session_epoch  # this session stays, all others end
                 flash(gettext("Your password was changed. You were logged out on every other device."))
                 return redirect(url_for("staff.home"))
-        db.commit()  # keep the failed-attempt counter
     return render_template("staff/password.html", error=error), (422 if error else 200)
 
 

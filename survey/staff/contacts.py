@@ -48,5 +48,4 @@ def update_contact(request_id: int) -> Any:
         flash(gettext("Request %(number)d deleted.", number=request_id))
     else:
         abort(400)
-    db.commit()
     return redirect(url_for("staff.contacts"))

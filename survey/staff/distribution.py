@@ -51,7 +51,6 @@ def distribute(slug: str) -> Any:
             error = gettext("A channel code is 1 to 16 lower-case letters, digits or '-', not 'web', and not used yet in this questionnaire.")
         else:
             audit.record(db, actor(), "channel_added", slug, channel=channel.code)
-            db.commit()
             flash(gettext("Channel %(code)s added.", code=channel.code))
             return redirect(url_for("staff.distribute", slug=slug))
     version = live_version(db, slug)
@@ -108,6 +107,5 @@ def interview(slug: str) -> WerkzeugResponse:
     lang = request.form.get("lang") if request.form.get("lang") in model.language_codes else model.default_language
     db = get_db()
     audit.record(db, actor(), "interview_started", slug, language=lang)
-    db.commit()
     start_interview(session, slug)
     return redirect(url_for("respondent.intro", slug=slug, lang=lang))

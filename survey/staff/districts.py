@@ -11,6 +11,7 @@ from survey.store import audit
 from survey.store import municipality
 from survey.store.accounts import Role
 from survey.languages import LANGUAGES
+from survey.web import request_db
 from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
@@ -45,10 +46,9 @@ def _import(kind: str, parse: Callable[[bytes, str], Any], save: Callable[[Any, 
     try:
         report = save(db, parse(raw, upload.filename))
     except TableImportError as error:
-        db.rollback()
+        request_db.discard()
         return _page([problem_text(problem) for problem in error.problems], 422)
     audit.record(db, actor(), f"{kind}_imported", upload.filename[:200], added=list(report.added), changed=list(report.changed))
-    db.commit()
     flash(gettext("%(added)d added, %(changed)d changed, %(unchanged)d unchanged.", added=len(report.added),
                   changed=len(report.changed), unchanged=len(report.unchanged)))
     return redirect(url_for("staff.municipality_page"))
@@ -76,7 +76,6 @@ def district_delete(code: str) -> Any:
         flash(gettext("The district %(code)s is used by offers and was not deleted.", code=code), "error")
         return redirect(url_for("staff.municipality_page"))
     audit.record(db, actor(), "district_deleted", code)
-    db.commit()
     flash(gettext("The district %(code)s was deleted.", code=code))
     return redirect(url_for("staff.municipality_page"))
 
@@ -93,6 +92,5 @@ def field_labels(code: str) -> Any:
         return _page([gettext("Every field needs a German label (%(code)s).", code=code)], 422)
     if municipality.set_field_labels(db, code, labels):
         audit.record(db, actor(), "field_labels_changed", code, languages=sorted(labels))
-        db.commit()
         flash(gettext("The labels of %(code)s were saved.", code=code))
     return redirect(url_for("staff.municipality_page"))

@@ -105,7 +105,6 @@ def _store(slug: str, current: Editable | None, edit: Edit) -> bool:
         flash(gettext("Nothing changed."))
         return False
     audit.record(db, actor(), "questionnaire_edited", result.slug, what=edit.summary, version=result.version_number)
-    db.commit()
     if current is not None and not current.is_draft:
         flash(gettext("Saved as the new draft version %(n)d. Version %(old)d stays as it is for respondents until you publish the draft.",
                       n=result.version_number, old=current.version.number))

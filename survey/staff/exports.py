@@ -30,6 +30,7 @@ from survey.store.models import Questionnaire as QuestionnaireRow
 from survey.store.questionnaires import channels_of, questionnaire_for_version
 from survey.store.responses import channels_used
 from survey.web.config import current_threshold
+from survey.web import request_db
 from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
@@ -146,8 +147,8 @@ def _form_choices(row: QuestionnaireRow) -> dict[str, Any]:
 def _recent_jobs(row: QuestionnaireRow) -> list[ExportJob]:
     db = get_db()
     found = export_jobs.jobs_of(db, row.id, actor())
-    if any(export_jobs.mark_stale(db, job) for job in found):
-        db.commit()
+    for job in found:
+        export_jobs.mark_stale(db, job)
     return found
 
 
@@ -183,9 +184,9 @@ def export_start(slug: str) -> Any:
     job = jobs.create_job(db, export_request, export_format.name, actor())
     audit.record(db, actor(), "export_started", slug, format=export_format.name, job=job.public_id,
                  **export_request.to_options())
-    db.commit()
     database: Database = current_app.extensions["survey.db"]
-    jobs.start_in_background(database.session_factory, job.public_id, _export_dir())
+    # The thread reads the job's row: it starts once the request's work is committed.
+    request_db.after_commit(lambda: jobs.start_in_background(database.session_factory, job.public_id, _export_dir()))
     return redirect(url_for("staff.export_job", slug=slug, job_id=job.public_id), 303)
 
 
@@ -204,7 +205,6 @@ def export_csv(slug: str) -> Any:
         return _form_page(row, request.args, {problem.field: [problem.message]}, 422)
     db = get_db()
     audit.record(db, actor(), "export", slug, format="csv", **export_request.to_options())
-    db.commit()
 
     def generate() -> Iterator[str]:
         if export_request.bom:
@@ -242,7 +242,6 @@ def export_direct(slug: str) -> Any:
         raise
     db = get_db()
     audit.record(db, actor(), "export", slug, format=export_format.name, **export_request.to_options())
-    db.commit()
     response = send_file(path, mimetype=export_format.mimetype, as_attachment=True,
                          download_name=f"{slug}-{_stamp()}-{export_format.name}.{export_format.extension}")
     response.call_on_close(lambda: shutil.rmtree(folder, ignore_errors=True))
@@ -263,8 +262,7 @@ def _own_job(slug: str, job_id: str) -> ExportJob:
 def export_job(slug: str, job_id: str) -> str:
     db = get_db()
     job = _own_job(slug, job_id)
-    if export_jobs.mark_stale(db, job):
-        db.commit()
+    export_jobs.mark_stale(db, job)
     ready = export_jobs.job_file(job, _export_dir())
     percent = int(100 * job.rows_done / job.rows_total) if job.rows_total else 0
     return render_template(
@@ -284,6 +282,5 @@ def export_download(slug: str, job_id: str) -> WerkzeugResponse:
         abort(404)
     db = get_db()
     audit.record(db, actor(), "export_download", slug, format=job.format, job=job.public_id, rows=job.rows_done)
-    db.commit()
     return send_file(path, mimetype=get_format(job.format).mimetype, as_attachment=True,
                      download_name=jobs.download_name(job))

@@ -71,7 +71,6 @@ def gap_csv(slug: str) -> Response:
         abort(404)
     db = get_db()
     audit.record(db, actor(), "export", slug, format="gap")
-    db.commit()
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
     response = Response(gap_csv_text(matrix, _field_names()), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{slug}-gaps-{stamp}.csv"'

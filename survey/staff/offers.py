@@ -23,6 +23,7 @@ from survey.store.offers import import_offers
 from survey.offers.intake import submitted_values
 from survey.offers.inventory import OfferInput, OfferInvalid
 from survey.store.questionnaires import questionnaire_for_version
+from survey.web import request_db
 from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
@@ -168,7 +169,6 @@ def offer_new() -> Any:
     except OfferInvalid as problem:
         return _form_page(data, None, _errors(problem.problems), 422)
     audit.record(db, actor(), "offer_created", stored_offers.offer_label(offer), status=offer.status)
-    db.commit()
     flash(gettext("The offer was saved."))
     return redirect(url_for("staff.offer_edit", offer_id=offer.id))
 
@@ -192,7 +192,6 @@ def offer_edit(offer_id: int) -> Any:
         return _form_page(data, offer, _errors(problem.problems), 422)
     if changed:
         audit.record(db, actor(), "offer_updated", stored_offers.offer_label(offer), status=offer.status)
-        db.commit()
         flash(gettext("The offer was saved."))
     else:
         flash(gettext("Nothing was changed."))
@@ -206,7 +205,6 @@ def offer_verify(offer_id: int) -> Any:
     offer = _offer(offer_id)
     stored_offers.verify_offer(db, offer)
     audit.record(db, actor(), "offer_verified", stored_offers.offer_label(offer))
-    db.commit()
     flash(gettext("Marked as verified today."))
     return redirect(request.form.get("back") if request.form.get("back", "").startswith("/staff/offers") else url_for("staff.offer_edit", offer_id=offer.id))
 
@@ -218,7 +216,6 @@ def offer_archive(offer_id: int) -> Any:
     offer = _offer(offer_id)
     stored_offers.archive_offer(db, offer)
     audit.record(db, actor(), "offer_archived", stored_offers.offer_label(offer))
-    db.commit()
     flash(gettext("The offer was archived: it no longer appears in the directory or the gap analysis."))
     return redirect(url_for("staff.offer_edit", offer_id=offer.id))
 
@@ -242,11 +239,10 @@ def offer_approve(offer_id: int) -> Any:
     try:
         stored_offers.approve_offer(db, offer)
     except OfferInvalid as problem:
-        db.rollback()
+        request_db.discard()
         offer = _offer(offer_id)
         return _form_page(stored_offers.offer_input(offer), offer, _errors(problem.problems), 422)
     audit.record(db, actor(), "offer_approved", stored_offers.offer_label(offer), response=offer.source_response_id)
-    db.commit()
     flash(gettext("The offer was approved and published."))
     return redirect(url_for("staff.offer_review"))
 
@@ -260,7 +256,6 @@ def offer_reject(offer_id: int) -> Any:
         abort(409)
     stored_offers.reject_offer(db, offer)
     audit.record(db, actor(), "offer_rejected", stored_offers.offer_label(offer), response=offer.source_response_id)
-    db.commit()
     flash(gettext("The submission was rejected and archived."))
     return redirect(url_for("staff.offer_review"))
 
@@ -282,12 +277,11 @@ def offer_import() -> Any:
             try:
                 report = import_offers(db, raw, upload.filename)
             except TableImportError as error:
-                db.rollback()
+                request_db.discard()
                 problems = [problem_text(problem) for problem in error.problems]
             else:
                 audit.record(db, actor(), "offers_imported", upload.filename[:200], added=len(report.added),
                              updated=len(report.updated), unchanged=len(report.unchanged))
-                db.commit()
     return render_template("staff/offers_import.html", problems=problems, report=report), (422 if problems else 200)
 
 
@@ -297,6 +291,5 @@ def offer_export() -> Response:
     db = get_db()
     offers = stored_offers.list_offers(db)
     audit.record(db, actor(), "offers_exported", "offers.csv", count=len(offers))
-    db.commit()
     return Response("\ufeff" + export_offers(offers), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=offers.csv"})

@@ -103,7 +103,6 @@ def upload() -> Any:
                     result = save_draft(db, loaded)
                     audit.record(db, actor(), "questionnaire_uploaded", result.slug,
                                  version=result.version_number, file=file.filename[:200])
-                    db.commit()
                     for warning in loaded.warnings:
                         flash(questionnaire_problem_text(warning, loaded.source_name), "warning")
                     if result.created:
@@ -136,7 +135,6 @@ def publish(slug: str, number: int) -> Any:
     publish_version(db, version)
     audit.record(db, actor(), "questionnaire_published", slug, version=number,
                  fallback_languages=[lang for lang, _d, _t in missing])
-    db.commit()
     flash(gettext("Version %(n)d is published. Respondents now answer this version.", n=number))
     return redirect(url_for("staff.questionnaire_detail", slug=slug))
 
@@ -149,7 +147,6 @@ def close(slug: str) -> WerkzeugResponse:
     closing = request.form.get("closed") == "yes"
     set_closed(db, row, closing)
     audit.record(db, actor(), "questionnaire_closed" if closing else "questionnaire_reopened", slug)
-    db.commit()
     flash(gettext("The questionnaire is closed: its link takes no more answers.") if closing
           else gettext("The questionnaire is open again."))
     return redirect(url_for("staff.questionnaire_detail", slug=slug))

@@ -24,6 +24,7 @@ from survey.store.municipality import field_labels
 from survey.exports.retention import NotClosed, delete_raw_answers
 from survey.store.responses import count_responses
 from survey.store.snapshots import latest_snapshot
+from survey.web import request_db
 from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
@@ -170,7 +171,6 @@ def results_aggregate_csv(slug: str) -> Response:
     threshold = current_threshold()
     content, _count = aggregate_csv(db, slug, threshold)
     audit.record(db, actor(), "export", slug, format="aggregate", threshold=threshold)
-    db.commit()
     return _download(content, f"{slug}-aggregate-{dt.date.today():%Y%m%d}.csv")
 
 
@@ -183,7 +183,6 @@ def results_snapshot_csv(slug: str) -> Response:
     if snapshot is None:
         abort(404)
     audit.record(db, actor(), "export", slug, format="aggregate-snapshot", snapshot=snapshot.id)
-    db.commit()
     return _download(snapshot.content, f"{slug}-aggregate-{snapshot.created_at:%Y%m%d}.csv")
 
 
@@ -215,7 +214,6 @@ def results_report(slug: str) -> Response | tuple[str, int]:
                 "PDF is not available on this server: it needs the Pango library (ask the administrator; see docs/deployment.md).")
                 + " " + gettext("The report as a web page works; print it to PDF from the browser.")), 503
     audit.record(db, actor(), "report", slug, language=language, open_text=open_text, format="pdf" if as_pdf else "html")
-    db.commit()
     if not as_pdf:
         return Response(html, mimetype="text/html")
     return _download(content, f"{slug}-report-{language}-{dt.date.today():%Y%m%d}.pdf", "application/pdf")
@@ -241,10 +239,9 @@ def delete_responses(slug: str) -> WerkzeugResponse | tuple[str, int]:
     try:
         snapshot = delete_raw_answers(db, slug, actor(), current_threshold())
     except NotClosed:
-        db.rollback()
+        request_db.discard()
         error = gettext("This questionnaire is still open. Close it first; raw answers are only deleted once no more responses come in.")
         return render_template("staff/delete_responses.html", row=row, closed=False,
                                count=count_responses(db, slug), error=error), 409
-    db.commit()
     flash(gettext("%(count)s responses deleted. Their aggregated results are kept.", count=snapshot.responses))
     return redirect(url_for("staff.results_page", slug=slug))

@@ -18,6 +18,7 @@ from survey.store import ui_overrides
 from survey.store.accounts import Role
 from survey.languages import LANGUAGES
 from survey.questionnaire.formats.translation_sheet import MAX_UPLOAD_BYTES, RowProblem, SheetProblem, Status, sentence
+from survey.web import request_db
 from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
@@ -118,7 +119,7 @@ def translation_upload(slug: str) -> Any:
     outcome = import_file(db, found, raw, file.filename, language, ui_folders())
     merge = outcome.merge
     if not outcome.accepted or merge is None:
-        db.rollback()
+        request_db.discard()
         if merge is None:
             return _page(found, [sheet_text(problem) for problem in outcome.problems], 422)
         return render_template("staff/translation_report.html", row=found.row, version=found.version, merge=merge,
@@ -129,7 +130,6 @@ def translation_upload(slug: str) -> Any:
         new=len(merge.new), changed=len(merge.changed), confirmed=len(merge.confirmed),
         emptied=len(merge.emptied), interface_texts=outcome.ui_saved,
     )
-    db.commit()
     if outcome.ui_saved:
         forget_loaded_catalogues()
     return render_template("staff/translation_report.html", row=found.row, version=found.version, merge=merge,

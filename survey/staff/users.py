@@ -30,7 +30,6 @@ def users() -> Any:
             error = _account_message(problem, email)
         else:
             audit.record(db, actor(), "user_created", user.email, roles=user.roles)
-            db.commit()
             return render_template("staff/one_time_password.html", user=user, password=password)
     listing = accounts.list_users(db)
     return render_template("staff/users.html", users=listing, roles=list(Role), error=error), (422 if error else 200)
@@ -81,11 +80,9 @@ def update_user(user_id: int) -> Any:
     elif action == "reset":
         password = accounts.reset_password(db, user)
         audit.record(db, actor(), "user_password_reset", user.email)
-        db.commit()
         return render_template("staff/one_time_password.html", user=user, password=password)
     else:
         abort(400)
-    db.commit()
     return redirect(url_for("staff.users"))
 
 

@@ -123,3 +123,23 @@ def test_only_the_store_writes_queries():
                 continue
             found.append(f"{path.relative_to(PACKAGE.parent)}:{line}: {imported}")
     assert found == []
+
+
+# One place commits per unit of work (Indico's habit): the request (survey.app through
+# survey.web.request_db, which the rate limiter also uses to make a hit count at once), a CLI
+# command (survey.cli.unit_of_work), a background export job (survey.exports.jobs), and the seeding
+# of the test and benchmark app (survey.seed). Everything else only flushes.
+COMMIT_PLACES = {"survey.web.request_db", "survey.cli", "survey.exports.jobs", "survey.seed"}
+REQUEST_COMMITTERS = {"survey.app", "survey.web.limits"}
+
+
+def test_only_the_unit_of_work_commits():
+    found = []
+    for module, path in modules().items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "commit"):
+                continue
+            of_request = isinstance(node.func.value, ast.Name) and node.func.value.id == "request_db"
+            if module not in (REQUEST_COMMITTERS if of_request else COMMIT_PLACES):
+                found.append(f"{path.relative_to(PACKAGE.parent)}:{node.lineno}")
+    assert found == []
