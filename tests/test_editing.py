@@ -12,6 +12,7 @@ from survey.store.editing import answered_codes, editable, save_edit
 from survey.store.models import QuestionnaireVersion, Response
 from survey.questionnaire import load_questionnaire_file, load_questionnaire_text
 from survey.questionnaire import editing as e
+from survey.questionnaire.formats.yaml_writer import to_data
 from survey.questionnaire.conditions.rules import (
     AND,
     OR,
@@ -72,7 +73,7 @@ sections:
 
 @pytest.fixture()
 def data():
-    return e.to_data(load_questionnaire_text(SMALL).questionnaire)
+    return to_data(load_questionnaire_text(SMALL).questionnaire)
 
 
 def keys(errors: e.FormErrors) -> dict[str, list[str]]:
@@ -85,7 +86,7 @@ def keys(errors: e.FormErrors) -> dict[str, list[str]]:
 @pytest.mark.parametrize("path", sorted(BUNDLED.glob("*.yaml")), ids=lambda p: p.name)
 def test_to_data_loads_back_to_the_same_questionnaire(path):
     model = load_questionnaire_file(path).questionnaire
-    assert e.check(e.Edit(e.to_data(model), "")) == model
+    assert e.check(e.Edit(to_data(model), "")) == model
 
 
 def test_edits_never_change_the_data_they_were_given(data):

@@ -14,6 +14,7 @@ from survey.offers.intake import offer_input_from_answers, split_contact
 from survey.store.sample import SAMPLE_DIR
 from survey.questionnaire import QuestionnaireError, load_questionnaire_file, load_questionnaire_text
 from survey.questionnaire import editing
+from survey.questionnaire.formats.yaml_writer import to_data
 from survey.questionnaire.formats.xlsform_reader import load_xlsform_bytes
 from survey.questionnaire.formats.xlsform_writer import write_xlsform
 from survey.questionnaire.formats.yaml_writer import dump_questionnaire
@@ -83,7 +84,7 @@ def test_the_mapping_survives_yaml_xlsform_and_editing_round_trips():
     assert load_questionnaire_text(dump_questionnaire(original)).questionnaire.offer_mapping == original.offer_mapping
     from_xlsform = load_xlsform_bytes(write_xlsform(original), "offer-inventory.xlsx").questionnaire
     assert dict(from_xlsform.offer_mapping) == dict(original.offer_mapping)
-    assert editing.check(editing.Edit(editing.to_data(original), "")).offer_mapping == original.offer_mapping
+    assert editing.check(editing.Edit(to_data(original), "")).offer_mapping == original.offer_mapping
 
 
 @pytest.mark.parametrize("line, words", [

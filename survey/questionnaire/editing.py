@@ -37,10 +37,10 @@ from survey.questionnaire.conditions.rules import (
 from survey.questionnaire.conditions.expression import ConditionSyntaxError, parse_condition
 from survey.questionnaire.errors import Problem, QuestionnaireError
 from survey.questionnaire.formats.yaml_reader import load_questionnaire_text
-from survey.questionnaire.model import IntegrationField, Option, Question, Questionnaire, QuestionType, Text
+from survey.questionnaire.formats.yaml_writer import Data, dump_data
+from survey.questionnaire.model import IntegrationField, Questionnaire
 from survey.problems import Phrase, staff_text
 
-Data = dict[str, Any]
 
 SOURCE_NAME = "web editor"
 TYPES_WITH_OPTIONS = ("single_choice", "multiple_choice", "scale")
@@ -141,98 +141,8 @@ class Edit:
     fields: Mapping[str, str] = field(default_factory=dict)
 
 
-# --- model <-> data ---------------------------------------------------------------------------
-
-
-def _text_data(text: Text | None) -> dict[str, str] | None:
-    return dict(text.translations) if text is not None else None
-
-
-def _option_data(option: Option, exclusive_allowed: bool) -> dict[str, Any]:
-    data: dict[str, Any] = {"code": option.code}
-    if option.exclusive and exclusive_allowed:
-        data["exclusive"] = True
-    if option.condition is not None:
-        data["condition"] = option.condition.source
-    data["label"] = _text_data(option.label)
-    if option.audio:
-        data["audio"] = _text_data(option.audio)
-    return data
-
-
-def _question_data(question: Question) -> dict[str, Any]:
-    data: dict[str, Any] = {"code": question.code, "type": question.type.value}
-    if question.required:
-        data["required"] = True
-    if question.condition is not None:
-        data["condition"] = question.condition.source
-    if question.other:
-        data["other"] = True
-    if question.type.value in TYPES_WITH_RANGE:
-        if question.minimum is not None:
-            data["min"] = question.minimum
-        if question.maximum is not None:
-            data["max"] = question.maximum
-    if question.decimals:
-        data["decimals"] = True
-    if question.type.value in TYPES_WITH_LENGTH and question.max_length:
-        data["max_length"] = question.max_length
-    if question.constraint is not None:
-        data["constraint"] = question.constraint.source
-    data["label"] = _text_data(question.label)
-    if question.hint:
-        data["hint"] = _text_data(question.hint)
-    if question.audio:
-        data["audio"] = _text_data(question.audio)
-    if question.constraint_message:
-        data["constraint_message"] = _text_data(question.constraint_message)
-    if question.type.value in TYPES_WITH_OPTIONS:
-        multiple = question.type is QuestionType.MULTIPLE_CHOICE
-        data["options"] = [_option_data(option, multiple) for option in question.options]
-    return data
-
-
-def to_data(questionnaire: Questionnaire) -> Data:
-    """The plain data of a questionnaire, as its file holds it (what ``dump_questionnaire``
-    writes); loading it again gives the same questionnaire."""
-    data: Data = {
-        "slug": questionnaire.slug,
-        "default_language": questionnaire.default_language,
-        "languages": [
-            {"code": spec.code, "reviewed": spec.reviewed, "partial": spec.partial}
-            for spec in questionnaire.languages
-        ],
-        "title": _text_data(questionnaire.title),
-    }
-    if questionnaire.intro:
-        data["intro"] = _text_data(questionnaire.intro)
-    if questionnaire.districts:
-        data["districts"] = [_option_data(option, False) for option in questionnaire.districts]
-    if questionnaire.breakdowns:
-        data["analysis"] = {"breakdowns": list(questionnaire.breakdowns)}
-    if questionnaire.offer_mapping:
-        data["offer_mapping"] = dict(questionnaire.offer_mapping)
-    sections = []
-    for section in questionnaire.sections:
-        entry: dict[str, Any] = {"code": section.code}
-        if section.field is not None:
-            entry["field"] = str(section.field)
-        if section.condition is not None:
-            entry["condition"] = section.condition.source
-        if section.need is not None:
-            entry["need"] = section.need.source
-        entry["title"] = _text_data(section.title)
-        if section.intro:
-            entry["intro"] = _text_data(section.intro)
-        entry["questions"] = [_question_data(question) for question in section.questions]
-        sections.append(entry)
-    data["sections"] = sections
-    return data
-
-
 def to_yaml(data: Data) -> str:
-    # safe_dump quotes whatever YAML would read as something else ('no', '3', 'null').
-    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=100)
+    return dump_data(data, header="")
 
 
 def check(edit: Edit) -> Questionnaire:

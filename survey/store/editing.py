@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from survey.store.models import Questionnaire as QuestionnaireRow
 from survey.store.models import QuestionnaireVersion, Response
 from survey.questionnaire import Questionnaire
-from survey.questionnaire.editing import SOURCE_NAME, Data, to_data
+from survey.questionnaire.editing import SOURCE_NAME, Data
+from survey.questionnaire.formats.yaml_writer import to_data
 from survey.questionnaire.formats.yaml_reader import load_questionnaire_text
 from survey.questionnaire.formats.yaml_writer import dump_questionnaire
 from survey.store.questionnaires import (
