@@ -8,7 +8,7 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from survey.store.editing import answered_codes, editable, save_edit
+from survey.store.questionnaires import answered_codes, editable, save_edit
 from survey.store.models import QuestionnaireVersion, Response
 from survey.questionnaire import load_questionnaire_file, load_questionnaire_text
 from survey.questionnaire import editing as e

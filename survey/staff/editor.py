@@ -2,7 +2,7 @@
 
 Views stay thin: each POST applies one edit from survey.questionnaire.editing to the newest
 version's data, validates it with the file loader, and stores it as the draft
-(survey.store.editing). A form with errors is shown again with everything typed kept and each
+(survey.store.questionnaires). A form with errors is shown again with everything typed kept and each
 message next to its field.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey.store import audit
 from survey.store.accounts import Role
-from survey.store.editing import Editable, answered_codes, editable, save_edit, slug_exists
+from survey.store.questionnaires import Editable, answered_codes, editable, save_edit, slug_exists
 from survey.languages import LANGUAGES
 from survey.questionnaire import editing
 from survey.questionnaire.conditions.rules import AND, MANY_VALUES, NO_VALUE, NUMERIC_TYPES, OR, Rule, operators_for
