@@ -5,7 +5,8 @@ import datetime as dt
 from typing import Any, Callable, TypeVar
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
-from flask_babel import format_datetime, gettext
+from flask_babel import format_datetime, gettext, ngettext
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey.store import accounts
@@ -13,13 +14,18 @@ from survey.store import audit
 from survey.web import limits
 from survey.store.accounts import Role
 from survey.store.models import StaffUser, utcnow
+from survey.web import request_db
+from survey.web.redirects import local_path
 from survey.web.request_db import get_db
 from survey.respondent.interviewer import end_interview
 from survey.staff import bp
 
 View = TypeVar("View", bound=Callable[..., Any])
 SESSION_USER, SESSION_EPOCH, SESSION_SEEN = "staff_user", "staff_epoch", "staff_seen"
+SESSION_STARTED = "staff_started"
 IDLE_TIMEOUT = dt.timedelta(hours=8)
+DEVICE_COOKIE = "survey_device"
+DEVICE_COOKIE_LIFETIME = dt.timedelta(days=365)
 
 
 def requires(*roles: Role) -> Callable[[View], View]:
@@ -51,20 +57,22 @@ def _load_user() -> StaffUser | None:
     if user_id is None:
         return None
     seen = session.get(SESSION_SEEN, 0)
-    now = utcnow()
-    if now.timestamp() - seen > IDLE_TIMEOUT.total_seconds():
-        _end_session()
+    started = session.get(SESSION_STARTED, 0)
+    now = utcnow().timestamp()
+    lifetime = float(current_app.config["STAFF_SESSION_HOURS"]) * 3600
+    if now - seen > IDLE_TIMEOUT.total_seconds() or now - started > lifetime:
+        _end_session()  # idle for too long, or older than any session may get: log in again
         return None
     user = get_db().get(StaffUser, user_id)
     if user is None or not user.active or user.session_epoch != session.get(SESSION_EPOCH):
         _end_session()  # deactivated, or the password changed since: logged out everywhere
         return None
-    session[SESSION_SEEN] = int(now.timestamp())
+    session[SESSION_SEEN] = int(now)
     return user
 
 
 def _end_session() -> None:
-    for key in (SESSION_USER, SESSION_EPOCH, SESSION_SEEN):
+    for key in (SESSION_USER, SESSION_EPOCH, SESSION_SEEN, SESSION_STARTED):
         session.pop(key, None)
     end_interview(session)
 
@@ -103,9 +111,47 @@ def staff_context() -> dict[str, Any]:
 
 def _safe_next(target: str | None) -> str:
     # Only paths inside the staff area: never an open redirect to another site.
-    if target and target.startswith("/staff/") and not target.startswith("//"):
-        return target
-    return url_for("staff.home")
+    return local_path(target, "/staff/") or url_for("staff.home")
+
+
+def _device_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="staff-device")
+
+
+def _trusted_device(email: str) -> bool:
+    """The browser logged in to this account before (OWASP's device cookie): its failed logins
+    are counted apart, so guessing from elsewhere cannot lock the owner out."""
+    cookie = request.cookies.get(DEVICE_COOKIE)
+    if not cookie:
+        return False
+    try:
+        data = _device_serializer().loads(cookie, max_age=int(DEVICE_COOKIE_LIFETIME.total_seconds()))
+    except BadSignature:
+        return False
+    return isinstance(data, dict) and data.get("e") == accounts.normalize_email(email)
+
+
+def _remember_device(response: WerkzeugResponse, email: str) -> None:
+    response.set_cookie(DEVICE_COOKIE, _device_serializer().dumps({"e": email}), path="/staff/",
+                        max_age=int(DEVICE_COOKIE_LIFETIME.total_seconds()), httponly=True, samesite="Lax",
+                        secure=bool(current_app.config["SESSION_COOKIE_SECURE"]) or request.is_secure)
+
+
+def _since_last_login(result: accounts.LoginResult) -> str | None:
+    """Told to the owner at login: what unknown browsers tried since the last one."""
+    if result.locked_since_login:
+        return ngettext("Since your last login, someone tried %(num)d time to log in to your account with a wrong "
+                        "password, and it was locked for unknown browsers for a while. If this was not you, tell your "
+                        "administrator.",
+                        "Since your last login, someone tried %(num)d times to log in to your account with a wrong "
+                        "password, and it was locked for unknown browsers for a while. If this was not you, tell your "
+                        "administrator.", result.failed_since_login)
+    if result.failed_since_login:
+        return ngettext("Since your last login, someone tried %(num)d time to log in to your account with a wrong "
+                        "password. If this was not you, tell your administrator.",
+                        "Since your last login, someone tried %(num)d times to log in to your account with a wrong "
+                        "password. If this was not you, tell your administrator.", result.failed_since_login)
+    return None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -122,15 +168,27 @@ def login() -> Any:
             return (render_template("staff/login.html", error=error, next=request.form.get("next", "")), 429,
                     {"Retry-After": str(refusal.retry_after)})
         email = request.form.get("email", "")[:254]
-        result = accounts.authenticate(db, email, request.form.get("password", "")[:1024])
+        password = request.form.get("password", "")[:1024]
+        trusted = _trusted_device(email)
+        check = accounts.login_check(db, email, trusted)
+        request_db.end_read()  # no write lock waits while Argon2 works
+        correct = accounts.verify_password(check, password)
+        result = accounts.record_login(db, check, correct, trusted, password)
         if result.ok and result.user is not None:
             session.clear()  # a fresh session: nothing carried over from before the login
+            now = int(utcnow().timestamp())
             session[SESSION_USER] = result.user.id
             session[SESSION_EPOCH] = result.user.session_epoch
-            session[SESSION_SEEN] = int(utcnow().timestamp())
-            audit.record(db, result.user.email, "login")
-            return redirect(_safe_next(request.form.get("next")))
-        audit.record(db, accounts.normalize_email(email) or "?", "login_failed", locked=bool(result.locked_until))
+            session[SESSION_SEEN] = session[SESSION_STARTED] = now
+            audit.record(db, result.user.email, "login", trusted_device=trusted)
+            notice = _since_last_login(result)
+            if notice:
+                flash(notice, "warning")
+            response = redirect(_safe_next(request.form.get("next")))
+            _remember_device(response, result.user.email)
+            return response
+        audit.record(db, accounts.normalize_email(email) or "?", "login_failed", locked=bool(result.locked_until),
+                     trusted_device=trusted)
         if result.locked_until is not None:
             error = gettext("Too many failed attempts. This account is locked until %(time)s.",
                             time=format_datetime(result.locked_until, "short"))
@@ -145,6 +203,7 @@ def logout() -> WerkzeugResponse:
     user = current_staff()
     if user is not None:
         db = get_db()
+        accounts.end_sessions(db, user)  # a copy of this session's cookie is worth nothing now
         audit.record(db, user.email, "logout")
     _end_session()
     flash(gettext("You are logged out."))
@@ -159,20 +218,27 @@ def change_password() -> Any:
     error = None
     if request.method == "POST":
         db = get_db()
-        if not accounts.authenticate(db, user.email, request.form.get("current", "")).ok:
+        check = accounts.login_check(db, user.email, trusted=True)
+        request_db.end_read()  # the two Argon2 hashes below hold no database lock
+        correct = accounts.verify_password(check, request.form.get("current", ""))
+        new_hash = None
+        if correct and request.form.get("new", "") == request.form.get("repeat", ""):
+            try:
+                new_hash = accounts.hash_password(request.form.get("new", ""))
+            except accounts.AccountError:
+                pass
+        if not accounts.record_login(db, check, correct, trusted=True).ok:
             error = gettext("The current password is wrong.")
         elif request.form.get("new", "") != request.form.get("repeat", ""):
             error = gettext("The two new passwords differ.")
+        elif new_hash is None:
+            error = gettext("The new password must have at least %(n)d characters.", n=accounts.MIN_PASSWORD_LENGTH)
         else:
-            try:
-                accounts.change_password(db, user, request.form.get("new", ""))
-            except accounts.AccountError:
-                error = gettext("The new password must have at least %(n)d characters.", n=accounts.MIN_PASSWORD_LENGTH)
-            else:
-                audit.record(db, user.email, "password_changed", user.email)
-                session[SESSION_EPOCH] = user.session_epoch  # this session stays, all others end
-                flash(gettext("Your password was changed. You were logged out on every other device."))
-                return redirect(url_for("staff.home"))
+            accounts.change_password(db, user, "", password_hash=new_hash)
+            audit.record(db, user.email, "password_changed", user.email)
+            session[SESSION_EPOCH] = user.session_epoch  # this session stays, all others end
+            flash(gettext("Your password was changed. You were logged out on every other device."))
+            return redirect(url_for("staff.home"))
     return render_template("staff/password.html", error=error), (422 if error else 200)
 
 

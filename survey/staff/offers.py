@@ -24,6 +24,7 @@ from survey.offers.intake import submitted_values
 from survey.offers.inventory import OfferInput, OfferInvalid
 from survey.store.questionnaires import questionnaire_for_version
 from survey.web import request_db
+from survey.web.redirects import local_path
 from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
@@ -206,7 +207,7 @@ def offer_verify(offer_id: int) -> Any:
     stored_offers.verify_offer(db, offer)
     audit.record(db, actor(), "offer_verified", stored_offers.offer_label(offer))
     flash(gettext("Marked as verified today."))
-    return redirect(request.form.get("back") if request.form.get("back", "").startswith("/staff/offers") else url_for("staff.offer_edit", offer_id=offer.id))
+    return redirect(local_path(request.form.get("back"), "/staff/offers") or url_for("staff.offer_edit", offer_id=offer.id))
 
 
 @bp.post("/offers/<int:offer_id>/archive")

@@ -74,7 +74,7 @@ def update_user(user_id: int) -> Any:
             flash(gettext("You cannot deactivate yourself."), "error")
             return redirect(url_for("staff.users"))
         user.active = action == "activate"
-        user.session_epoch += 1  # a deactivated user is logged out at once
+        accounts.end_sessions(db, user)  # a deactivated user is logged out at once
         audit.record(db, actor(), f"user_{action}d", user.email)
         flash(gettext("%(email)s is active again.", email=user.email) if user.active else gettext("%(email)s can no longer log in.", email=user.email))
     elif action == "reset":

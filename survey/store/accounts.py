@@ -1,6 +1,8 @@
 """Staff accounts: Argon2id passwords, roles, lockout after repeated failures. No Flask here.
 
-Lockout state lives in the database row, so it holds across workers and hosts.
+Lockout state lives in the database row, so it holds across workers and hosts. A login is read
+(``login_check``), checked (``verify_password``, slow on purpose: outside any write transaction)
+and counted (``record_login``); browsers that logged in before are counted apart.
 """
 from __future__ import annotations
 
@@ -47,11 +49,22 @@ class AccountError(ValueError):
 class LoginResult:
     user: StaffUser | None
     locked_until: dt.datetime | None = None
+    # What happened since the owner's last login, told now (a successful login only).
+    failed_since_login: int = 0
+    locked_since_login: bool = False
 
     @property
     def ok(self) -> bool:
         return self.user is not None
 
+
+@dataclass(frozen=True)
+class LoginCheck:
+    """What a login needs to know before the password is checked (``login_check``)."""
+
+    email: str
+    password_hash: str | None  # None: no such active account (a dummy hash is checked instead)
+    locked_until: dt.datetime | None  # locked for this kind of client (unknown or trusted)
 
 def normalize_email(email: str) -> str:
     return email.strip().lower()
@@ -112,40 +125,90 @@ def count_users(session: Session) -> int:
     return session.scalar(select(func.count(StaffUser.id))) or 0
 
 
-def authenticate(session: Session, email: str, password: str, now: dt.datetime | None = None) -> LoginResult:
-    """Check a login. After MAX_FAILED_LOGINS failures in a row the account is locked for
-    LOCKOUT, even for the right password. Flushes the changed counters; the caller commits."""
+def login_check(session: Session, email: str, trusted: bool, now: dt.datetime | None = None) -> LoginCheck:
+    """Read what a login attempt needs. ``trusted``: the browser logged in to this account
+    before (a device cookie); its failures and lockout are counted apart from those of unknown
+    browsers, so guessing from elsewhere cannot lock the owner out (OWASP's device cookies)."""
     now = now or utcnow()
     user = find_user(session, email)
     if user is None or not user.active:
-        _verify(_DUMMY_HASH, password)
+        return LoginCheck(normalize_email(email), None, None)
+    locked_until = _aware(user.trusted_locked_until if trusted else user.locked_until)
+    return LoginCheck(user.email, user.password_hash, locked_until if locked_until and locked_until > now else None)
+
+
+def verify_password(check: LoginCheck, password: str) -> bool:
+    """The slow part of a login (Argon2, on purpose): run it outside any write transaction."""
+    if check.password_hash is None or check.locked_until is not None:
+        _verify(_DUMMY_HASH, password)  # the same time whether the account exists or is locked
+        return False
+    return _verify(check.password_hash, password)
+
+
+def record_login(session: Session, check: LoginCheck, correct: bool, trusted: bool, password: str = "",
+                 now: dt.datetime | None = None) -> LoginResult:
+    """Count a checked login (flushes; the caller commits). After MAX_FAILED_LOGINS failures in
+    a row the account locks for LOCKOUT for this kind of client, even for the right password."""
+    now = now or utcnow()
+    user = find_user(session, check.email) if check.password_hash is not None else None
+    if user is None or not user.active:
         return LoginResult(None)
-    locked_until = _aware(user.locked_until)
-    if locked_until is not None and locked_until > now:
-        return LoginResult(None, locked_until)
-    if not _verify(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILED_LOGINS:
-            user.locked_until = now + LOCKOUT
-            user.failed_logins = 0
+    if check.locked_until is not None:
+        return LoginResult(None, check.locked_until)
+    if not correct:
+        if trusted:
+            user.trusted_failed_logins += 1
+            if user.trusted_failed_logins >= MAX_FAILED_LOGINS:
+                user.trusted_locked_until, user.trusted_failed_logins = now + LOCKOUT, 0
+        else:
+            user.failed_logins += 1
+            user.failed_since_login += 1
+            if user.failed_logins >= MAX_FAILED_LOGINS:
+                user.locked_until, user.failed_logins = now + LOCKOUT, 0
+                user.locked_since_login = True
         session.flush()
-        return LoginResult(None, _aware(user.locked_until) if user.locked_until and _aware(user.locked_until) > now else None)
-    user.failed_logins = 0
-    user.locked_until = None
+        locked = _aware(user.trusted_locked_until if trusted else user.locked_until)
+        return LoginResult(None, locked if locked and locked > now else None)
+    told = LoginResult(user, None, user.failed_since_login, user.locked_since_login)
+    user.failed_logins = user.trusted_failed_logins = user.failed_since_login = 0
+    user.locked_since_login = False
+    if trusted:
+        user.trusted_locked_until = None
+    else:
+        user.locked_until = None
     user.last_login_at = now
-    if _hasher.check_needs_rehash(user.password_hash):
+    if password and _hasher.check_needs_rehash(user.password_hash):
         user.password_hash = _hasher.hash(password)
     session.flush()
-    return LoginResult(user)
+    return told
 
 
-def change_password(session: Session, user: StaffUser, new_password: str) -> None:
-    """Set a new password and end every existing session of the user (a new epoch)."""
-    check_password_rules(new_password)
-    user.password_hash = _hasher.hash(new_password)
-    user.must_change_password = False
+def authenticate(session: Session, email: str, password: str, now: dt.datetime | None = None,
+                 trusted: bool = False) -> LoginResult:
+    """``login_check``, ``verify_password`` and ``record_login`` in one go, for the command line
+    and tests; the web login runs them apart, so no write transaction waits for Argon2."""
+    check = login_check(session, email, trusted, now)
+    return record_login(session, check, verify_password(check, password), trusted, password, now)
+
+
+def hash_password(password: str) -> str:
+    """Check the rules and hash (slow, on purpose): before any write transaction."""
+    check_password_rules(password)
+    return _hasher.hash(password)
+
+
+def end_sessions(session: Session, user: StaffUser) -> None:
+    """Every session of the user ends (logout, deactivation): a copied cookie is worth nothing."""
     user.session_epoch += 1
     session.flush()
+
+
+def change_password(session: Session, user: StaffUser, new_password: str, password_hash: str | None = None) -> None:
+    """Set a new password and end every existing session of the user (a new epoch).
+    ``password_hash``: ``hash_password(new_password)`` done before the transaction."""
+    user.password_hash = password_hash or hash_password(new_password)
+    user.must_change_password = False
+    end_sessions(session, user)
 
 
 def reset_password(session: Session, user: StaffUser) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -73,7 +73,9 @@ class Channel(Base):
 
 class StaffUser(Base):
     """A member of staff. Passwords are Argon2id hashes; ``session_epoch`` changes on a password
-    change, which ends every session started before."""
+    change and on logout, which ends every session started before. Failed logins are counted
+    apart for unknown browsers (``failed_logins``, ``locked_until``) and for browsers that logged
+    in to this account before (``trusted_*``, survey.staff.auth's device cookie)."""
 
     __tablename__ = "staff_user"
 
@@ -85,6 +87,11 @@ class StaffUser(Base):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    trusted_failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    trusted_locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # Told to the owner at the next login, then reset.
+    failed_since_login: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_since_login: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     session_epoch: Mapped[int] = mapped_column(Integer, default=1)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))

@@ -63,6 +63,8 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         # All staff logins together (each account also locks after five failures): keeps
         # password guessing across many accounts, and its Argon2 work, bounded.
         "RATE_LIMIT_LOGINS": 60,
+        # No staff session lasts longer, however active: a copied cookie expires at the latest then.
+        "STAFF_SESSION_HOURS": 12,
         "MAX_CONTENT_LENGTH": 1024 * 1024,
         "MAX_FORM_MEMORY_SIZE": 512 * 1024,
     }

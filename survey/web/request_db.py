@@ -37,6 +37,16 @@ def commit() -> None:
         callback()
 
 
+def end_read() -> None:
+    """End the request's transaction before slow work (a password hash): nothing was written
+    since the last commit, and no database lock may wait for Argon2."""
+    session = g.get("db_session")
+    if session is None:
+        return
+    assert not (session.new or session.dirty or session.deleted), "end_read() with unsaved changes"
+    session.rollback()
+
+
 def discard() -> None:
     """Drop the request's unsaved work: a view that answers with an error page after it wrote
     something. A connection already gone cannot fail the page that says so."""
