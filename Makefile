@@ -112,6 +112,7 @@ update-messages: extract-messages
 	$(PYBABEL) update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 	for locale in de en; do $(PYBABEL) update -D staff -i translations/staff.pot -d translations -l $$locale --no-fuzzy-matching --ignore-obsolete; done
 	$(BIN)/python translations/fill_source_catalogue.py
+	$(BIN)/python translations/plural_forms.py
 
 clean:
 	rm -rf $(VENV) translations/*/LC_MESSAGES/*.mo

@@ -1,14 +1,45 @@
 """Locale selection for Flask-Babel and the language facts templates need."""
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
+from typing import Any
 
+from babel import support
 from flask import Flask, current_app, request
-from flask_babel import Babel, format_date, format_datetime
+from flask_babel import Babel, Domain, format_date, format_datetime, get_locale
 
 from survey.languages import LANGUAGES, Language
 
-babel = Babel()
+
+class LanguageDomain(Domain):
+    """Flask-Babel's domain, with the plural rule of the language's own catalogue.
+
+    Flask-Babel merges the catalogues (respondent texts, staff texts, this installation's
+    overrides) and keeps the plural rule of the last one it loads. The staff catalogue exists
+    for German and English only, the override catalogue only where a translator changed a text:
+    where they are missing, Babel's empty stand-in brings the English rule, and Arabic said "one
+    day" for 90 days while Persian fell back to whole English sentences. The rule comes from the
+    bundled respondent catalogue of the language (its Plural-Forms, as pybabel wrote it from
+    Babel's plural table), and nothing merged later can change it."""
+
+    def get_translations(self) -> Any:
+        translations = super().get_translations()
+        if not getattr(translations, "plural_from_own_catalogue", False):
+            own = support.Translations.load(self.translation_directories[0], [get_locale()], self.domain[0])
+            if isinstance(own, support.Translations):  # a real catalogue, not the empty stand-in
+                translations.plural = own.plural
+            translations.plural_from_own_catalogue = True
+        return translations
+
+
+class LanguageBabel(Babel):
+    @cached_property
+    def domain_instance(self) -> LanguageDomain:  # type: ignore[override]
+        return LanguageDomain(domain=self.domain)
+
+
+babel = LanguageBabel()
 
 
 def url_language() -> str | None:
