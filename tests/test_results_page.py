@@ -44,7 +44,7 @@ def test_chart_is_svg_and_omits_suppressed_bars(app, db_session_factory, stored)
     svg = response.get_data(as_text=True)
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
     assert "Schimmel" in svg and "75 %" in svg
-    assert "private" in response.headers["Cache-Control"]
+    assert response.headers["Cache-Control"] == "no-store"  # per-questionnaire: kept by no browser (issue 16)
     # 2 bars drawn (Schimmel, Lärm); the hidden one is marked "."
     assert svg.count('id="patch_') >= 3
     assert ">.<" in svg or "> .<" in svg or "\n.</" in svg or ">.</text>" in svg

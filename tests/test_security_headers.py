@@ -232,3 +232,17 @@ def test_every_state_changing_route_refuses_a_request_without_token(app, db_sess
     # Nothing happened: the staff member is still logged in (logout refused), no draft was started.
     assert staff.get("/staff/").status_code == 200
     assert respondent.client.get(f"/s/{SLUG}/de/p/about").status_code == 302
+
+
+def test_nothing_personal_or_per_questionnaire_is_kept_by_a_browser(app, db_session_factory, bundled):
+    """Exports and charts were "no-cache" (kept, revalidated) and "private, max-age=300":
+    every staff response, and every respondent page, is "no-store" (issue 16, issue 17)."""
+    from tests.staff_helpers import logged_in
+
+    analyst = logged_in(app, db_session_factory, "cache@musterstadt.example", "analyst")
+    for url in ("/staff/", "/staff/q/needs-assessment/export.csv", "/staff/q/needs-assessment/results/aggregate.csv"):
+        response = analyst.get(url)
+        assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store", url
+    client = app.test_client()
+    for url in (f"/s/{SLUG}/", f"/s/{SLUG}/ar/", f"/s/{SLUG}/ar/resume"):
+        assert client.get(url).headers["Cache-Control"] == "no-store", url

@@ -364,8 +364,7 @@ def submit(slug: str, lang: str) -> Any:
 def thanks(slug: str, lang: str) -> Any:
     questionnaire, context = _context(slug, lang)
     offers = thanks_context(session, get_db(), slug, questionnaire, lang)
-    # no-store: the list of offers says what someone needed; not for the next user of the phone.
-    return render_template("respondent/thanks.html", **offers, **context), 200, {"Cache-Control": "no-store"}
+    return render_template("respondent/thanks.html", **offers, **context)
 
 
 @bp.route("/<slug>/<lang>/resume", methods=["GET", "POST"])

@@ -98,8 +98,9 @@ def check_access() -> WerkzeugResponse | None:
 
 @bp.after_request
 def no_store(response: Any) -> Any:
-    # Staff pages show response data and personal account data: never cache them.
-    response.headers.setdefault("Cache-Control", "no-store")
+    # Staff pages, exports and charts show response data and personal account data: no browser or
+    # proxy keeps a copy (send_file's "no-cache" would still store the file).
+    response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -33,7 +33,6 @@ from survey.staff.questionnaires import questionnaire_row
 if TYPE_CHECKING:
     from survey.analysis.results import Results
 
-CHART_CACHE_SECONDS = 300
 
 
 def _language() -> str:
@@ -156,9 +155,7 @@ def results_chart(slug: str, name: str) -> Response:
             abort(404)
         svg = bar_chart_svg([r[0] for r in table["rows"]], [r[1] for r in table["rows"]],
                             axis_label=gettext("Responses"), suppressed_note=note)
-    response = Response(svg, mimetype="image/svg+xml")
-    response.headers["Cache-Control"] = f"private, max-age={CHART_CACHE_SECONDS}"
-    return response
+    return Response(svg, mimetype="image/svg+xml")
 
 
 @bp.get("/q/<slug>/results/aggregate.csv")
