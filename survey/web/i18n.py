@@ -1,6 +1,7 @@
 """Locale selection for Flask-Babel and the language facts templates need."""
 from __future__ import annotations
 
+import re
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -25,12 +26,36 @@ class LanguageDomain(Domain):
 
     def get_translations(self) -> Any:
         translations = super().get_translations()
-        if not getattr(translations, "plural_from_own_catalogue", False):
+        if not getattr(translations, "checked_against_own_catalogue", False):
             own = support.Translations.load(self.translation_directories[0], [get_locale()], self.domain[0])
             if isinstance(own, support.Translations):  # a real catalogue, not the empty stand-in
                 translations.plural = own.plural
-            translations.plural_from_own_catalogue = True
+            _replace_broken(translations._catalog, own._catalog if isinstance(own, support.Translations) else {})
+            translations.checked_against_own_catalogue = True
         return translations
+
+
+PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]|%%")
+
+
+def _fits(msgid: str, text: str) -> bool:
+    """A translation Jinja can fill: only the placeholders of its source text, conversions as
+    written, and no other "%"."""
+    def named(value: str) -> set[str]:
+        return {m.group(0) for m in PLACEHOLDER.finditer(value) if m.group(1)}
+
+    return named(text) <= named(msgid) and "%" not in PLACEHOLDER.sub("", text)
+
+
+def _replace_broken(merged: dict[Any, str], bundled: dict[Any, str]) -> None:
+    """A text of this installation's override catalogue that would break every page showing it
+    (``%(date)d`` for ``%(date)s``, a lone "%") gives way to the bundled translation, or to the
+    English source text: the page renders, and the staff's translation check names the fault."""
+    for key, text in list(merged.items()):
+        msgid = key[0] if isinstance(key, tuple) else key
+        if key not in bundled or text == bundled[key] or not msgid or _fits(msgid, text):
+            continue  # only what an override changed of the respondent texts is checked
+        merged[key] = bundled[key]
 
 
 class LanguageBabel(Babel):

@@ -143,14 +143,13 @@ _PLACEHOLDER = re.compile(r"%\((\w+)\)[sdif]|\$\{(\w+)\}|\{(\w+)\}")
 
 
 def _placeholders(text: str) -> list[str]:
-    return sorted({next(g for g in match.groups() if g) for match in _PLACEHOLDER.finditer(text)})
+    """Every placeholder as written, conversion included: ``%(date)d`` for ``%(date)s`` is no
+    longer the same placeholder (it broke every page that showed the text)."""
+    return sorted({match.group(0) for match in _PLACEHOLDER.finditer(text)})
 
 
-def _placeholder_text(text: str, name: str) -> str:
-    for match in _PLACEHOLDER.finditer(text):
-        if name in match.groups():
-            return match.group(0)
-    return name
+def _placeholder_text(_text: str, placeholder: str) -> str:
+    return placeholder
 
 
 # --- writing ---------------------------------------------------------------------------------
