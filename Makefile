@@ -45,6 +45,7 @@ run: install translations pdf-deps
 # see docs/deployment.md for the reverse proxy, TLS and backups. Questionnaires are not
 # imported here (a production instance publishes only what its staff choose): survey import.
 serve: install translations pdf-deps
+	@test -n "$$SURVEY_PUBLIC_BASE_URL" || { echo "Set SURVEY_PUBLIC_BASE_URL to the address respondents use (e.g. https://umfrage.musterstadt.de, or http://127.0.0.1:8000 to try it locally): production answers only for that host."; exit 1; }
 	$(BIN)/survey init
 	@$(BIN)/survey create-first-admin
 	exec $(BIN)/gunicorn -c gunicorn.conf.py

@@ -11,7 +11,13 @@ from flask_compress import Compress
 from flask_wtf.csrf import CSRFProtect
 
 from survey.store.db import Database
-from survey.web.config import default_settings, load_or_create_secret_key, suppression_threshold
+from survey.web.config import (
+    default_settings,
+    load_or_create_secret_key,
+    require_public_address,
+    suppression_threshold,
+    trusted_hosts,
+)
 from survey.web import request_db
 from survey.web.sessions import SessionInterface
 
@@ -30,7 +36,8 @@ class SurveyApp(Flask):
         return result
 
 
-def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str | None = None) -> Flask:
+def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str | None = None,
+               production: bool = False) -> Flask:
     """Create the app: settings (defaults < SURVEY_* environment < test_config), database,
     Babel, CSRF, blueprints and the ``survey`` CLI commands. The instance folder is
     ``instance_path``, else ``SURVEY_INSTANCE_PATH``, else Flask's ``instance/``."""
@@ -44,6 +51,9 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
         app.config.from_mapping(test_config)
     # Checked once here (a SettingError stops the start); read from the config ever after.
     app.config["SUPPRESSION_THRESHOLD"] = suppression_threshold(app.config)
+    if production:
+        require_public_address(app.config)
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["SECURE_COOKIES"])
@@ -51,10 +61,11 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     if int(app.config["PROXY_COUNT"]):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        # Trust X-Forwarded-Proto/Host/Prefix from that many proxies; never X-Forwarded-For:
-        # respondents' addresses are not wanted anywhere.
+        # Trust X-Forwarded-Proto/Host from that many proxies; never X-Forwarded-For
+        # (respondents' addresses are not wanted anywhere), never X-Forwarded-Prefix (the app is
+        # served at the root of its host; a client's prefix would move every link).
         hops = int(app.config["PROXY_COUNT"])
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=hops, x_host=hops, x_prefix=hops)  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=hops, x_host=hops, x_prefix=0)  # type: ignore[method-assign]
     # One day more than the draft is kept: the cookie is refreshed once a day (survey.web.sessions).
     app.permanent_session_lifetime = 60 * 60 * 24 * (int(app.config["DRAFT_RETENTION_DAYS"]) + 1)
 

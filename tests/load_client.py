@@ -112,6 +112,7 @@ class Server:
         self.port = self.port or free_port()
         env = self.env()
         env["SURVEY_BIND"] = f"127.0.0.1:{self.port}"
+        env.setdefault("SURVEY_PUBLIC_BASE_URL", f"http://127.0.0.1:{self.port}")
         command = [str(VENV_BIN / "gunicorn"), "-c", str(ROOT / "gunicorn.conf.py")]
         if self.app:
             command.append(self.app)
@@ -128,7 +129,8 @@ class Server:
                 raise RuntimeError(f"gunicorn exited with {self.process.returncode}:\n{self.log()[-3000:]}")
             try:
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                connection.request("GET", path)
+                # Production answers only for its public address (survey.wsgi).
+                connection.request("GET", path, headers={"Host": urllib.parse.urlsplit(env["SURVEY_PUBLIC_BASE_URL"]).netloc})
                 status = connection.getresponse().status
                 connection.close()
                 if status == 200:

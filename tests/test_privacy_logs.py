@@ -227,7 +227,7 @@ def gunicorn_server(tmp_path):
     """gunicorn with gunicorn.conf.py on a fresh SQLite database with the bundled questionnaires."""
     port = free_port()
     env = {**os.environ, "SURVEY_INSTANCE_PATH": str(tmp_path / "instance"),
-           "SURVEY_DATABASE_URL": f"sqlite:///{tmp_path / 'survey.sqlite3'}", "SURVEY_BIND": f"127.0.0.1:{port}",
+           "SURVEY_DATABASE_URL": f"sqlite:///{tmp_path / 'survey.sqlite3'}", "SURVEY_BIND": f"127.0.0.1:{port}", "SURVEY_PUBLIC_BASE_URL": f"http://127.0.0.1:{port}",
            "SURVEY_WORKERS": "1", "SURVEY_THREADS": "2", "SURVEY_PROXY_COUNT": "1", "SURVEY_LOG_LEVEL": "debug"}
     env.pop("SURVEY_TEST_DATABASE_URL", None)
     survey = [sys.executable, "-m", "survey.cli"] if not (ROOT / ".venv/bin/survey").exists() else [str(ROOT / ".venv/bin/survey")]

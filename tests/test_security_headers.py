@@ -246,3 +246,25 @@ def test_nothing_personal_or_per_questionnaire_is_kept_by_a_browser(app, db_sess
     client = app.test_client()
     for url in (f"/s/{SLUG}/", f"/s/{SLUG}/ar/", f"/s/{SLUG}/ar/resume"):
         assert client.get(url).headers["Cache-Control"] == "no-store", url
+
+
+def test_production_answers_only_for_its_public_address(tmp_path):
+    """With no public address an attacker's Host header ended up in links, flyers and QR codes
+    (issue 16): production refuses to start without it, and refuses other host names."""
+    from survey.app import create_app
+    from survey.web.config import SettingError
+
+    settings = {"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"}
+    with pytest.raises(SettingError, match="SURVEY_PUBLIC_BASE_URL"):
+        create_app(settings, instance_path=str(tmp_path), production=True)
+    app = create_app({**settings, "PUBLIC_BASE_URL": "https://umfrage.musterstadt.de", "PROXY_COUNT": 1},
+                     instance_path=str(tmp_path), production=True)
+    client = app.test_client()
+    assert client.get("/nowhere", base_url="https://umfrage.musterstadt.de").status_code == 404
+    assert client.get("/nowhere", base_url="https://evil.example").status_code == 400
+    forged = client.get("/nowhere", base_url="https://umfrage.musterstadt.de",
+                        headers={"X-Forwarded-Host": "evil.example"})
+    assert forged.status_code == 400
+    prefixed = client.get("/accessibility-missing", base_url="https://umfrage.musterstadt.de",
+                          headers={"X-Forwarded-Prefix": "/evil"})
+    assert "/evil" not in prefixed.get_data(as_text=True)

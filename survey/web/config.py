@@ -9,6 +9,7 @@ import os
 import secrets
 from pathlib import Path
 from typing import Any, Mapping
+from urllib.parse import urlsplit
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
@@ -32,8 +33,11 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         # Reverse proxies in front of the app whose X-Forwarded-Proto/Host to trust (0: none).
         "PROXY_COUNT": 0,
         # The address printed on flyers and QR codes (e.g. https://umfrage.musterstadt.de);
-        # empty: the address the staff member's browser used.
+        # required in production (survey.wsgi), where its host is the only one answered. Empty
+        # (development): the address the staff member's browser used.
         "PUBLIC_BASE_URL": "",
+        # Further host names to answer besides the public address's (e.g. a staff-only name).
+        "EXTRA_HOSTS": [],
         # The feedback contact of the accessibility statement (BITV): set it to the city's own.
         "ACCESSIBILITY_CONTACT": "barrierefreiheit@musterstadt.example",
         "ACCESSIBILITY_REVIEWED_ON": "2026-11-21",
@@ -88,6 +92,27 @@ def suppression_threshold(config: Mapping[str, Any]) -> int:
             raise SettingError(f"SURVEY_SUPPRESSION_THRESHOLD is {value}; it must be at least {MIN_THRESHOLD}, "
                                "so that no published table shows cells of one or two people") from None
         raise SettingError(f"SURVEY_SUPPRESSION_THRESHOLD must be a whole number, not {value!r}") from None
+
+
+def trusted_hosts(config: Mapping[str, Any]) -> list[str] | None:
+    """The host names requests may name (Flask's TRUSTED_HOSTS): the public address's and
+    SURVEY_EXTRA_HOSTS. None (any) without a public address: a development server."""
+    public = str(config.get("PUBLIC_BASE_URL") or "").strip()
+    if not public:
+        return None
+    host = urlsplit(public).hostname
+    if not host or urlsplit(public).scheme not in ("http", "https"):
+        raise SettingError(f"SURVEY_PUBLIC_BASE_URL must be an address such as https://umfrage.musterstadt.de, not {public!r}")
+    extra = config.get("EXTRA_HOSTS") or []
+    return [host, *([extra] if isinstance(extra, str) else list(extra))]
+
+
+def require_public_address(config: Mapping[str, Any]) -> None:
+    """Production (gunicorn) answers only for its own address: without it, whatever Host header
+    a client sends ends up in links, flyers and QR codes."""
+    if not str(config.get("PUBLIC_BASE_URL") or "").strip():
+        raise SettingError("SURVEY_PUBLIC_BASE_URL is not set: set it to the address respondents use, e.g. "
+                           "https://umfrage.musterstadt.de (docs/deployment.md). Only requests for that host are answered.")
 
 
 def current_threshold() -> int:

@@ -19,7 +19,7 @@ import pytest
 
 from tests.browser.answering import PAGES, complete_page
 from tests.browser.conftest import PHONE
-from tests.load_client import SLUG, VENV_BIN, ROOT, Server, sqlite_url
+from tests.load_client import ROOT, SLUG, VENV_BIN, Server, free_port, sqlite_url
 from tests.nginx_proxy import SERVER_NAME, NginxProxy, missing
 
 pytestmark = pytest.mark.browser
@@ -37,14 +37,17 @@ def production(tmp_path_factory: pytest.TempPathFactory, browser_available: None
             pytest.fail(reason)
         pytest.skip(reason)
     workdir = tmp_path_factory.mktemp("production")
+    https_port = free_port()
+    # Production answers only for its public address (survey.wsgi): the one nginx serves.
     server = Server(sqlite_url(workdir), workdir / "app", workers=1, threads=4,
-                    extra_env={"SURVEY_PROXY_COUNT": "1", "SURVEY_PUBLIC_BASE_URL": ""})
+                    extra_env={"SURVEY_PROXY_COUNT": "1",
+                               "SURVEY_PUBLIC_BASE_URL": f"https://{SERVER_NAME}:{https_port}"})
     server.prepare()
     subprocess.run([str(VENV_BIN / "survey"), "create-user", STAFF_EMAIL, "--role", "analyst", "--password-stdin"],
                    input=STAFF_PASSWORD, text=True, env=server.env(), cwd=ROOT, check=True, capture_output=True,
                    timeout=60)
     server.start()
-    proxy = NginxProxy(workdir / "nginx", upstream_port=server.port)
+    proxy = NginxProxy(workdir / "nginx", upstream_port=server.port, https_port=https_port)
     try:
         proxy.start()
         yield proxy
