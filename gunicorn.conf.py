@@ -6,7 +6,9 @@ VM with SQLite and several app servers in front of PostgreSQL (docs/deployment.m
 - ``SURVEY_BIND``     address to listen on, default ``127.0.0.1:8000`` (a reverse proxy in front
                       terminates TLS; ``unix:/run/survey/survey.sock`` works too)
 - ``SURVEY_WORKERS``  processes, default ``2 * cores + 1``, at most 8
-- ``SURVEY_THREADS``  threads per process, default 4
+- ``SURVEY_WORKER_CLASS`` ``gevent`` (the default) or ``gthread``
+- ``SURVEY_WORKER_CONNECTIONS`` connections per gevent worker, default 1000
+- ``SURVEY_THREADS``  threads per process with ``gthread``, default 4
 - ``SURVEY_TIMEOUT``  seconds a request may take before its worker is restarted, default 30
 - ``SURVEY_MAX_REQUESTS`` requests after which a worker is replaced, default 50000 (0: never)
 - ``SURVEY_ACCESS_LOG`` where the access log goes: ``-`` (standard output, the default), a file,
@@ -28,15 +30,18 @@ wsgi_app = "survey.wsgi:app"
 proc_name = "kim-survey"
 bind = [os.environ.get("SURVEY_BIND", "127.0.0.1:8000")]
 
-# Worker model: "gthread", threads inside a few processes. A request spends most of its time
-# waiting for the database, and phones on prepaid mobile networks are slow to send their forms
-# and keep connections open; with threads, such a phone holds a thread, not a whole process, and
-# keep-alive works even when the proxy in front does not buffer requests (the sync worker needs
-# a buffering proxy such as nginx to be safe against slow clients, and has no keep-alive).
-# Processes give the parallelism past the GIL. Every worker is stateless: drafts, sessions'
-# server-side state and rate-limit counters live in the database, so any worker (or any host)
-# may answer any request.
-worker_class = "gthread"
+# Worker model: "gevent", many connections per process, each in a greenlet. Phones on prepaid
+# mobile networks are slow to send their forms, and a client may be slow on purpose: with
+# threads ("gthread") every slow connection holds a thread, and 20 of them made 3 workers x 4
+# threads answer nobody (measured with gunicorn 27, docs/reliability.md); a greenlet waiting for
+# a slow client costs a few kilobytes and holds up no one. What would stop a worker's greenlets
+# is kept out of them: SQLite waits for its write lock in Python (survey.store.db), background
+# exports run in a process of their own (survey.exports.jobs), a long CSV download yields
+# between pieces; psycopg cooperates with gevent by itself. Processes give the parallelism past
+# the GIL. Every worker is stateless: drafts, sessions' server-side state and rate-limit counters
+# live in the database, so any worker (or any host) may answer any request.
+worker_class = os.environ.get("SURVEY_WORKER_CLASS", "gevent")
+worker_connections = _int_env("SURVEY_WORKER_CONNECTIONS", 1000)
 # 2 * cores + 1 is gunicorn's rule of thumb; the cap keeps memory bounded on large machines and
 # keeps SQLite's single writer from being queued by dozens of processes (for more, use
 # PostgreSQL and more hosts rather than more processes on one).

@@ -73,6 +73,7 @@ def app(engine: Engine, db_session_factory: sessionmaker[Session], tmp_path: Pat
         "DATABASE_URL": engine.url.render_as_string(hide_password=False),
         "SECRET_KEY": "test-secret",
         "EXPORT_DIR": str(tmp_path / "exports"),
+        "EXPORT_JOBS_IN": "thread",  # the database lives in the test's transaction
     })
     app.extensions["survey.db"].engine.dispose()
     app.extensions["survey.db"].engine = engine

@@ -131,7 +131,7 @@ def test_the_gunicorn_configuration_logs_nothing_identifying():
     assert "%(U)s" in log_format and "%(s)s" in log_format
     assert config.logger_class.__name__ == "PrivacyLogger"
     assert config.forwarded_allow_ips == []  # the app decides, with SURVEY_PROXY_COUNT
-    assert config.worker_class_str == "gthread"
+    assert config.worker_class_str == "gevent"
     assert config.address == [("127.0.0.1", 8000)]
     assert 1 <= config.workers <= 8 and config.threads >= 1
     assert config.graceful_timeout >= 10 and config.timeout >= 10

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, TextIO
 
@@ -73,6 +74,9 @@ def iter_csv_text(
             yield buffer.getvalue()
             buffer.seek(0)
             buffer.truncate()
+            # A long download must not hold up the server's other requests: under gevent this is
+            # a switch to them, under threads a moment without the GIL.
+            time.sleep(0)
     yield buffer.getvalue()
 
 

@@ -11,7 +11,10 @@ than ``KEEP_FOR`` are deleted when a new job is created.
 from __future__ import annotations
 
 import logging
+import os
 import secrets
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -85,8 +88,22 @@ def run_job(factory: sessionmaker[Session], public_id: str, export_dir: Path) ->
             log.exception("could not record the failure of export job %s", public_id)
 
 
+def start_in_process(database_url: str, public_id: str, export_dir: Path) -> subprocess.Popen[bytes]:
+    """Run the job in a process of its own (the default in production): it uses a core of its
+    own, never holds up the requests of the web worker that started it, and goes on when that
+    worker is restarted. The database address travels in the environment, never on a command
+    line (where ``ps`` would show a password)."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "survey.exports.jobs", public_id, str(export_dir)],
+        env={**os.environ, "SURVEY_DATABASE_URL": database_url}, stdin=subprocess.DEVNULL, start_new_session=True,
+    )
+    threading.Thread(target=process.wait, name=f"reap-export-{public_id[:8]}", daemon=True).start()
+    return process
+
+
 def start_in_background(factory: sessionmaker[Session], public_id: str, export_dir: Path) -> threading.Thread:
-    """Run the job in a daemon thread; it opens its own sessions from ``factory``."""
+    """Run the job in a daemon thread of this process; it opens its own sessions from
+    ``factory`` (tests, whose sessions live inside one transaction)."""
     thread = threading.Thread(target=run_job, args=(factory, public_id, export_dir), name=f"export-{public_id[:8]}",
                               daemon=True)
     thread.start()
@@ -94,3 +111,10 @@ def start_in_background(factory: sessionmaker[Session], public_id: str, export_d
 
 
 JobStarter = Callable[[sessionmaker[Session], str, Path], Any]
+
+
+if __name__ == "__main__":  # start_in_process: python -m survey.exports.jobs PUBLIC_ID EXPORT_DIR
+    from survey.store.db import Database
+
+    logging.basicConfig(level=logging.INFO)
+    run_job(Database.from_url(os.environ["SURVEY_DATABASE_URL"]).session_factory, sys.argv[1], Path(sys.argv[2]))

@@ -184,9 +184,14 @@ def export_start(slug: str) -> Any:
     job = jobs.create_job(db, export_request, export_format.name, actor())
     audit.record(db, actor(), "export_started", slug, format=export_format.name, job=job.public_id,
                  **export_request.to_options())
-    database: Database = current_app.extensions["survey.db"]
-    # The thread reads the job's row: it starts once the request's work is committed.
-    request_db.after_commit(lambda: jobs.start_in_background(database.session_factory, job.public_id, _export_dir()))
+    # The job reads its row: it starts once the request's work is committed.
+    folder, public_id = _export_dir(), job.public_id
+    if current_app.config["EXPORT_JOBS_IN"] == "thread":
+        database: Database = current_app.extensions["survey.db"]
+        request_db.after_commit(lambda: jobs.start_in_background(database.session_factory, public_id, folder))
+    else:
+        url = str(current_app.config["DATABASE_URL"])
+        request_db.after_commit(lambda: jobs.start_in_process(url, public_id, folder))
     return redirect(url_for("staff.export_job", slug=slug, job_id=job.public_id), 303)
 
 

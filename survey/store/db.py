@@ -5,6 +5,7 @@ Operations in other modules only ``flush``; the caller (a view or a CLI command)
 from __future__ import annotations
 
 import sqlite3
+import time
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -38,12 +39,50 @@ def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 writes_expected: ContextVar[bool] = ContextVar("writes_expected", default=False)
 
 
+_cooperative: bool | None = None
+
+
+def _waits_cooperatively() -> bool:
+    """True under gevent's monkey patching (gunicorn's gevent workers): there, SQLite's own wait
+    for a lock (in C) would stop every greenlet of the worker, so the wait happens in Python,
+    where gevent's sleep lets the others run. Decided on first use: gevent patches before the app
+    is loaded."""
+    global _cooperative
+    if _cooperative is None:
+        try:
+            from gevent import monkey
+        except ImportError:
+            _cooperative = False
+        else:
+            _cooperative = bool(monkey.is_module_patched("time"))
+    return _cooperative
+
+
+def _begin_immediate(driver: Any) -> None:
+    if not _waits_cooperatively():
+        driver.execute("BEGIN IMMEDIATE")
+        return
+    driver.execute("PRAGMA busy_timeout=0")
+    try:
+        deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+        while True:
+            try:
+                driver.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.005)
+    finally:
+        driver.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+
+
 def _begin(connection: Any) -> None:
     if writes_expected.get():
         try:
             # Straight to the driver: SQLAlchemy's statement machinery cost a twentieth of a page
             # submission here, for a statement that has no parameters and no result.
-            connection.connection.driver_connection.execute("BEGIN IMMEDIATE")
+            _begin_immediate(connection.connection.driver_connection)
             return
         except sqlite3.OperationalError:
             # Locked for longer than the busy timeout: begin as a reader, so the request can

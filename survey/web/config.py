@@ -67,6 +67,9 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         # All staff logins together (each account also locks after five failures): keeps
         # password guessing across many accounts, and its Argon2 work, bounded.
         "RATE_LIMIT_LOGINS": 60,
+        # Background exports run in a process of their own ("process"), or in a thread of the
+        # web worker ("thread": the test suite, whose database lives in one transaction).
+        "EXPORT_JOBS_IN": "process",
         # No staff session lasts longer, however active: a copied cookie expires at the latest then.
         "STAFF_SESSION_HOURS": 12,
         "MAX_CONTENT_LENGTH": 1024 * 1024,

@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 from typing import Iterator
 
+import openpyxl
 import pytest
 
 from tests.browser.answering import PAGES, complete_page
@@ -128,6 +129,18 @@ def test_a_respondent_answers_to_the_end_and_an_analyst_logs_in_and_exports_over
     rows = list(csv.DictReader(io.StringIO(content)))
     assert [row["comments"] for row in rows] == [COMMENT]
     assert rows[0]["language"] == "ar"
+
+    # A large format runs as a background job in a process of its own; its page refreshes itself.
+    staff.goto(f"{base}/staff/q/{SLUG}/export")
+    staff.check('input[name="format"][value="xlsx"]')
+    staff.click("form button.primary")
+    link = staff.locator('a.button.primary[href$="/download"]')
+    link.wait_for(timeout=60_000)
+    with staff.expect_download() as download_info:
+        link.click()
+    workbook = openpyxl.load_workbook(io.BytesIO(Path(download_info.value.path()).read_bytes()), read_only=True)
+    data = list(workbook["data"].iter_rows(values_only=True))
+    assert len(data) == 2 and COMMENT in data[1]
 
 
 def test_every_response_through_the_proxy_asks_for_https_and_sends_no_referrer_elsewhere(production):
