@@ -84,25 +84,11 @@ KEY_NOT_A_LIST = {
     "mapping": staff_text("'%(key)s' must be a list (lines starting with '- '), not a mapping."),
     "value": staff_text("'%(key)s' must be a list (lines starting with '- '), not the %(type)s %(value)s."),
 }
-AUDIO_NOT_A_MAPPING = {
-    "nothing": staff_text("'audio' (language: file name) must be a mapping (key: value lines), but it is empty."),
-    "list": staff_text("'audio' (language: file name) must be a mapping (key: value lines), not a list."),
-    "value": staff_text("'audio' (language: file name) must be a mapping (key: value lines), not the %(type)s %(value)s."),
-}
-OPTION_NOT_A_MAPPING = {
-    "nothing": staff_text("An option must be a mapping (key: value lines), but this one is empty."),
-    "list": staff_text("An option must be a mapping (key: value lines), not a list."),
-    "value": staff_text("An option must be a mapping (key: value lines), not the %(type)s %(value)s."),
-}
-SECTION_NOT_A_MAPPING = {
-    "nothing": staff_text("A section must be a mapping (key: value lines), but this one is empty."),
-    "list": staff_text("A section must be a mapping (key: value lines), not a list."),
-    "value": staff_text("A section must be a mapping (key: value lines), not the %(type)s %(value)s."),
-}
-QUESTION_NOT_A_MAPPING = {
-    "nothing": staff_text("A question must be a mapping (key: value lines), but this one is empty."),
-    "list": staff_text("A question must be a mapping (key: value lines), not a list."),
-    "value": staff_text("A question must be a mapping (key: value lines), not the %(type)s %(value)s."),
+# An entry of a list of sections, questions or options (its path says which).
+ENTRY_NOT_A_MAPPING = {
+    "nothing": staff_text("This entry must be a mapping (key: value lines), but it is empty."),
+    "list": staff_text("This entry must be a mapping (key: value lines), not a list."),
+    "value": staff_text("This entry must be a mapping (key: value lines), not the %(type)s %(value)s."),
 }
 TEXT_NOT_A_MAPPING = {
     "list": staff_text("A text must map languages to strings, e.g. {%(language)s: %(example)s}, not a list."),
@@ -414,7 +400,7 @@ class _Builder:
         seen: dict[str, int | None] = {}
         for index, entry in enumerate(items):
             option_path, line = f"{path}[{index}]", items.line_of(index)
-            entry = self.mapping(entry, option_path, line, OPTION_NOT_A_MAPPING)
+            entry = self.mapping(entry, option_path, line, ENTRY_NOT_A_MAPPING)
             if entry is None:
                 continue
             self.check_keys(entry, OPTION_KEYS, option_path)
@@ -471,7 +457,7 @@ class _Builder:
         self._collect_all_codes(items, all_codes)
         for index, entry in enumerate(items):
             path, line = f"sections[{index}]", items.line_of(index)
-            entry = self.mapping(entry, path, line, SECTION_NOT_A_MAPPING)
+            entry = self.mapping(entry, path, line, ENTRY_NOT_A_MAPPING)
             if entry is None:
                 continue
             self.check_keys(entry, SECTION_KEYS, path)
@@ -557,7 +543,7 @@ class _Builder:
         all_codes: dict[str, int | None],
         districts: list[Option],
     ) -> Question | None:
-        entry = self.mapping(entry, path, line, QUESTION_NOT_A_MAPPING)
+        entry = self.mapping(entry, path, line, ENTRY_NOT_A_MAPPING)
         if entry is None:
             return None
         self.check_keys(entry, QUESTION_KEYS, path)
@@ -727,7 +713,7 @@ class _Builder:
         """The optional ``audio`` mapping: language -> file name; any subset of the languages."""
         if "audio" not in entry:
             return None
-        mapping = self.mapping(entry["audio"], f"{path}.audio", entry.line_of("audio"), AUDIO_NOT_A_MAPPING)
+        mapping = self.mapping(entry["audio"], f"{path}.audio", entry.line_of("audio"), KEY_NOT_A_MAPPING, key="audio")
         if mapping is None:
             return None
         declared = {spec.code for spec in self.languages}
