@@ -59,7 +59,7 @@ def _import_paths(paths: list[Path]) -> None:
             failed = True
             continue
         for warning in result.warnings:
-            click.echo(warning.format(result.source_name), err=True)
+            click.echo(str(warning), err=True)
         loaded.append(result)
     if failed:
         # A rejected file changes nothing: not even the valid files given with it are stored.
@@ -365,7 +365,7 @@ def _table_file(path: Path, parse_and_save: Any) -> None:
             report = parse_and_save(session, path.read_bytes(), path.name)
         except TableImportError as error:
             for problem in error.problems:
-                click.echo(f"{path.name}: {problem.format()}", err=True)
+                click.echo(f"{path.name}: {problem}", err=True)
             raise click.ClickException("nothing was imported; fix the rows above and try again") from None
     click.echo(f"{len(report.added)} added, {len(getattr(report, 'updated', getattr(report, 'changed', ())))} updated, "
                f"{len(report.unchanged)} unchanged")

@@ -3,8 +3,8 @@ sees it (questionnaires, translation sheets, offers, districts, fields), and rea
 XLSX table into rows of text cells keyed by column name.
 
 Shared by the imports of districts, integration fields and offers. Nothing here knows what the
-columns mean: the callers validate rows and report problems by row number and column, and
-import nothing unless every row is valid.
+columns mean: the callers validate rows and report problems (survey/problems.py) placed at row
+number and column, and import nothing unless every row is valid.
 """
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, Iterable, Mapping
+from typing import Any, Iterable
 
-from survey.problems import Phrase, Templated, fill, staff_text
+from survey.problems import Problem, Refused, Where, staff_text
 
 MAX_ROWS = 5000
 MAX_CELL = 10_000
@@ -46,18 +46,17 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the old binary .xls
 
 
-class WorkbookRefused(Templated, ValueError):
-    """The upload is no safe .xlsx workbook; ``template`` and ``params`` say why (English, and
-    translated by the staff pages). Each reader puts it into its own report."""
+class WorkbookRefused(Refused):
+    """The upload is no safe .xlsx workbook; its one problem says why. Each reader puts that
+    problem into its own report."""
 
-    def __init__(self, template: str, params: Mapping[str, Any]) -> None:
-        self.template = template
-        self.params = params
-        super().__init__(self.message)
+    @property
+    def problem(self) -> Problem:
+        return self.problems[0]
 
 
-def _refuse(template: str, **params: Any) -> WorkbookRefused:
-    return WorkbookRefused(template, params)
+def _refuse(code: str, template: str, /, **params: Any) -> WorkbookRefused:
+    return WorkbookRefused([Problem(code, template, params)])
 
 
 def check_workbook(raw: bytes) -> None:
@@ -65,19 +64,19 @@ def check_workbook(raw: bytes) -> None:
     before any XML parser sees it: too large, old .xls, damaged, unsafe member names, password,
     unusual compression, zip bombs, XML entities."""
     if len(raw) > MAX_FILE_BYTES:
-        raise _refuse(staff_text("the file is larger than %(mb)s MB."), mb=MAX_FILE_BYTES // 1024 // 1024)
+        raise _refuse("too_large", staff_text("The file is larger than %(mb)s MB."), mb=MAX_FILE_BYTES // 1024 // 1024)
     if raw.startswith(OLE_MAGIC):
-        raise _refuse(staff_text("this is an old Excel .xls file; save it as .xlsx (Excel Workbook) and try again."))
+        raise _refuse("old_xls", staff_text("This is an old Excel .xls file; save it as .xlsx (Excel Workbook) and try again."))
     if not raw.startswith(ZIP_MAGIC):
-        raise _refuse(staff_text("this is not an .xlsx workbook (an .xlsx file is a zip archive); save it as .xlsx."))
+        raise _refuse("not_xlsx", staff_text("This is not an .xlsx workbook (an .xlsx file is a zip archive); save it as .xlsx."))
     try:
         archive = zipfile.ZipFile(io.BytesIO(raw))
     except Exception:  # BadZipFile, zlib.error, ...: whatever the damage, one clear message
-        raise _refuse(staff_text("the .xlsx archive is damaged and cannot be opened; save it again from Excel.")) from None
+        raise _refuse("damaged", staff_text("The .xlsx archive is damaged and cannot be opened; save it again from Excel.")) from None
     with archive:
         members = archive.infolist()
         if len(members) > MAX_ENTRIES:
-            raise _refuse(staff_text("the .xlsx archive has %(parts)s parts; at most %(maximum)s are accepted."),
+            raise _refuse("too_many_parts", staff_text("The .xlsx archive has %(parts)s parts; at most %(maximum)s are accepted."),
                           parts=len(members), maximum=MAX_ENTRIES)
         total = 0
         names = set()
@@ -86,20 +85,23 @@ def check_workbook(raw: bytes) -> None:
             parts = PurePosixPath(name.replace("\\", "/")).parts
             if (name.startswith(("/", "\\")) or re.match(r"^[A-Za-z]:", name) or ".." in parts
                     or "\x00" in name):
-                raise _refuse(staff_text("the .xlsx archive contains the unsafe member name %(name)s."), name=repr(name[:80]))
+                raise _refuse("unsafe_name", staff_text("The .xlsx archive contains the unsafe member name %(name)s."),
+                              name=repr(name[:80]))
             if info.flag_bits & 0x1:
-                raise _refuse(staff_text("the workbook is password-protected; save it without a password."))
+                raise _refuse("password", staff_text("The workbook is password-protected; save it without a password."))
             if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-                raise _refuse(staff_text("the .xlsx archive uses an unusual compression (%(method)s); save it again from Excel."),
-                              method=info.compress_type)
+                raise _refuse("compression", staff_text("The .xlsx archive uses an unusual compression (%(method)s); save it again "
+                                                        "from Excel."), method=info.compress_type)
             total += info.file_size
             if total > MAX_UNCOMPRESSED_BYTES:
-                raise _refuse(staff_text("the workbook unpacks to more than %(mb)s MB."), mb=MAX_UNCOMPRESSED_BYTES // 1024 // 1024)
+                raise _refuse("too_large_unpacked", staff_text("The workbook unpacks to more than %(mb)s MB."),
+                              mb=MAX_UNCOMPRESSED_BYTES // 1024 // 1024)
             if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-                raise _refuse(staff_text("the .xlsx member %(name)s is compressed suspiciously well (a zip bomb?)."), name=repr(name[:80]))
+                raise _refuse("zip_bomb", staff_text("The .xlsx member %(name)s is compressed suspiciously well (a zip bomb?)."),
+                              name=repr(name[:80]))
             names.add(name)
         if "xl/workbook.xml" not in names:
-            raise _refuse(staff_text("the archive is not an Excel workbook (no xl/workbook.xml); save it as .xlsx."))
+            raise _refuse("not_a_workbook", staff_text("The archive is not an Excel workbook (no xl/workbook.xml); save it as .xlsx."))
         read = 0
         for info in members:
             if not info.filename.endswith((".xml", ".rels", ".vml")):
@@ -110,81 +112,31 @@ def check_workbook(raw: bytes) -> None:
                     while chunk := member.read(64 * 1024):
                         read += len(chunk)
                         if read > MAX_UNCOMPRESSED_BYTES:
-                            raise _refuse(staff_text("the workbook unpacks to more than its parts declare."))
+                            raise _refuse("too_large_unpacked", staff_text("The workbook unpacks to more than its parts declare."))
                         window = tail + chunk
                         if b"<!DOCTYPE" in window or b"<!ENTITY" in window:
-                            raise _refuse(staff_text("the .xlsx member %(name)s declares XML entities, which Excel never writes; refused."),
+                            raise _refuse("xml_entities", staff_text("The .xlsx member %(name)s declares XML entities, which "
+                                                                     "Excel never writes; it is refused."),
                                           name=repr(info.filename[:80]))
                         tail = window[-16:]
             except WorkbookRefused:
                 raise
             except Exception:  # a bad CRC, zlib.error, a truncated member
-                raise _refuse(staff_text("the .xlsx member %(name)s is damaged; save the workbook again from Excel."),
-                          name=repr(info.filename[:80])) from None
+                raise _refuse("damaged", staff_text("The .xlsx member %(name)s is damaged; save the workbook again from Excel."),
+                              name=repr(info.filename[:80])) from None
 
 
 # --- tables ------------------------------------------------------------------------------------
 
 
-# English templates of every problem this module reports, and of the place in front of it
-# (``RowProblem.format``), marked for the staff catalogue (survey/staff/problem_texts.py translates).
-MESSAGES: dict[str, str] = {
-    "at_row_column": staff_text("row %(row)s, column %(column)s: %(message)s"),
-    "at_row": staff_text("row %(row)s: %(message)s"),
-    "at_column": staff_text("column %(column)s: %(message)s"),
-    "control_character": staff_text("contains a control character; remove it."),
-    "too_long": staff_text("is longer than %(maximum)s characters."),
-    "not_csv_or_xlsx": staff_text("upload a .csv or .xlsx file."),
-    "no_header": staff_text("the first row must hold the column names."),
-    "missing_column": staff_text("this column is required but missing."),
-    "column_twice": staff_text("this column appears twice."),
-    "too_many_rows": staff_text("the table has %(rows)s rows; at most %(maximum)s are accepted at once."),
-    "not_utf8": staff_text("the file is not UTF-8 text. In Excel choose 'CSV UTF-8 (comma delimited)' when saving."),
-    "csv_unreadable": staff_text("the CSV cannot be read: %(error)s."),
-    "csv_field_too_large": staff_text("a cell is longer than %(limit)s characters; is this the right file?"),
-    "workbook_unreadable": staff_text("the workbook cannot be read; save it again as .xlsx."),
-    "too_many_cells": staff_text("this row has more cells than there are column names."),
-    "as_given": staff_text("%(message)s"),  # a problem worded elsewhere (the container check of an .xlsx file)
-}
+def table_problem(row: int | None, column: str | None, code: str, template: str, /, **params: Any) -> Problem:
+    """A problem of a table at ``row`` (counted like a spreadsheet: header = 1) and ``column``
+    (its name), either of them None for the table as a whole."""
+    return Problem(code, template, params, where=Where(row=row, column=column or ""))
 
 
-@dataclass(frozen=True)
-class RowProblem(Templated):
-    """What is wrong in one place of the table; ``row`` counts like a spreadsheet (header = 1).
-    ``template`` is one of the English templates of a ``MESSAGES``, filled with ``params``."""
-
-    row: int | None
-    column: str | None
-    template: str
-    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
-
-    def place(self) -> str | None:
-        """The key in ``MESSAGES`` of the place in front of the message, if there is one."""
-        if self.row is not None and self.column:
-            return "at_row_column"
-        if self.row is not None:
-            return "at_row"
-        if self.column:
-            return "at_column"
-        return None
-
-    def format(self) -> str:
-        place = self.place()
-        if place is None:
-            return self.message
-        return fill(MESSAGES[place], {"row": self.row, "column": self.column, "message": self.message})
-
-
-def _problem(row: int | None, column: str | None, key: str, **params: Any) -> RowProblem:
-    return RowProblem(row, column, MESSAGES[key], params)
-
-
-class TableImportError(ValueError):
+class TableImportError(Refused):
     """The table was refused as a whole; ``problems`` lists every problem found."""
-
-    def __init__(self, problems: list[RowProblem]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(problem.format() for problem in problems))
 
 
 @dataclass
@@ -200,14 +152,16 @@ def _clean(value: object) -> str:
     return text.strip()
 
 
-def _check_cells(table: Table) -> list[RowProblem]:
+def _check_cells(table: Table) -> list[Problem]:
     problems = []
     for number, cells in table.rows:
         for column, value in cells.items():
             if any(ord(ch) < 32 and ch not in "\t\n\r" for ch in value):
-                problems.append(_problem(number, column, "control_character"))
+                problems.append(table_problem(number, column, "control_character",
+                                              staff_text("This cell contains a control character; remove it.")))
             elif len(value) > MAX_CELL:
-                problems.append(_problem(number, column, "too_long", maximum=MAX_CELL))
+                problems.append(table_problem(number, column, "too_long", staff_text("This cell is longer than %(maximum)s characters."),
+                                              maximum=MAX_CELL))
     return problems
 
 
@@ -219,15 +173,17 @@ def read_table(raw: bytes, file_name: str, required: Iterable[str] = ()) -> Tabl
     elif file_name.lower().endswith((".csv", ".txt", ".tsv")):
         table = _read_csv(raw)
     else:
-        raise TableImportError([_problem(None, None, "not_csv_or_xlsx")])
+        raise TableImportError([table_problem(None, None, "not_csv_or_xlsx", staff_text("Upload a .csv or .xlsx file."))])
     if not table.columns:
-        raise TableImportError([_problem(1, None, "no_header")])
+        raise TableImportError([table_problem(1, None, "no_header", staff_text("The first row must hold the column names."))])
     missing = [name for name in required if name not in table.columns]
-    problems = [_problem(1, name, "missing_column") for name in missing]
+    problems = [table_problem(1, name, "missing_column", staff_text("This column is required but missing.")) for name in missing]
     duplicates = {name for name in table.columns if name and table.columns.count(name) > 1}
-    problems += [_problem(1, name, "column_twice") for name in sorted(duplicates)]
+    problems += [table_problem(1, name, "column_twice", staff_text("This column appears twice.")) for name in sorted(duplicates)]
     if len(table.rows) > MAX_ROWS:
-        problems.append(_problem(None, None, "too_many_rows", rows=len(table.rows), maximum=MAX_ROWS))
+        problems.append(table_problem(None, None, "too_many_rows",
+                                      staff_text("The table has %(rows)s rows; at most %(maximum)s are accepted at once."),
+                                      rows=len(table.rows), maximum=MAX_ROWS))
     problems += _check_cells(table)
     if problems:
         raise TableImportError(problems)
@@ -239,7 +195,8 @@ def _read_csv(raw: bytes) -> Table:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise TableImportError([_problem(line, None, "not_utf8")]) from None
+        raise TableImportError([table_problem(line, None, "not_utf8", staff_text(
+            "The file is not UTF-8 text. In Excel choose 'CSV UTF-8 (comma delimited)' when saving."))]) from None
     first_line = text.split("\n", 1)[0]
     delimiter = max((";", ",", "\t"), key=first_line.count)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -247,8 +204,11 @@ def _read_csv(raw: bytes) -> Table:
         all_rows = list(reader)
     except csv.Error as error:
         if str(error).startswith("field larger than field limit"):  # the one csv.Error non-strict reading raises
-            raise TableImportError([_problem(reader.line_num, None, "csv_field_too_large", limit=csv.field_size_limit())]) from None
-        raise TableImportError([_problem(reader.line_num, None, "csv_unreadable", error=str(error))]) from None
+            raise TableImportError([table_problem(reader.line_num, None, "csv_field_too_large", staff_text(
+                "A cell is longer than %(limit)s characters; is this the right file?"), limit=csv.field_size_limit())]) from None
+        # The csv module's own English words, passed on as they are.
+        raise TableImportError([table_problem(reader.line_num, None, "csv_unreadable",
+                                              staff_text("The CSV cannot be read: %(error)s."), error=str(error))]) from None
     return _table_from_rows(enumerate(all_rows, start=1))
 
 
@@ -258,11 +218,12 @@ def _read_xlsx(raw: bytes, file_name: str) -> Table:
     try:
         check_workbook(raw)
     except WorkbookRefused as error:
-        raise TableImportError([_problem(None, None, "as_given", message=Phrase(error.template, error.params))]) from None
+        raise TableImportError(error.problems) from None
     try:
         workbook = load_workbook(io.BytesIO(raw), read_only=True, data_only=True)
     except Exception:  # whatever openpyxl trips over in a damaged file: one clear message
-        raise TableImportError([_problem(None, None, "workbook_unreadable")]) from None
+        raise TableImportError([table_problem(None, None, "workbook_unreadable",
+                                              staff_text("The workbook cannot be read; save it again as .xlsx."))]) from None
     try:
         sheet = workbook.worksheets[0]
         rows = ((number, list(values)) for number, values in enumerate(sheet.iter_rows(values_only=True), start=1))
@@ -284,7 +245,8 @@ def _table_from_rows(rows: Iterable[tuple[int, list[object]]], limit: int | None
             continue
         extra = cells[len(table.columns):]
         if any(extra):
-            raise TableImportError([_problem(number, None, "too_many_cells")])
+            raise TableImportError([table_problem(number, None, "too_many_cells",
+                                                  staff_text("This row has more cells than there are column names."))])
         table.rows.append((number, {name: (cells[i] if i < len(cells) else "") for i, name in enumerate(table.columns) if name}))
         if limit is not None and len(table.rows) > limit:
             break

@@ -59,12 +59,14 @@ LANGUAGES: dict[str, Language] = {
     )
 }
 
-# Tags people write that mean something else here, with the advice to give them (in English; the
-# staff pages translate it, so it is marked for the staff catalogue).
+# Tags people write that mean something else here: the whole sentence that says what to write
+# instead (``%(tag)s``: the tag as written), the same for a questionnaire file and an offer.
+_USE_PRS = staff_text("The language tag '%(tag)s' is ambiguous: use 'prs' for Dari.")
 MISLEADING_TAGS: dict[str, str] = {
-    "ku": staff_text("use 'kmr' for Kurmanji (Latin script) or 'ckb' for Sorani (Arabic script), never 'ku'"),
-    "fa-AF": staff_text("use 'prs' for Dari"),
-    "fa-af": staff_text("use 'prs' for Dari"),
+    "ku": staff_text("The language tag '%(tag)s' is ambiguous: use 'kmr' for Kurmanji (Latin script) or 'ckb' for Sorani "
+                     "(Arabic script), never 'ku'."),
+    "fa-AF": _USE_PRS,
+    "fa-af": _USE_PRS,
 }
 
 

@@ -46,7 +46,7 @@ def test_a_rejected_file_changes_nothing(tmp_path):
     broken.write_text((ROOT / "questionnaires" / "offer-inventory.yaml").read_text().replace("type: text", "type: txt", 1))
     result = CliRunner().invoke(main, ["import", str(ROOT / "questionnaires" / "needs-assessment.yaml"), str(broken)], env=env)
     assert result.exit_code == 1
-    assert "broken.yaml:" in result.output and "unknown question type 'txt'" in result.output
+    assert "broken.yaml:" in result.output and "Unknown question type 'txt'" in result.output
     assert "nothing was imported" in result.output
     from survey.store.db import make_engine
     from sqlalchemy.orm import Session

@@ -77,7 +77,7 @@ def data():
 
 
 def keys(errors: e.FormErrors) -> dict[str, list[str]]:
-    return {key: [str(m) for m in messages] for key, messages in errors.fields.items()}
+    return {key: [problem.message for problem in problems] for key, problems in errors.fields.items()}
 
 
 # --- data round trip ---------------------------------------------------------------------------
@@ -120,7 +120,7 @@ def test_form_errors_sit_next_to_their_fields(data):
             options=[e.OptionRow("x", {"de": "X"})]))
     errors = keys(caught.value)
     assert "used already" in errors["code"][0]
-    assert "missing the 'de' translation" in errors["label.de"][0]
+    assert "The 'de' translation is missing" in errors["label.de"][0]
     assert errors["min"] == ["zwei is not a number."]
     assert set(errors) == {"code", "label.de", "min"}  # options do not apply to numbers
 
@@ -131,7 +131,7 @@ def test_loader_errors_of_options_point_at_the_row(data):
         e.set_options(data, "status", rows)
     errors = keys(caught.value)
     assert "without spaces" in errors["options[1].code"][0]
-    assert "missing the 'de' translation" in errors["options[2].label.de"][0]
+    assert "The 'de' translation is missing" in errors["options[2].label.de"][0]
 
 
 def test_too_few_options_and_min_above_max(data):
@@ -141,7 +141,7 @@ def test_too_few_options_and_min_above_max(data):
     assert "at least two options" in keys(caught.value)["options"][0]
     with pytest.raises(e.FormErrors) as caught:
         e.update_question(data, "size", e.QuestionInput(code="size", type="number", label={"de": "S"}, minimum="5", maximum="1"))
-    assert "greater than max" in keys(caught.value)["min"][0]
+    assert "greater than the maximum" in keys(caught.value)["min"][0]
 
 
 def test_an_empty_code_gets_a_suggestion(data):
@@ -235,7 +235,7 @@ def test_sections_add_update_move_delete(data):
         e.add_section(data, e.SectionInput("one", {}, {}, "sport"), e.QuestionInput(code="", type="yes_no", label={"de": "Sport?"}))
     errors = keys(caught.value)
     assert "used already" in errors["section.code"][0] and "not one of the city's integration fields" in errors["section.field"][0]
-    assert "missing the 'de' translation" in errors["section.title.de"][0] and "Enter a code" in errors["code"][0]
+    assert "The 'de' translation is missing" in errors["section.title.de"][0] and "Enter a code" in errors["code"][0]
 
     edit = e.update_section(data, "two", e.SectionInput("second", {"de": "Zwei", "en": "Two"}, {"de": "Intro"}, ""))
     section = e.check(edit).sections[1]
@@ -280,7 +280,7 @@ def test_settings_languages(data):
 def test_districts(data):
     with pytest.raises(e.FormErrors) as caught:
         e.set_districts(data, [e.OptionRow("nord", {})])
-    assert "missing the 'de' translation" in keys(caught.value)["options[0].label.de"][0]
+    assert "The 'de' translation is missing" in keys(caught.value)["options[0].label.de"][0]
     edit = e.set_districts(data, [e.OptionRow("nord", {"de": "Nord"}), e.OptionRow("sued", {"de": "Süd"})])
     assert [d.code for d in e.check(edit).districts] == ["nord", "sued"]
 
@@ -365,10 +365,10 @@ def test_operators_fit_the_question_type():
     assert "lt" not in operators_for("single_choice") and "lt" in operators_for("scale")
     assert operators_for("multiple_choice")[0] == "selected" and operators_for("info") == ()
     assert operators_for("text") == ("answered", "not_answered")
-    assert [p.field for p in check_rule(Rule("s", "is", ("a", "b")), "single_choice", ["a", "b"])] == ["values"]
-    assert [p.message for p in check_rule(Rule("s", "is", ("z",)), "single_choice", ["a"])] == ["no_such_option"]
-    assert [p.message for p in check_rule(Rule("n", "gt", ("viele",)), "number", None)] == ["not_a_number"]
-    assert check_rule(Rule("n", "gt", ("3",)), None, None)[0].field == "question"
+    assert [p.where.field for p in check_rule(Rule("s", "is", ("a", "b")), "single_choice", ["a", "b"])] == ["values"]
+    assert [p.code for p in check_rule(Rule("s", "is", ("z",)), "single_choice", ["a"])] == ["no_such_option"]
+    assert [p.code for p in check_rule(Rule("n", "gt", ("viele",)), "number", None)] == ["not_a_number"]
+    assert check_rule(Rule("n", "gt", ("3",)), None, None)[0].where.field == "question"
     assert check_rule(Rule("n", "answered", ("ignored",)), "number", None) == []
 
 

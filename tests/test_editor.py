@@ -128,7 +128,7 @@ def test_build_publish_answer_and_edit_a_questionnaire(app, db_session_factory, 
     bad = question(designer, "work", {"type": "text", "code": "hours", "label.en": "Kept English text"}, expect=422)
     page = bad.get_data(as_text=True)
     assert re.search(r'id="f-code-error"[^>]*>.*used already', page)
-    assert re.search(r'id="f-label-de-error"[^>]*>.*missing the &#39;de&#39; translation', page)
+    assert re.search(r'id="f-label-de-error"[^>]*>.*The &#39;de&#39; translation is missing', page)
     assert 'href="#f-label-de"' in page and 'href="#f-code"' in page  # the summary links to the fields
     assert 'aria-invalid="true"' in page and "Kept English text" in page
     assert 'class="error-summary"' in page

@@ -29,6 +29,7 @@ from survey.store.models import Questionnaire as QuestionnaireRow
 from survey.store.questionnaires import questionnaire_for_version
 from tests.conftest import Browser
 from tests.staff_helpers import Staff, logged_in
+from tests.test_problem_texts import problem_items
 from tests.test_hostile_input import (
     HTML_PAYLOADS,
     PAYLOADS,
@@ -113,8 +114,9 @@ def offer_count(db) -> int:
     return int(db.scalar(select(func.count()).select_from(Offer)))
 
 
-def problems(page: str) -> list[str]:
-    return re.findall(r"<li><code>(.*?)</code></li>", page, re.S)
+def problems(page: str) -> list[tuple[str, str]]:
+    """(place, sentence) of every problem the page lists."""
+    return problem_items(page)
 
 
 def assert_refused_with_message(response: Any, columns: tuple[str, ...] = ()) -> None:
@@ -122,9 +124,9 @@ def assert_refused_with_message(response: Any, columns: tuple[str, ...] = ()) ->
     assert response.status_code == 422, response.status_code
     assert "Nothing was imported" in page
     found = problems(page)
-    assert found and all(re.match(r"row \d+, column \S+: .+", p, re.S) or re.match(r"row \d+: .+", p) for p in found), found
+    assert found and all(re.fullmatch(r"Row \d+(, column \S+)?", place) and text for place, text in found), found
     for column in columns:
-        assert any(f"column {column}:" in p for p in found), (column, found)
+        assert any(place.endswith(f", column {column}") for place, _text in found), (column, found)
 
 
 def assert_offer_pages_escaped(designer: Staff, app, payload: str, offer_id: int) -> None:
@@ -245,7 +247,7 @@ def test_corrupt_and_tricky_offer_xlsx_files_are_refused(app, db, db_session_fac
         assert 400 <= response.status_code < 500, (variant, response.status_code)
         page = response.get_data(as_text=True)
         assert_escaped(page)
-        assert "Nothing was imported" in page and re.search(r"<li><code>[^<]{10,}", page), (variant, page[:2000])
+        assert "Nothing was imported" in page and any(len(text) >= 10 for _place, text in problems(page)), (variant, page[:2000])
         assert_not_unpacked(page)
         assert offer_count(db) == before, variant
     # The good file itself is taken: the refusals were about the damage, not the content.

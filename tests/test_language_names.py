@@ -2,8 +2,10 @@
 CLDR's "Persisch (Afghanistan)"), the native name beside them only where it differs."""
 from __future__ import annotations
 
+import pytest
+
 from survey.languages import LANGUAGES
-from survey.questionnaire.editing import MESSAGES, Message
+from survey.questionnaire.editing import FormErrors
 from tests.staff_helpers import PASSWORD, Staff, make_user
 
 
@@ -40,11 +42,19 @@ def test_the_translations_page_names_languages_in_the_staff_language(app, db_ses
 
 
 def test_a_problem_naming_a_language_names_it_in_german(app):
-    from survey.staff.problem_texts import translated
+    from survey.questionnaire import editing
+    from survey.staff.problem_texts import problem_text
 
-    message = Message("language_lacks_texts", {"language": LANGUAGES["prs"], "n": 3})
-    assert str(message) == ("Dari still lacks 3 texts. Translate them first, or keep the language partial "
-                            "so they fall back.")
+    data = {"slug": "kurz", "default_language": "de", "title": {"de": "Kurz"},
+            "languages": ["de", {"code": "prs", "partial": True}],
+            "sections": [{"code": "s", "title": {"de": "S"}, "questions": [{"code": "q", "type": "yes_no", "label": {"de": "Q"}}]}]}
+    settings = editing.SettingsInput({"de": "Kurz"}, {}, "de", [editing.LanguageRow("de", offered=True),
+                                                                 editing.LanguageRow("prs", offered=True, partial=False)])
+    with pytest.raises(FormErrors) as caught:  # prs would no longer fall back, but lacks 3 texts
+        editing.update_settings(data, settings)
+    [problem] = caught.value.fields["partial.prs"]
+    assert problem.message == ("Dari still lacks 3 texts. Translate them first, or keep the language partial "
+                               "so they fall back.")
     with app.test_request_context("/staff/", headers={"Accept-Language": "de"}):
-        text = translated(MESSAGES["language_lacks_texts"], message.params)
+        text = problem_text(problem)
     assert text.startswith("Für Dari fehlen noch 3 Texte.")

@@ -26,7 +26,7 @@ def test_district_errors_name_row_and_column():
     raw = "code;name;parent\nnord;Nord;\nNord 2;;\nnord;Doppelt;\n".encode()
     with pytest.raises(TableImportError) as caught:
         municipality.parse_districts(raw, "districts.csv")
-    found = {(p.row, p.column) for p in caught.value.problems}
+    found = {(p.where.row, p.where.column or None) for p in caught.value.problems}
     assert {(3, "code"), (3, "name"), (4, "code")} <= found
     assert "first in row 2" in str(caught.value)
 
@@ -48,7 +48,7 @@ def test_fields_import_from_xlsx_with_labels_per_language(db):
 def test_field_errors_name_row_and_column():
     with pytest.raises(TableImportError) as caught:
         municipality.parse_fields(b"code,label_de,label_xx\nwork,,Arbeit\n", "fields.csv")
-    found = {(p.row, p.column) for p in caught.value.problems}
+    found = {(p.where.row, p.where.column or None) for p in caught.value.problems}
     assert {(1, "label_xx"), (2, "label_de")} <= found
 
 
@@ -56,7 +56,7 @@ def test_admin_page_imports_edits_and_deletes(app, db, db_session_factory):
     admin = logged_in(app, db_session_factory, "admin@musterstadt.example", "admin")
     bad = admin.post("/staff/municipality/districts", {"file": (io.BytesIO(b"code,name\nnord,\n"), "d.csv")},
                      content_type="multipart/form-data")
-    assert bad.status_code == 422 and "row 2, column name" in bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "Row 2, column name" in bad.get_data(as_text=True)
     assert db.scalar(select(District)) is None
     ok = admin.post("/staff/municipality/districts", {"file": (io.BytesIO((SAMPLE_DIR / "districts.csv").read_bytes()), "d.csv")},
                     content_type="multipart/form-data")

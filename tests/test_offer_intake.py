@@ -166,10 +166,10 @@ def test_staff_review_approve_and_reject(app, db, db_session_factory, provider_f
     review = staff.get("/staff/offers/review").get_data(as_text=True)
     assert "Beratungsstelle Beispielhaus e.V." in review and "1 thing to complete before approving" in review
     page = staff.get(f"/staff/offers/{first.id}").get_data(as_text=True)
-    assert "What the provider answered" in page and "Language café" in page and "a German title is required" in page
+    assert "What the provider answered" in page and "Language café" in page and "A German title is required" in page
     # Approving without a German title is refused, and says why.
     refused = staff.post(f"/staff/offers/{first.id}/approve")
-    assert refused.status_code == 422 and "a German title is required" in refused.get_data(as_text=True)
+    assert refused.status_code == 422 and "A German title is required" in refused.get_data(as_text=True)
     db.expire_all()
     assert db.get(Offer, first.id).status == "pending"
     form = {"provider_name": first.provider_name, "provider_kind": "welfare", "title_de": "Sprachcafé", "title_en": "Language café",

@@ -34,7 +34,7 @@ def valid(**changes) -> OfferInput:
 
 
 def problems(data: OfferInput) -> dict[str, str]:
-    return {p.field: p.message for p in inventory.validate(data, CODES, TODAY)}
+    return {p.where.field: p.message for p in inventory.validate(data, CODES, TODAY)}
 
 
 @pytest.fixture()
@@ -95,7 +95,7 @@ def test_create_update_archive_verify_and_filters(city):
     assert offer.source == "staff" and offer.status == "published"
     with pytest.raises(OfferInvalid) as caught:
         stored_offers.create_offer(db, valid(fields=[]), today=TODAY)
-    assert caught.value.problems[0].field == "fields"
+    assert caught.value.problems[0].where.field == "fields"
     assert {o.id for o in stored_offers.list_offers(db, field_code="housing")} == {other.id}
     assert {o.id for o in stored_offers.list_offers(db, district="ost")} == {other.id}  # city-wide serves ost
     assert {o.id for o in stored_offers.list_offers(db, district="nord")} == {offer.id, other.id}
@@ -123,11 +123,11 @@ def test_import_reports_every_problem_with_row_and_column_and_saves_nothing(city
                ",,club,,x,jobs,maybe,,ku,cheap,no,31.02.2026")
     with pytest.raises(TableImportError) as caught:
         import_offers(db, bad, "offers.csv", today=TODAY)
-    found = {(p.row, p.column) for p in caught.value.problems}
+    found = {(p.where.row, p.where.column or None) for p in caught.value.problems}
     assert (3, "districts") in found
     assert {(4, "provider_name"), (4, "provider_kind"), (4, "title_de"), (4, "fields"), (4, "city_wide"),
             (4, "languages"), (4, "cost"), (4, "last_verified_on")} <= found
-    assert not any(p.row == 2 for p in caught.value.problems)
+    assert not any(p.where.row == 2 for p in caught.value.problems)
     assert "row 3, column districts" in str(caught.value)
     assert db.scalar(select(func.count()).select_from(Offer)) == 0  # the valid row was not saved either
 
@@ -136,7 +136,7 @@ def test_unknown_columns_and_languages_are_refused(city):
     raw = b"provider_name,title_de,fields,districts,title_ku,colour\nA,B,work,nord,C,red\n"
     with pytest.raises(TableImportError) as caught:
         import_offers(city, raw, "offers.csv", today=TODAY)
-    columns = {p.column for p in caught.value.problems}
+    columns = {p.where.column for p in caught.value.problems}
     assert {"title_ku", "colour"} <= columns
 
 

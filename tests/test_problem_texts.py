@@ -1,20 +1,37 @@
-"""Problems of offer forms and of the offer, district and field imports in the staff's language:
-the domain modules give English templates with parameters, survey/staff/problem_texts.py marks
-the same templates for the staff catalogue and translates them for display."""
+"""Problems of offer forms and of the offer, district and field imports in the staff's language,
+and what every problem (survey/problems.py) promises: a whole sentence, marked with staff_text
+where it is written and translated as a whole, with its place shown beside it by the page, never
+inside the sentence."""
 from __future__ import annotations
 
+import html as html_text
 import io
+import re
 from pathlib import Path
 
-from survey.store import municipality
+import pytest
+
 from survey import files
 from survey.languages import MISLEADING_TAGS
 from survey.offers import importing, inventory
-from survey.questionnaire import editing, errors
 from survey.store.sample import load_sample
+from survey.problems import Problem, Where
+from survey.store import municipality
 from tests.staff_helpers import PASSWORD, Staff, make_user
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def problem_templates() -> set[str]:
+    """Every template marked with staff_text in the modules translations/babel-staff.cfg lists
+    for problems (what ``make extract-messages`` puts into the staff catalogue from them)."""
+    from babel.messages.extract import extract_from_file
+
+    config = (ROOT / "translations" / "babel-staff.cfg").read_text()
+    modules = [ROOT / name for name in re.findall(r"^\[python: (survey/(?!staff/)\S+\.py)\]", config, re.M)]
+    assert len(modules) > 10
+    return {message for module in modules
+            for _line, message, _comments, _context in extract_from_file("python", str(module), keywords={"staff_text": None})}
 
 
 def test_every_problem_template_has_a_german_text():
@@ -24,26 +41,106 @@ def test_every_problem_template_has_a_german_text():
 
     with open(ROOT / "translations" / "de" / "LC_MESSAGES" / "staff.po", "rb") as handle:
         german = {message.id: message.string for message in read_po(handle) if message.id}
-    for module in (files, inventory, importing, municipality, editing, errors):
-        untranslated = [template for template in module.MESSAGES.values() if not german.get(template)]
-        assert untranslated == [], f"{module.__name__}: not in the German staff catalogue"
+    untranslated = sorted(template for template in problem_templates() if not german.get(template))
+    assert untranslated == [], "not in the German staff catalogue"
+
+
+# A sentence starts with a capital letter, a quoted value or a placeholder, and ends with a full
+# stop, a question mark or an exclamation mark (after a closing bracket or quote at most).
+SENTENCE = re.compile(r"""^(?:[A-Z'"]|%\(\w+\)s)[\s\S]*[.?!][)"'“]?$""")
+
+
+def test_no_problem_template_is_a_fragment():
+    """Whole sentences only: a translator orders each as German needs, and nothing is glued to
+    it (" Did you mean ...?", "(first at line N)", "row 2:", a kind such as "a list")."""
+    fragments = sorted(template for template in problem_templates() if not SENTENCE.match(template))
+    assert fragments == []
+    assert not [template for template in problem_templates() if re.search(r"%\((hint|kind|at_line|why|message|advice|location)\)", template)]
+
+
+def broken_inputs() -> list[Problem]:
+    """Problems of every reader: a YAML file, an XLSForm workbook, a table, an offer, a form."""
+    from survey.questionnaire import QuestionnaireError, load_questionnaire_text
+    from survey.questionnaire.formats.xlsform_reader import load_xlsform_bytes
+    from tests.test_builder_problem_texts import BROKEN
+    from tests.test_xlsform import workbook
+    from tests.test_xlsform_problem_texts import BROKEN as BROKEN_FORM, CHOICES
+
+    found: list[Problem] = []
+    for load in (lambda: load_questionnaire_text(BROKEN, "kurz.yaml"),
+                 lambda: load_questionnaire_text(BROKEN.replace("arbeit\n        type: number", "zwei\n        type: number")
+                                                 .replace("lable", "label").replace("options: nein", "options: [a, b]")
+                                                 .replace("type: yes_no", "type: yes_no\n        condition: \"x = 1\""), "kurz.yaml"),
+                 lambda: load_xlsform_bytes(workbook(BROKEN_FORM, CHOICES), "form.xlsx"),
+                 lambda: files.read_table(b"code,name\nnord,\x01\n", "d.csv"),
+                 lambda: municipality.parse_districts(b"code,name\nnord,\nNord 2,Nord\n", "d.csv")):
+        try:
+            load()
+        except (QuestionnaireError, files.TableImportError) as error:
+            found += error.problems
+    data = inventory.OfferInput(provider_name="", title={"de": "T"}, fields=["work"], languages=["ku"])
+    found += inventory.validate(data, inventory.CityCodes(("work",), ("nord",)))
+    return found
+
+
+def test_every_problem_given_is_a_marked_whole_sentence():
+    templates = problem_templates()
+    problems = broken_inputs()
+    assert len(problems) > 15 and any(p.reason is not None for p in problems)
+    for problem in problems + [p.reason for p in problems if p.reason is not None]:
+        assert problem.template in templates, problem.template
+        assert problem.code and problem.code.isidentifier()
+
+
+def test_the_place_is_never_inside_the_sentence(app):
+    """The place is data of its own (``where``); neither the English sentence nor its German
+    translation repeats it."""
+    from survey.staff.problem_texts import problem_text, where_text
+
+    placed = broken_inputs()
+    assert all(p.where for p in placed)
+    assert any(p.where.line and p.where.path for p in placed) and any(p.where.cell for p in placed)
+    assert any(p.where.row and p.where.column and not p.where.sheet for p in placed) and any(p.where.field for p in placed)
+
+    def place_words(where: Where, row: str, line: str) -> list[str]:
+        words = [where.file, where.path, where.cell, where.key]
+        if where.row is not None:
+            words.append(f"{row} {where.row}" + (f", {where.column}" if where.column else ""))
+        if where.line is not None:
+            words.append(f"{line} {where.line}")
+        return [word for word in words if word]
+
+    for problem in placed:
+        for word in place_words(problem.where, "row", "line"):
+            assert word not in problem.message, (word, problem.message)
+        assert str(problem).endswith(problem.message) and str(problem.where) in str(problem)
+    with app.test_request_context("/staff/", headers={"Accept-Language": "de"}):
+        for problem in placed:
+            sentence, place = problem_text(problem), html_text.unescape(re.sub(r"<[^>]+>", "", where_text(problem.where)))
+            for word in place_words(problem.where, "Zeile", "Zeile"):
+                assert word not in sentence, (word, sentence)
+            assert (place or problem.where.field) and (not place or place not in sentence)  # a field: shown at the field
 
 
 def test_the_english_texts_stay_as_they_were():
     codes = inventory.CityCodes(("work",), ("nord",))
     data = inventory.OfferInput(provider_name="", title={"de": "T"}, fields=["work"], districts=["sued"],
                                 target_groups=["women_girls"], languages=["ku", "fa-AF", "Deutsch"])
-    messages = {(p.field, p.message) for p in inventory.validate(data, codes)}
-    assert ("provider_name", "the provider's name is required.") in messages
+    messages = {(p.where.field, p.message) for p in inventory.validate(data, codes)}
+    assert ("provider_name", "The provider's name is required.") in messages
     assert ("districts", "'sued' is not a district of the city; use one of: nord.") in messages
     assert ("target_groups", "'women_girls' is not a target group; use one of: " + ", ".join(inventory.TARGET_GROUPS)
             + " (did you mean 'women'?).") in messages
-    for tag in ("ku", "fa-AF"):  # the translatable advice says what survey.languages says
-        assert ("languages", f"'{tag}' is ambiguous: {MISLEADING_TAGS[tag]}.") in messages
+    for tag in ("ku", "fa-AF"):  # the sentence survey.languages writes for the tag
+        assert ("languages", MISLEADING_TAGS[tag] % {"tag": tag}) in messages
     assert ("languages", "'Deutsch' is a language name; use its tag 'de'.") in messages
-    problem = files.RowProblem(2, "name", municipality.MESSAGES["district_name_required"])
-    assert problem.format() == "row 2, column name: a district needs a name."
-    assert files.RowProblem(None, None, importing.MESSAGES["no_offers"]).format() == "the table has no offers."
+    with pytest.raises(files.TableImportError) as caught:
+        municipality.parse_districts(b"code,name\nnord,\n", "d.csv")
+    assert str(caught.value.problems[0]) == "row 2, column name: A district needs a name."
+    with pytest.raises(files.TableImportError) as caught:
+        municipality.parse_fields(b"code,label_de\n", "f.csv")
+    assert str(caught.value) == "The table has no fields."
+    assert importing.REQUIRED == ("provider_name", "title_de", "fields")
 
 
 def german(app, factory, email: str, *roles: str) -> Staff:
@@ -57,6 +154,21 @@ def post_file(staff: Staff, url: str, raw: bytes, name: str) -> tuple[int, str]:
     """Upload ``raw`` as the form's file; the status and the page."""
     response = staff.post(url, {"file": (io.BytesIO(raw), name)}, content_type="multipart/form-data")
     return response.status_code, response.get_data(as_text=True)
+
+
+_ITEM = re.compile(r'(?s)<li[^>]*>(?:<span class="where">(?P<where>.*?)</span> )?(?:<span class="severity">[^<]*</span> )?'
+                   r'<span class="problem-text">(?P<text>.*?)</span></li>')
+
+
+def _plain(fragment: str | None) -> str:
+    return html_text.unescape(re.sub(r"<[^>]+>", "", fragment or ""))
+
+
+def problem_items(page: str) -> list[tuple[str, str]]:
+    """(place, sentence) of every problem the page lists, as plain text; the place's parts are
+    separated by " · "."""
+    lists = "".join(re.findall(r'(?s)<ul class="problems">(.*?)</ul>', page))
+    return [(_plain(match["where"]), _plain(match["text"])) for match in _ITEM.finditer(lists)]
 
 
 def test_an_invalid_offer_form_is_explained_in_german(app, db_session_factory):
@@ -80,19 +192,20 @@ def test_an_offer_import_is_explained_in_german(app, db_session_factory):
     raw = "provider_name,title_de,fields,city_wide\nTräger,Titel,work,vielleicht\n".encode()
     status, html = post_file(designer, "/staff/offers/import", raw, "offers.csv")
     assert status == 422
-    assert "Zeile 2, Spalte city_wide: „vielleicht“ ist weder ja noch nein." in html
-    assert "row 2" not in html
+    assert ("Zeile 2, Spalte city_wide", "„vielleicht“ ist weder ja noch nein.") in problem_items(html)
+    assert "row 2" not in html and "Row 2" not in html
 
 
 def test_a_districts_import_is_explained_in_german(app, db_session_factory):
     admin = german(app, db_session_factory, "admin@musterstadt.example", "admin")
     status, html = post_file(admin, "/staff/municipality/districts", b"code,name\nnord,\nNord 2,Nord\n", "d.csv")
     assert status == 422
-    assert "Zeile 2, Spalte name: Der Name des Stadtteils fehlt." in html
-    assert "Zeile 3, Spalte code: &#39;Nord 2&#39; ist kein gültiger Code" in html
+    items = problem_items(html)
+    assert ("Zeile 2, Spalte name", "Der Name des Stadtteils fehlt.") in items
+    assert any(place == "Zeile 3, Spalte code" and text.startswith("'Nord 2' ist kein gültiger Code") for place, text in items)
     assert "row 2" not in html and "needs a name" not in html
     _status, html = post_file(admin, "/staff/municipality/fields", b"x", "fields.pdf")
-    assert "Bitte laden Sie eine CSV- oder XLSX-Datei hoch." in html
+    assert problem_items(html) == [("", "Bitte laden Sie eine CSV- oder XLSX-Datei hoch.")]
 
 
 def test_questionnaire_code_warnings_in_german(app):
@@ -103,6 +216,8 @@ def test_questionnaire_code_warnings_in_german(app):
     warnings = municipality.check_questionnaire(model, ["nirgendwo"], ["nichts"])
     assert warnings and all(w.severity == "warning" for w in warnings)
     assert any("is not one of the city's integration fields (nichts)" in w.message for w in warnings)
+    paths = {w.where.path for w in warnings}
+    assert "districts" in paths and any(re.fullmatch(r"sections\[\d+\]\.field", path) for path in paths)
     with app.test_request_context("/staff/", headers={"Accept-Language": "de"}):
         texts = [problem_text(w) for w in warnings]
     assert any("ist keines der Handlungsfelder der Stadt (nichts)" in text for text in texts)
@@ -110,28 +225,31 @@ def test_questionnaire_code_warnings_in_german(app):
 
 
 def test_questionnaire_problems_keep_their_english_form():
-    from survey.questionnaire.errors import Problem
-    from survey.problems import phrase, staff_text
-
-    hint = phrase(staff_text("did you mean '%(match)s'?"), match="label")
-    problem = Problem("sections[0].questions[1]", "unknown key '%(key)s'; %(hint)s", 7, params={"key": "lable", "hint": hint})
-    assert problem.message == "unknown key 'lable'; did you mean 'label'?"
-    assert problem.format("kurz.yaml") == "kurz.yaml:7: sections[0].questions[1]: unknown key 'lable'; did you mean 'label'?"
-    assert Problem("", "the file is empty.", severity="warning").format("kurz.yaml") == "kurz.yaml: warning: the file is empty."
+    problem = Problem("unknown_key", "Unknown key '%(key)s'. Did you mean '%(match)s'?", {"key": "lable", "match": "label"},
+                      where=Where(file="kurz.yaml", line=7, path="sections[0].questions[1]"))
+    assert problem.message == "Unknown key 'lable'. Did you mean 'label'?"
+    assert str(problem) == "kurz.yaml:7: sections[0].questions[1]: Unknown key 'lable'. Did you mean 'label'?"
+    warning = Problem("empty", "The file is empty.", severity="warning", where=Where(file="kurz.yaml"))
+    assert str(warning) == "kurz.yaml: warning: The file is empty."
+    cell = Problem("x", "The relevant cannot be translated.", where=Where(file="form.xlsx", sheet="survey", row=3, column="E", character=1),
+                   reason=Problem("y", "A text in quotes is not closed."))
+    assert str(cell) == "form.xlsx: survey!E3: character 1: The relevant cannot be translated. A text in quotes is not closed."
+    assert str(Problem("x", "This cell is empty.", where=Where(row=2, column="name"))) == "row 2, column name: This cell is empty."
 
 
 def test_a_refused_questionnaire_file_is_explained_in_german(app, db_session_factory):
     designer = german(app, db_session_factory, "designer@musterstadt.example", "designer")
     cases = {
-        "fragen.txt": (b"title: x\n", "fragen.txt: Dateien mit der Endung „.txt“ können nicht importiert werden"),
-        "alt.xls": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, "alt.xls: Das ist eine alte Excel-.xls-Datei"),
-        "kaputt.xlsx": (b"PK\x03\x04" + b"\0" * 64, "kaputt.xlsx: Das .xlsx-Archiv ist beschädigt"),
-        "latin1.yaml": ("title: Ümlaut\n".encode("latin-1"), "latin1.yaml:1: Die Datei ist kein gültiges UTF-8 (Byte 8)"),
+        "fragen.txt": (b"title: x\n", "fragen.txt", "Dateien mit der Endung „.txt“ können nicht importiert werden"),
+        "alt.xls": (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 64, "alt.xls", "Das ist eine alte Excel-.xls-Datei"),
+        "kaputt.xlsx": (b"PK\x03\x04" + b"\0" * 64, "kaputt.xlsx", "Das .xlsx-Archiv ist beschädigt"),
+        "latin1.yaml": ("title: Ümlaut\n".encode("latin-1"), "latin1.yaml · Zeile 1", "Die Datei ist kein gültiges UTF-8 (Byte 8)"),
     }
-    for name, (raw, expected) in cases.items():
+    for name, (raw, place, expected) in cases.items():
         status, html = post_file(designer, "/staff/questionnaires/upload", raw, name)
         assert status == 422, name
-        assert expected in html, (name, html[html.find("<main"):][:1500])
+        [(shown_place, text)] = problem_items(html)
+        assert shown_place == place and text.startswith(expected), (name, html[html.find("<main"):][:1500])
         assert "cannot" not in html and "save it" not in html, name
 
 
@@ -157,20 +275,19 @@ def test_an_overlong_csv_cell_is_explained_in_german(app, db_session_factory):
 def test_the_advice_for_a_misleading_language_tag_is_german(app):
     """The advice is written once, in survey.languages, and translated wherever it is given."""
     from survey.questionnaire import QuestionnaireError, load_questionnaire_text
-    from survey.staff.problem_texts import problem_text, questionnaire_problem_text
+    from survey.staff.problem_texts import problem_text
 
     data = inventory.OfferInput(provider_name="T", title={"de": "T"}, fields=["work"], city_wide=True,
                                 languages=["ku", "fa-AF"])
-    offer_problems = [p for p in inventory.validate(data, inventory.CityCodes(("work",), ())) if p.field == "languages"]
+    offer_problems = [p for p in inventory.validate(data, inventory.CityCodes(("work",), ())) if p.where.field == "languages"]
     try:
         load_questionnaire_text("slug: kurz\ntitle: {de: K}\ndefault_language: de\nlanguages: [de, ku]\nsections: []\n", "k.yaml")
     except QuestionnaireError as error:
         file_problems = [p for p in error.problems if "ku" in p.message]
     with app.test_request_context("/staff/", headers={"Accept-Language": "de"}):
         offer_texts = [problem_text(p) for p in offer_problems]
-        file_texts = [questionnaire_problem_text(p, "k.yaml") for p in file_problems]
-    assert offer_texts == ["„ku“ ist nicht eindeutig: Verwenden Sie „kmr“ für Kurmandschi (lateinische Schrift) oder "
-                           "„ckb“ für Sorani (arabische Schrift), niemals „ku“.",
-                           "„fa-AF“ ist nicht eindeutig: Verwenden Sie „prs“ für Dari."]
-    assert len(file_texts) == 1 and file_texts[0].endswith("Sprache 'ku': Verwenden Sie „kmr“ für Kurmandschi (lateinische "
-                                                           "Schrift) oder „ckb“ für Sorani (arabische Schrift), niemals „ku“."), file_texts
+        file_texts = [problem_text(p) for p in file_problems]
+    assert offer_texts == ["Das Sprachkürzel „ku“ ist nicht eindeutig: Verwenden Sie „kmr“ für Kurmandschi (lateinische Schrift) "
+                           "oder „ckb“ für Sorani (arabische Schrift), niemals „ku“.",
+                           "Das Sprachkürzel „fa-AF“ ist nicht eindeutig: Verwenden Sie „prs“ für Dari."]
+    assert file_texts == offer_texts[:1]  # the same sentence for a file and an offer

@@ -90,7 +90,7 @@ def test_import_with_errors_saves_nothing_and_export_round_trips(designer, db, s
                             content_type="multipart/form-data")
     html = refused.get_data(as_text=True)
     assert refused.status_code == 422 and "Nothing was imported" in html
-    assert "row 2, column cost" in html and "row 3, column contact_email" in html
+    assert "Row 2, column cost" in html and "Row 3, column contact_email" in html
     db.expire_all()
     assert db.scalar(select(func.count()).select_from(Offer).where(Offer.cost == "paid")) == 0
     assert db.scalar(select(func.count()).select_from(Offer)) == 30

@@ -58,7 +58,8 @@ def test_upload_publish_and_a_new_draft_leaves_the_live_version_alone(app, db_se
     broken = upload(designer, SMALL.replace("type: yes_no", "type: yes_or_no"))
     assert broken.status_code == 422
     page = broken.get_data(as_text=True)
-    assert "kurz.yaml:11" in page and "Did you mean &#39;yes_no&#39;" in page
+    assert '<code>kurz.yaml</code><span class="separator" aria-hidden="true"> · </span>Line 11' in page
+    assert "Did you mean &#39;yes_no&#39;" in page
     assert db.scalar(select(func.count(QuestionnaireVersion.id))) == 0
 
     response = upload(designer, SMALL)

@@ -240,7 +240,7 @@ def test_sheet_made_before_a_source_change_stays_outdated_after_upload(designer,
     filled, _rows = edit_sheet(old_sheet, {"title": "عنوان مترجم من النص القديم"})
     upload(designer, filled, "ar.xlsx", "ar")
     assert designer.status == 200
-    assert "the source text changed after the file was made" in designer.html
+    assert "The source text changed after the file was made" in designer.html
     with db_session_factory() as session:
         row = session.scalar(select(QuestionnaireRow).where(QuestionnaireRow.slug == SLUG))
         assert outdated_keys(session, row.id, questionnaire_for_version(row.versions[-1]))["ar"] == {"title"}
@@ -260,7 +260,8 @@ def test_unknown_key_is_reported_with_its_row_and_nothing_is_stored(designer, db
     upload(designer, filled, "ar.xlsx", "ar")
     assert designer.status == 422
     assert "The file was not stored" in designer.html
-    assert f"Row {rows['intro']}" in designer.html and "unknown key &#39;intro_typo&#39;" in designer.html
+    assert f"Row {rows['intro']}" in designer.html and "<code>intro_typo</code>" in designer.html
+    assert "The key is unknown: the questionnaire has no such text" in designer.html
     assert_nothing_stored(db_session_factory)
 
 
@@ -427,7 +428,7 @@ def test_merge_of_a_partial_language_reports_new_changed_unchanged_and_fallback(
     uploaded = read_upload(filled, "mini-fa.xlsx")
     check_target(uploaded, model, "fa")
     merge = merge_upload(uploaded, model, rows, 1)
-    assert [p.key for p in merge.problems] == ["question.q.label"]  # the formula
+    assert [p.where.key for p in merge.problems] == ["question.q.label"]  # the formula
     filled, _rows = edit_sheet(raw, {"section.one.title": "یک", "question.q.option.b": "بِ"})
     merge = merge_upload(read_upload(filled, "mini-fa.xlsx"), model, rows, 1)
     assert merge.ok
@@ -446,6 +447,6 @@ def test_questionnaire_texts_keep_their_placeholders_and_length_limit():
     raw = write_xlsx(SheetInfo("mini", 1, "en", "de"), rows)
     filled, numbers = edit_sheet(raw, {"title": "Hello", "section.one.title": "x" * 5000})
     merge = merge_upload(read_upload(filled, "mini-en.xlsx"), model, rows, 1)
-    problems = {p.key: (p.row, p.message) for p in merge.problems}
+    problems = {p.where.key: (p.where.row, p.message) for p in merge.problems}
     assert problems["title"][0] == numbers["title"] and "${name}" in problems["title"][1]
     assert "5000 characters" in problems["section.one.title"][1]

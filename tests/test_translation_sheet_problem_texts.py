@@ -1,12 +1,12 @@
 """A refused translation file (the .xlsx sheet or .po file uploaded on a questionnaire's
 Translations page) explained in the staff's language: survey.questionnaire.formats.translation_sheet
-gives English templates with parameters, the staff page translates them. The English texts (the
-CLI, the tests, an English staff page) stay as they were."""
+gives whole English sentences with parameters, each placed at its row (sheet) or line (.po) and
+key; the staff page translates the sentence and shows the place beside it. The English texts (the
+CLI, the tests, an English staff page) say the same."""
 from __future__ import annotations
 
 import io
 import re
-from html import unescape
 
 import pytest
 from babel.messages.pofile import read_po, write_po
@@ -26,6 +26,7 @@ from survey.questionnaire.formats.translation_sheet import (
     write_xlsx,
 )
 from tests.staff_helpers import PASSWORD, Staff, make_user
+from tests.test_problem_texts import problem_items
 from tests.test_translation_round_trip import MINI, edit_sheet
 
 SLUG = "needs-assessment"
@@ -43,11 +44,12 @@ def refusal(raw: bytes, name: str) -> list[str]:
 def test_refusals_keep_their_english_text():
     assert refusal(b"", "ar.po") == ["The file is empty."]
     assert refusal(b"PK\x03\x04" + b"\0" * 64, "ar.xlsx") == [
-        "The .xlsx archive is damaged and cannot be opened; save it again from Excel."]  # capitalized, as before
+        "The .xlsx archive is damaged and cannot be opened; save it again from Excel."]  # the container check's own sentence
     assert refusal(b"%PDF", "ar.pdf") == ["Upload the .xlsx or .po file downloaded on this page (other file types are not read)."]
-    assert refusal('msgid "x"\nmsgstr y\n'.encode(), "ar.po") == [
-        "Line 2 of the .po file is not a quoted text ('msgstr y'); every msgctxt, msgid and msgstr needs its text "
-        "in double quotes \"...\"."]
+    with pytest.raises(SheetError) as error:
+        read_upload('msgid "x"\nmsgstr y\n'.encode(), "ar.po")
+    assert str(error.value) == ("line 2: This line of the .po file is not a quoted text ('msgstr y'); every msgctxt, msgid and "
+                                "msgstr needs its text in double quotes \"...\".")
     assert refusal(b'# kim-translation-sheet: slug=mini version=x language=fa default=de\nmsgid ""\nmsgstr ""\n', "fa.po") == [
         "The .po file lacks the comment line 'kim-translation-sheet: ...' at its top, which says which questionnaire "
         "and language it belongs to. Download the file on this page and keep that comment."]
@@ -73,26 +75,29 @@ def test_wrong_target_and_row_problems_keep_their_english_text():
     assert [w.message for w in merge.warnings] == [
         "The file was made for version 2; the translations go into version 3. Texts whose source changed in "
         "between stay marked outdated."]
-    twice = next(p for p in merge.problems if p.key == "title")
-    assert twice.message == f"the key appears twice (also in line {title.lineno}); keep one."
+    twice = next(p for p in merge.problems if p.where.key == "title")
+    assert str(twice) == f"line {twice.where.line}: title: The key appears twice (also in line {title.lineno}); keep one."
 
 
-def test_a_problem_of_the_written_questionnaire_reads_as_problem_format():
-    from survey.questionnaire.errors import Problem
-    from survey.store.translations import _located
+def test_a_problem_of_the_written_questionnaire_keeps_its_place():
+    """A questionnaire the uploaded texts would make is refused with its own problems, each at
+    the file, line and path of the written questionnaire."""
+    from survey.problems import Problem, Where
+    from survey.questionnaire import QuestionnaireError
 
-    problem = Problem("title", "text is %(length)s characters long.", 3, params={"length": 5000})
-    assert _located(problem, "mini.yaml").message == problem.format("mini.yaml") == "mini.yaml:3: title: text is 5000 characters long."
+    problem = Problem("too_long", "The text is %(length)s characters long.", {"length": 5000}, where=Where(line=3, path="title"))
+    [placed] = QuestionnaireError("mini.yaml", [problem]).errors
+    assert str(placed) == "mini.yaml:3: title: The text is 5000 characters long."
 
 
 def test_check_text_keeps_its_english_text():
     row = SheetRow("ui:Deleted after %(date)s", "Deleted after %(date)s", "", Status.MISSING)
-    template, params = _check_text("100% %(date)s", row)
-    assert params == {}  # not %-formatted: '%%' is what the translator types
-    assert template == "an interface text may contain '%' only as '%%' or in a placeholder such as %(date)s; write '%%'."
-    template, params = _check_text("gelöscht", row)
-    assert template % params == ("the translation lacks the placeholder(s) %(date)s of the source text; copy them "
-                                 "unchanged into the translation.")
+    problem = _check_text("100% %(date)s", row)
+    assert problem.params == {}  # not %-formatted: '%%' is what the translator types
+    assert problem.message == "An interface text may contain '%' only as '%%' or in a placeholder such as %(date)s; write '%%'."
+    problem = _check_text("gelöscht", row)
+    assert problem.message == ("The translation lacks the placeholder(s) %(date)s of the source text; copy them "
+                               "unchanged into the translation.")
 
 
 # --- German on the staff page ----------------------------------------------------------------
@@ -107,13 +112,13 @@ def staff(app, factory, language: str) -> Staff:
 
 
 def upload(browser: Staff, raw: bytes, name: str, lang: str) -> tuple[int, str]:
-    """The status and the page's problem list and notes as plain text, one item a line."""
+    """The status and the page's problem list and notes as plain text, one item a line: the place
+    (row or line and key), " | ", the sentence; a sentence without a place alone."""
     response = browser.post(PAGE, {"lang": lang, "file": (io.BytesIO(raw), name)}, content_type="multipart/form-data")
     html = response.get_data(as_text=True)
-    lists = re.findall(r'(?s)<ul class="problems">(.*?)</ul>', html)
     notes = re.search(r"(?s)<h2>(?:Notes|Hinweise)</h2>\s*<ul>(.*?)</ul>", html)
-    items = re.findall(r"(?s)<li>(.*?)</li>", "".join(lists) + (notes.group(1) if notes else ""))
-    return response.status_code, "\n".join(unescape(re.sub(r"<[^>]+>", "", item)) for item in items)
+    items = problem_items(html) + (problem_items(f'<ul class="problems">{notes.group(1)}</ul>') if notes else [])
+    return response.status_code, "\n".join(f"{place} | {text}" if place else text for place, text in items)
 
 
 ENGLISH = re.compile(r"\b(the|this|is|not|cannot|file|sheet|row|line|key|translation|save|upload|Arabic|Persian)\b")
@@ -122,7 +127,7 @@ ENGLISH = re.compile(r"\b(the|this|is|not|cannot|file|sheet|row|line|key|transla
 def assert_no_english(text: str) -> None:
     """Nothing English but data: keys (title, ui:...) and the file's quoted lines are left out."""
     for item in text.split("\n"):
-        words = re.sub(r"^Zeile \d+ .*?: (?=[A-ZÄÖÜ])", "", item)  # the row and the key
+        words = item.split(" | ", 1)[-1]  # the sentence, without the row and key
         words = re.sub(r"„[^“]*“|\([^)]*\)|'[^']*'", "", words)
         assert not ENGLISH.search(words), item
 
@@ -135,7 +140,7 @@ def test_a_refused_file_is_explained_in_german(app, db_session_factory, bundled)
         (b"%PDF-1.4", "ar.pdf", "Laden Sie die auf dieser Seite heruntergeladene .xlsx- oder .po-Datei hoch (andere Dateitypen werden nicht gelesen)."),
         (b'msgid ""\nmsgstr ""\n\nmsgctxt "title"\nmsgid "x"\nmsgstr "y"\n', "ar.po",
          "Der .po-Datei fehlt oben die Kommentarzeile „kim-translation-sheet: ...“"),
-        ('msgid "x"\nmsgstr y\n'.encode(), "ar.po", "Zeile 2 der .po-Datei ist kein Text in Anführungszeichen ('msgstr y')"),
+        ('msgid "x"\nmsgstr y\n'.encode(), "ar.po", "Zeile 2 | Diese Zeile der .po-Datei ist kein Text in Anführungszeichen ('msgstr y')"),
         (b"", "ar.po", "Die Datei ist leer."),
     ]
     for raw, name, expected in cases:
@@ -173,14 +178,14 @@ def test_row_problems_of_a_sheet_are_explained_in_german(app, db_session_factory
     status, text = upload(designer, filled, "ar.xlsx", "ar")
     assert status == 422
     lines = text.split("\n")
-    assert f"Zeile {rows['title']} title: Die Zelle enthält eine Formel; Formeln werden nie übernommen. Geben Sie den Text " \
+    assert f"Zeile {rows['title']} · title | Die Zelle enthält eine Formel; Formeln werden nie übernommen. Geben Sie den Text " \
            "selbst ein; ein Text, der mit „=“ beginnt, braucht davor einen Apostroph ('=...)." in lines, text
-    assert f"Zeile {rows['intro']} intro_typo: Unbekannter Schlüssel „intro_typo“: Der Fragebogen hat keinen solchen Text " \
+    assert f"Zeile {rows['intro']} · intro_typo | Der Schlüssel ist unbekannt: Der Fragebogen hat keinen solchen Text " \
            "(mehr). Schlüssel müssen so bleiben, wie sie heruntergeladen wurden; laden Sie eine neue Datei herunter, " \
            "wenn sich der Fragebogen geändert hat." in lines
-    assert f"Zeile {rows[key]} {key}: Der Übersetzung fehlen Platzhalter des Ausgangstextes (%(date)s); übernehmen Sie " \
+    assert f"Zeile {rows[key]} · {key} | Der Übersetzung fehlen Platzhalter des Ausgangstextes (%(date)s); übernehmen Sie " \
            "sie unverändert in die Übersetzung." in lines
-    assert f"Zeile {rows['ui:Your privacy']} ui:Your privacy: Ein Oberflächentext darf „%“ nur als „%%“ oder in einem " \
+    assert f"Zeile {rows['ui:Your privacy']} · ui:Your privacy | Ein Oberflächentext darf „%“ nur als „%%“ oder in einem " \
            "Platzhalter wie %(date)s enthalten; schreiben Sie „%%“." in lines
     assert len(lines) == 4
     assert_no_english(text)
@@ -202,12 +207,12 @@ def test_row_problems_and_notes_of_a_po_file_are_explained_in_german(app, db_ses
     status, text = upload(designer, raw, "uk.po", "uk")
     assert status == 422
     assert text.split("\n") == [
-        f"Zeile {intro_lines[1]} intro: Der Schlüssel kommt doppelt vor (auch in Zeile {intro_lines[0]}); behalten Sie nur einen.",
-        f"Zeile {title_line} title: Noch als fuzzy (überarbeitungsbedürftig) markiert und daher nicht übernommen; "
-        "entfernen Sie die Markierung fuzzy, wenn die Übersetzung fertig ist.",
+        f"Zeile {intro_lines[1]} · intro | Der Schlüssel kommt doppelt vor (auch in Zeile {intro_lines[0]}); behalten Sie nur einen.",
+        f"Zeile {title_line} · title | Der Eintrag ist noch als fuzzy (überarbeitungsbedürftig) markiert und wurde daher nicht "
+        "übernommen; entfernen Sie die Markierung fuzzy, wenn die Übersetzung fertig ist.",
     ], text
     assert_no_english(text)
 
     english = staff(app, db_session_factory, "en")
     status, text = upload(english, raw, "uk.po", "uk")
-    assert text.split("\n")[0] == f"Line {intro_lines[1]} intro: the key appears twice (also in line {intro_lines[0]}); keep one."
+    assert text.split("\n")[0] == f"Line {intro_lines[1]} · intro | The key appears twice (also in line {intro_lines[0]}); keep one."

@@ -102,11 +102,11 @@ def job_form() -> bytes:
 def refused(raw: bytes, name: str = "form.xlsx") -> list[str]:
     with pytest.raises(QuestionnaireError) as caught:
         load_xlsform_bytes(raw, name)
-    return [problem.format(name) for problem in caught.value.errors]
+    return [str(problem) for problem in caught.value.errors]
 
 
 def warnings_of(loaded) -> list[str]:
-    return [warning.format(loaded.source_name) for warning in loaded.warnings]
+    return [str(warning) for warning in loaded.warnings]
 
 
 # --- expressions ----------------------------------------------------------------------------
@@ -183,7 +183,7 @@ def test_language_columns_resolve_by_code_or_english_name():
     assert resolve_language("Deutsch")[0] == "de" and resolve_language("ar-SY")[0] == "ar"
     assert resolve_language("Tigrinya (ti)")[0] == "ti" and resolve_language("Somali")[0] == "so"
     tag, why = resolve_language("Kurdish (ku)")
-    assert tag is None and "Kurmanji (kmr) or Sorani (ckb)" in why.message
+    assert tag is None and why == "kurdish"
     assert resolve_language("Swahili (sw)")[0] is None
 
 
@@ -232,12 +232,12 @@ def test_constraints_and_option_conditions_load_and_write_back():
 
 
 @pytest.mark.parametrize("change, message", [
-    (("size == 0 or size >= 16", "size == 0 or later >= 16"), "the constraint refers to an unknown question 'later'"),
-    (("condition: \"country == 'sy'\"", "condition: \"city == 'sy'\""), "the condition refers to 'city', which comes later"),
+    (("size == 0 or size >= 16", "size == 0 or later >= 16"), "The constraint refers to an unknown question 'later'"),
+    (("condition: \"country == 'sy'\"", "condition: \"city == 'sy'\""), "The condition refers to 'city', which comes later"),
     (("condition: \"country == 'ua'\", label: {de: Kyjiw", "condition: \"country == 'pl'\", label: {de: Kyjiw"),
      "'country' has no option 'pl'"),
-    (("{code: nord, label", "{code: nord, condition: \"country == 'sy'\", label"), "a district cannot have a condition"),
-    (('        constraint: "size == 0 or size >= 16"\n', ""), "a constraint_message needs a 'constraint'"),
+    (("{code: nord, label", "{code: nord, condition: \"country == 'sy'\", label"), "A district cannot have a condition"),
+    (('        constraint: "size == 0 or size >= 16"\n', ""), "A constraint_message needs a 'constraint'"),
     (("type: number\n        constraint", "type: number\n        other: true\n        constraint"), "'other' does not apply"),
 ])
 def test_broken_constraints_and_option_conditions_are_refused(change, message):
@@ -332,9 +332,9 @@ def test_header_and_cell_quirks_of_real_forms():
     assert mood.type is QuestionType.SCALE and [o.code for o in mood.options] == [str(n) for n in range(1, 11)]
     assert q.question("bye").type is QuestionType.INFO and not q.question("bye").required
     text = "\n".join(warnings_of(loaded))
-    assert "survey!D1: the column 'label::Kurdish' is skipped" in text and "Kurmanji (kmr) or Sorani (ckb)" in text
-    assert "survey!E1: the column 'label::Swahili (sw)' is skipped" in text
-    assert "survey!F4: required" in text and "not required" in text
+    assert "survey!D1: warning: The column 'label::Kurdish' is skipped" in text and "Kurmanji (kmr) or Sorani (ckb)" in text
+    assert "survey!E1: warning: The column 'label::Swahili (sw)' is skipped" in text
+    assert "survey!F4: warning: The required value" in text and "not required" in text
     assert "'kidsCount' becomes the code 'kids_count'" in text
     assert "survey!A8" in text and "becomes a scale" in text
 
@@ -348,7 +348,7 @@ def test_audio_columns_become_audio_clips():
     question = loaded.questionnaire.question("ok")
     assert dict(question.audio.translations) == {"ar": "ok-ar.opus"}
     assert dict(question.options[0].audio.translations) == {"ar": "yes-ar.ogg"} and question.options[1].audio is None
-    assert any("survey!E2: the audio file 'ok en.mp3' is skipped" in w for w in warnings_of(loaded))
+    assert any("survey!E2: warning: The audio file 'ok en.mp3' is skipped" in w for w in warnings_of(loaded))
     assert loaded.questionnaire.default_language == "ar"  # the first label column
 
 
@@ -385,16 +385,17 @@ def test_untranslatable_or_dangling_logic_is_reported_by_cell():
     ]
     errors = refused(workbook(survey, [("list_name", "name", "label"), ("yn", "yes", "Yes"), ("yn", "no", "No")]))
     text = "\n".join(errors)
-    assert "form.xlsx:4: survey!D4: the relevant \"regex(${ok}, 'y')\" cannot be translated: 'regex()' is not supported" in text
-    assert "survey!D5" in text and "'${where}' (row 2) is not imported: locations are not collected" in text
-    assert "survey!D6" in text and "there is no question named 'nobody'" in text
+    assert ("form.xlsx: survey!D4: character 1: The relevant \"regex(${ok}, 'y')\" cannot be translated. 'regex()' is not "
+            "supported: answers are not checked against patterns.") in text
+    assert "survey!D5" in text and "'${where}' refers to row 2, which is not imported." in text
+    assert "survey!D6" in text and "There is no question named 'nobody'" in text
     assert "survey!D8: 'ok' has no option 'maybe'" in text  # an unknown option, as in YAML
     assert len(errors) == 4  # constraints and choice filters only warn
     survey = [row for row in survey if row[1] not in ("why", "where_else", "nowhere", "size")]
     loaded = load_xlsform_bytes(workbook(survey, [("list_name", "name", "label"), ("yn", "yes", "Yes"), ("yn", "no", "No")]), "form.xlsx")
     text = "\n".join(warnings_of(loaded))
-    assert "survey!E4: the constraint" in text and "'regex()' is not supported" in text and "dropped" in text
-    assert "survey!F5: the choice_filter" in text and "all choices of 'yn' are offered" in text
+    assert "survey!E4: character 1: warning: The constraint" in text and "'regex()' is not supported" in text and "dropped" in text
+    assert "survey!F5: character 1: warning: The choice_filter" in text and "all choices of 'yn' are offered" in text
     assert loaded.questionnaire.question("code").constraint is None
 
 
@@ -406,14 +407,14 @@ def test_builder_problems_point_at_the_cell():
               ("integer", "response_id", "ID", "ID")]
     errors = refused(workbook(survey, [("list_name", "name", "label::English (en)")]))
     text = "\n".join(errors)
-    assert "form.xlsx:3: survey!B3: duplicate question code 'age'" in text
-    assert "form.xlsx:4: survey!A4: the choice list 'missing' is not in the choices sheet" in text
-    assert "form.xlsx:5: survey!B5: 'response_id' is reserved" in text
+    assert "form.xlsx: survey!B3: The question code 'age' appears twice" in text
+    assert "form.xlsx: survey!A4: The choice list 'missing' is not in the choices sheet" in text
+    assert "form.xlsx: survey!B5: 'response_id' is reserved" in text
 
 
 def test_a_workbook_without_usable_languages_is_refused():
     errors = refused(workbook([("type", "name", "label::Swahili (sw)"), ("text", "a", "Habari")]))
-    assert any("no label column in a language this product offers" in e for e in errors)
+    assert any("No label column is in a language this product offers" in e for e in errors)
 
 
 def test_choice_filters_become_option_conditions():
@@ -429,7 +430,7 @@ def test_choice_filters_become_option_conditions():
     q = loaded.questionnaire
     assert [o.condition.source for o in q.question("city").options] == [
         "country == 'sy'", "country == 'ua'", "country == 'ua'", "false"]
-    assert "f.xlsx:7: warning: choices!B7: the choice 'else' of 'city' is never offered" in "\n".join(warnings_of(loaded))
+    assert "f.xlsx: choices!B7: warning: The choice 'else' of 'city' is never offered" in "\n".join(warnings_of(loaded))
     assert [o.condition.source if o.condition else None for o in q.question("visited").options] == [
         "selected(country, 'sy')", "selected(country, 'ua')", "selected(country, 'ua')", None]
 
@@ -442,9 +443,9 @@ def test_the_real_en_ar_form_imports_with_a_warning_per_unsupported_row():
     q = loaded.questionnaire
     text = "\n".join(warnings_of(loaded))
     for row, what in ((2, "'start'"), (3, "'end'"), (4, "'today'"), (5, "'audit'"), (6, "'deviceid'")):
-        assert f"ct_form_en_ar.xlsx:{row}: warning: survey!A{row}: {what}" in text and "on purpose" in text
-    assert "ct_form_en_ar.xlsx:235: warning: survey!A235: 'geopoint' (gpslocation) is skipped" in text
-    assert "ct_form_en_ar.xlsx:233: warning: survey!J233: the constraint" in text and "'regex()'" in text
+        assert f"ct_form_en_ar.xlsx: survey!A{row}: warning: The {what} row is skipped" in text and "on purpose" in text
+    assert "ct_form_en_ar.xlsx: survey!A235: warning: The 'geopoint' row is skipped" in text
+    assert "ct_form_en_ar.xlsx: survey!J233: character 1: warning: The constraint" in text and "'regex()'" in text
     assert q.language_codes == ("en", "ar") and q.language_spec("ar").partial
     assert [s.code for s in q.sections][:3] == ["general", "hh_info", "socio_ec_info"]
     assert q.question("will_to_response_r").condition.source == "selected(hhh_r, 'no')"
@@ -461,7 +462,8 @@ def test_the_real_form_with_a_repeat_imports_what_is_outside_the_repeat():
     assert q.slug == "liberia-std-form" and q.title.get("en") == "Liberia Anthropometric Standardisation"
     assert [question.code for question in q.questions()] == ["id", "repeat_num"]
     text = "\n".join(warnings_of(loaded))
-    assert "survey!A7: the repeat 'repeat1' (rows 7-17) is skipped with its questions (weight, muac, oedema, heightInit, lenHeight)" in text
+    assert ("survey!A7: warning: The repeat 'repeat1' (up to row 17) is skipped with its questions (weight, muac, oedema, "
+            "heightInit, lenHeight)") in text
     assert "taken as English (en)" in text
 
 
@@ -655,7 +657,7 @@ def test_a_form_that_multiplies_a_long_list_is_refused_early():
     survey = [("type", "name", "label")] + [("select_one big", f"q{i}", "Q") for i in range(60)]
     choices = [("list_name", "name", "label")] + [("big", f"c{i}", "C") for i in range(400)]
     errors = refused(workbook(survey, choices))
-    assert errors == ["form.xlsx:52: survey!A52: the questions up to this row have more than 20000 choices together; "
+    assert errors == ["form.xlsx: survey!A52: The questions up to this row have more than 20000 choices together; "
                       "a form this large cannot be answered on a phone. Split it."]
 
 
@@ -665,7 +667,7 @@ def test_a_workbook_without_a_survey_sheet_is_refused():
     buffer = io.BytesIO()
     book.save(buffer)
     errors = refused(buffer.getvalue())
-    assert errors == ["form.xlsx: the workbook has no sheet named 'survey' (sheets found: 'Umfrage'); "
+    assert errors == ["form.xlsx: The workbook has no sheet named 'survey' (sheets found: 'Umfrage'); "
                       "an XLSForm needs the sheets survey and choices."]
 
 
@@ -688,7 +690,7 @@ def test_damaged_workbooks_never_raise_anything_but_questionnaire_errors():
 def test_long_labels_are_refused_and_formula_like_texts_stay_text():
     long_label = "ب" * 5000
     errors = refused(workbook([("type", "name", "label::Arabic (ar)"), ("text", "a", long_label)]))
-    assert errors == ["form.xlsx:2: survey!C2: the text is 5000 characters long; at most 4000 fit a phone screen. Shorten it."]
+    assert errors == ["form.xlsx: survey!C2: The text is 5000 characters long; at most 4000 fit a phone screen. Shorten it."]
 
     form = load_questionnaire_text(
         "slug: formula\ndefault_language: en\nlanguages: [en]\ntitle: {en: '=HYPERLINK(\"http://x\")'}\n"
@@ -712,7 +714,7 @@ def test_uploads_are_dispatched_by_extension_and_content():
     assert load_questionnaire_upload(job_form(), "job.xlsx").source_format == "xlsform"
     assert load_questionnaire_upload(job_form(), "job.yaml").source_format == "xlsform"  # the content says zip
     for raw, name, message in ((yaml_text, "offers.csv", "'.csv' files cannot be imported"),
-                               (yaml_text, "offers", "files without an extension cannot be imported"),
+                               (yaml_text, "offers", "Files without an extension cannot be imported"),
                                (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "old.xls", "old Excel .xls"),
                                (b"slug: [", "x.xlsx", "an .xlsx workbook")):
         with pytest.raises(QuestionnaireError) as caught:
@@ -733,7 +735,7 @@ def test_cli_imports_an_xlsform_and_exports_forms(tmp_path):
     result = runner.invoke(main, ["import", str(form)], env=env)
     assert result.exit_code == 0, result.output
     assert "job-needs\timported as version 1" in result.output
-    assert "job.xlsx:2: warning: survey!A2: 'start'" in result.output
+    assert "job.xlsx: survey!A2: warning: The 'start' row is skipped" in result.output
 
     out = tmp_path / "out" / "job-export.xlsx"
     result = runner.invoke(main, ["export-form", "job-needs", "--format", "xlsform", "--out", str(out)], env=env)
@@ -753,4 +755,4 @@ def test_cli_imports_an_xlsform_and_exports_forms(tmp_path):
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(workbook([("type", "name", "label"), ("text", "a", "A", None), ("text", "a", "B")]))
     result = runner.invoke(main, ["import", str(broken)], env=env)
-    assert result.exit_code == 1 and "broken.xlsx:3: survey!B3: duplicate question code 'a'" in result.output
+    assert result.exit_code == 1 and "broken.xlsx: survey!B3: The question code 'a' appears twice" in result.output

@@ -1,11 +1,12 @@
 """Problems of XLSForm workbooks and YAML syntax in the staff's language: the XLSForm reader
 (survey/questionnaire/formats/xlsform_reader.py) and the YAML reader (survey/questionnaire/formats/located_yaml.py)
-give English templates with parameters, the staff pages translate them; the English texts the
-CLI and the tests read stay as they were."""
+give whole English sentences with parameters, placed at a sheet, row and cell or a line; the staff
+pages translate the sentences and show the place beside them; the CLI prints "place: sentence"."""
 from __future__ import annotations
 
 import html
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ import pytest
 from survey.questionnaire.errors import QuestionnaireError
 from survey.questionnaire.formats.xlsform_reader import load_xlsform_bytes
 from survey.questionnaire.formats.yaml_reader import load_questionnaire_text
-from tests.test_problem_texts import german
+from tests.test_problem_texts import german, problem_items
 from tests.test_xlsform import workbook
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "xlsform"
@@ -41,29 +42,29 @@ def page_text(response) -> str:
 def english(raw: bytes, name: str = "form.xlsx") -> list[str]:
     with pytest.raises(QuestionnaireError) as caught:
         load_xlsform_bytes(raw, name)
-    return [problem.format(name) for problem in caught.value.problems]
+    return [str(problem) for problem in caught.value.problems]
 
 
 def test_the_english_texts_stay_as_they_were():
     texts = english(workbook(BROKEN, CHOICES))
-    assert "form.xlsx:1: warning: survey!D1: the column 'label::Kurdish (ku)' is skipped: Kurdish is ambiguous here: " \
+    assert "form.xlsx: survey!D1: warning: The column 'label::Kurdish (ku)' is skipped: Kurdish is ambiguous here; " \
            "name the column Kurmanji (kmr) or Sorani (ckb)." in texts
-    assert "form.xlsx:2: warning: survey!A2: 'geopoint' (where) is skipped: locations are not collected, to protect " \
+    assert "form.xlsx: survey!A2: warning: The 'geopoint' row is skipped: locations are not collected, to protect " \
            "respondents." in texts
-    assert "form.xlsx:3: survey!E3: the relevant '${where} = 1' cannot be translated: '${where}' (row 2) is not imported: " \
-           "locations are not collected, to protect respondents (at character 1)." in texts
-    assert "form.xlsx:4: survey!A4: unknown type 'foo'; see docs/questionnaire-format.md, section XLSForm, for the types " \
+    # the expression's own problem is a sentence of its own, at the character where it was found
+    assert "form.xlsx: survey!E3: character 1: The relevant '${where} = 1' cannot be translated. '${where}' refers to row 2, " \
+           "which is not imported." in texts
+    assert "form.xlsx: survey!A4: Unknown type 'foo'; see docs/questionnaire-format.md, section XLSForm, for the types " \
            "this product reads." in texts
-    assert "form.xlsx:5: survey!A5: the choice list 'nolist' is not in the choices sheet (lists there: yn)." in texts
+    assert "form.xlsx: survey!A5: The choice list 'nolist' is not in the choices sheet (lists there: yn)." in texts
     # a whole row reads "survey row 1" in English
-    assert english(workbook(NO_NAME_COLUMN)) == ["form.xlsx:1: survey row 1: the sheet 'survey' has no column 'name' in its first row."]
+    assert english(workbook(NO_NAME_COLUMN)) == ["form.xlsx: survey row 1: This sheet has no column 'name' in its first row."]
     with pytest.raises(QuestionnaireError) as caught:
         load_questionnaire_text("title: a\ntitle: b\n", "kurz.yaml")
-    assert caught.value.problems[0].format("kurz.yaml") == \
-        "kurz.yaml:2: duplicate key 'title' (first at line 1); remove one of them"
+    assert str(caught.value.problems[0]) == "kurz.yaml:2: The key 'title' appears twice (first at line 1); remove one of them."
     with pytest.raises(QuestionnaireError) as caught:
         load_questionnaire_text("title: a: b\n", "kurz.yaml")
-    assert caught.value.problems[0].format("kurz.yaml") == "kurz.yaml:1: YAML syntax error: mapping values are not allowed here"
+    assert str(caught.value.problems[0]) == "kurz.yaml:1: YAML syntax error: mapping values are not allowed here."
 
 
 def test_a_refused_xlsform_is_explained_in_german(app, db_session_factory):
@@ -72,21 +73,23 @@ def test_a_refused_xlsform_is_explained_in_german(app, db_session_factory):
     text = page_text(refused)
     assert refused.status_code == 422
     expected = [
-        "fragen.xlsx:1: Warnung: survey!D1: Die Spalte „label::Kurdish (ku)“ wird übersprungen: Kurdisch ist hier "
-        "mehrdeutig: Benennen Sie die Spalte mit Kurmanji (kmr) oder Sorani (ckb).",
-        "fragen.xlsx:2: Warnung: survey!A2: „geopoint“ (where) wird übersprungen: Standorte werden zum Schutz der "
-        "Befragten nicht erhoben.",
-        # three parts worded on their own, each translated: the reason, why the row is skipped, the position
-        "fragen.xlsx:3: survey!E3: Die relevant-Bedingung '${where} = 1' kann nicht übertragen werden: „${where}“ "
-        "(Zeile 2) wird nicht importiert: Standorte werden zum Schutz der Befragten nicht erhoben (bei Zeichen 1).",
-        "fragen.xlsx:4: survey!A4: Unbekannter Typ „foo“; welche Typen diese Anwendung liest, steht in "
-        "docs/questionnaire-format.md im Abschnitt XLSForm.",
-        "fragen.xlsx:5: survey!A5: Die Auswahlliste „nolist“ steht nicht im Blatt choices (Listen dort: yn).",
+        ("fragen.xlsx · Blatt survey, Zelle D1", "Die Spalte „label::Kurdish (ku)“ wird übersprungen: Kurdisch ist hier "
+         "mehrdeutig; benennen Sie die Spalte mit Kurmanji (kmr) oder Sorani (ckb)."),
+        ("fragen.xlsx · Blatt survey, Zelle A2", "Die Zeile vom Typ „geopoint“ wird übersprungen: Standorte werden zum Schutz der "
+         "Befragten nicht erhoben."),
+        # two sentences, each translated as a whole; the character is part of the place
+        ("fragen.xlsx · Blatt survey, Zelle E3 · Zeichen 1", "Die relevant-Bedingung '${where} = 1' kann nicht übertragen werden. "
+         "„${where}“ verweist auf Zeile 2, die nicht importiert wird."),
+        ("fragen.xlsx · Blatt survey, Zelle A4", "Unbekannter Typ „foo“; welche Typen diese Anwendung liest, steht in "
+         "docs/questionnaire-format.md im Abschnitt XLSForm."),
+        ("fragen.xlsx · Blatt survey, Zelle A5", "Die Auswahlliste „nolist“ steht nicht im Blatt choices (Listen dort: yn)."),
     ]
-    for line in expected:
-        assert line in text, (line, text[text.find("<main"):][:3000])
-    for english_words in ("is skipped", "cannot be translated", "not imported", "(row 2)", "at character", "unknown type",
-                          "is not in the choices sheet", "Kurdish is ambiguous"):
+    items = problem_items(refused.get_data(as_text=True))
+    for item in expected:
+        assert item in items, (item, items)
+    assert text.count("Warnung:") == 2  # the skipped column and row; the errors are not marked
+    for english_words in ("is skipped", "cannot be translated", "not imported", "(row 2)", "at character", "nknown type",
+                          "is not in the choices sheet", "Kurdish is ambiguous", "Sheet", "cell"):
         assert english_words not in text, english_words
 
 
@@ -95,15 +98,16 @@ def test_a_whole_row_is_named_in_german(app, db_session_factory):
     refused = upload(designer, workbook(NO_NAME_COLUMN), "fragen.xlsx")
     text = page_text(refused)
     assert refused.status_code == 422
-    assert "fragen.xlsx:1: survey, Zeile 1: Das Blatt „survey“ hat in seiner ersten Zeile keine Spalte „name“." in text
+    assert problem_items(refused.get_data(as_text=True)) == [
+        ("fragen.xlsx · Blatt survey, Zeile 1", "Dieses Blatt hat in seiner ersten Zeile keine Spalte „name“.")]
     assert "survey row 1" not in text and "has no column" not in text
 
 
 def test_a_whole_row_stays_english_for_english_staff(app, db_session_factory):
     designer = german(app, db_session_factory, "designer@musterstadt.example", "designer")
     designer.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
-    text = page_text(upload(designer, workbook(NO_NAME_COLUMN), "form.xlsx"))
-    assert "form.xlsx:1: survey row 1: the sheet 'survey' has no column 'name' in its first row." in text
+    page = upload(designer, workbook(NO_NAME_COLUMN), "form.xlsx").get_data(as_text=True)
+    assert problem_items(page) == [("form.xlsx · Sheet survey, row 1", "This sheet has no column 'name' in its first row.")]
 
 
 def test_the_warnings_of_an_imported_xlsform_are_german(app, db_session_factory):
@@ -111,13 +115,15 @@ def test_the_warnings_of_an_imported_xlsform_are_german(app, db_session_factory)
     response = upload(designer, (SAMPLES / "ct_form_en_ar.xlsx").read_bytes(), "ct_form_en_ar.xlsx")
     assert response.status_code == 302
     text = page_text(designer.get(response.headers["Location"]))
-    assert ("ct_form_en_ar.xlsx:2: Warnung: survey!A2: „start“ (start) wird übersprungen: Das sind Metadaten über das "
-            "Interview oder das Gerät, die bewusst nicht erhoben werden: Die Befragten bleiben anonym.") in text
-    assert ("ct_form_en_ar.xlsx:49: Warnung: survey!L49: Die Angabe constraint_message wird weggelassen: Ihr fehlt der "
-            "Text in English (en), den jeder Text braucht.") in text
-    assert "„geopoint“ (gpslocation) wird übersprungen: Standorte werden zum Schutz der Befragten nicht erhoben." in text
-    assert "ct_form_en_ar.xlsx:1: Warnung: survey, Zeile 1: " in text  # a builder warning moved to its row
-    for english_words in ("is skipped", "on purpose", "is left out", "becomes the code", "survey row"):
+    flashes = [(re.sub(r"<[^>]+>", "", place), sentence) for place, sentence in re.findall(
+        r'(?s)<p class="flash warning"><span class="where">(.*?)</span> <span class="problem-text">(.*?)</span></p>', text)]
+    assert ("ct_form_en_ar.xlsx · Blatt survey, Zelle A2", "Die Zeile vom Typ „start“ wird übersprungen: Das sind Metadaten "
+            "über das Interview oder das Gerät, die bewusst nicht erhoben werden, damit die Befragten anonym bleiben.") in flashes
+    assert ("ct_form_en_ar.xlsx · Blatt survey, Zelle L49", "Die Angabe constraint_message wird weggelassen: Ihr fehlt der "
+            "Text in English (en), den jeder Text braucht.") in flashes
+    assert "Die Zeile vom Typ „geopoint“ wird übersprungen: Standorte werden zum Schutz der Befragten nicht erhoben." in text
+    assert any(place == "ct_form_en_ar.xlsx · Blatt survey, Zeile 1" for place, _ in flashes)  # a builder warning moved to its row
+    for english_words in ("is skipped", "on purpose", "is left out", "becomes the code", "survey row", "Sheet"):
         assert english_words not in text, english_words
 
 
@@ -125,17 +131,17 @@ def test_a_yaml_syntax_error_is_explained_in_german(app, db_session_factory):
     designer = german(app, db_session_factory, "designer@musterstadt.example", "designer")
     cases = {
         # PyYAML's own words stay as the library writes them; the sentence around them is German
-        b"title: a: b\n": "kurz.yaml:1: YAML-Syntaxfehler: mapping values are not allowed here",
-        b"title: a\ntitle: b\n": "kurz.yaml:2: Der Schlüssel 'title' kommt doppelt vor (zuerst in Zeile 1); entfernen Sie "
-                                 "einen davon",
-        b"title: a\x07\n": "kurz.yaml:1: Das Zeichen U+0007 ist in einer YAML-Datei nicht erlaubt; entfernen Sie es oder "
-                           "schreiben Sie es als \"\\u0007\" in doppelten Anführungszeichen",
-        b"title: !foo {a: 1}\n": "kurz.yaml:1: Das YAML-Tag '!foo' ist nicht erlaubt; entfernen Sie es",
+        b"title: a: b\n": ("kurz.yaml · Zeile 1", "YAML-Syntaxfehler: mapping values are not allowed here."),
+        b"title: a\ntitle: b\n": ("kurz.yaml · Zeile 2", "Der Schlüssel 'title' kommt doppelt vor (zuerst in Zeile 1); "
+                                                         "entfernen Sie einen davon."),
+        b"title: a\x07\n": ("kurz.yaml · Zeile 1", "Das Zeichen U+0007 ist in einer YAML-Datei nicht erlaubt; entfernen Sie es "
+                                                   "oder schreiben Sie es als \"\\u0007\" in doppelten Anführungszeichen."),
+        b"title: !foo {a: 1}\n": ("kurz.yaml · Zeile 1", "Das YAML-Tag '!foo' ist nicht erlaubt; entfernen Sie es."),
     }
     for raw, expected in cases.items():
         refused = upload(designer, raw, "kurz.yaml")
         text = page_text(refused)
         assert refused.status_code == 422, raw
-        assert expected in text, (raw, text[text.find("<main"):][:1500])
+        assert problem_items(refused.get_data(as_text=True)) == [expected], (raw, text[text.find("<main"):][:1500])
         for english_words in ("YAML syntax error", "duplicate key", "is not allowed", "remove it"):
             assert english_words not in text, (raw, english_words)

@@ -16,8 +16,8 @@ from typing import Any, Iterable, Mapping
 from survey.files import FORMULA_PREFIXES, neutralize
 from survey.languages import LANGUAGES
 from survey.offers.inventory import CityCodes, OfferInput, validate
-from survey.files import RowProblem, TableImportError, read_table
-from survey.problems import staff_text
+from survey.files import TableImportError, read_table, table_problem
+from survey.problems import Problem, Where, staff_text
 
 TEXT_COLUMNS = ("provider_name", "provider_kind", "cost", "opening_hours", "contact_phone", "contact_email",
                 "contact_address", "website", "status")
@@ -34,24 +34,6 @@ FALSE = {"no", "nein", "false", "falsch", "0", ""}
 IMPORT_STATUSES = ("published", "draft", "archived")
 SPLIT = re.compile(r"[;,]")
 
-# English templates of every problem this module reports (besides those of
-# ``inventory.validate``), marked for the staff catalogue.
-MESSAGES: dict[str, str] = {
-    "not_a_language_column": staff_text("'%(tag)s' is not a language tag of this product (%(allowed)s)."),
-    "not_yes_no": staff_text("'%(value)s' is not yes or no."),
-    "not_yes_no_empty": staff_text("'%(value)s' is not yes, no or empty (unknown)."),
-    "not_a_date": staff_text("'%(value)s' is not a date; write 2025-03-31 or 31.03.2025."),
-    "status_not_importable": staff_text("'%(status)s' cannot be imported; use one of: %(allowed)s."),
-    "unknown_column": staff_text("unknown column; see docs/offers.md for the layout."),
-    "no_such_id": staff_text("there is no offer with the id '%(id)s'; leave the cell empty to add a new offer."),
-    "id_twice": staff_text("the id %(id)s appears twice (first in row %(first)s)."),
-    "same_offer_twice": staff_text("the same provider and German title appear in row %(first)s already."),
-    "no_offers": staff_text("the table has no offers."),
-}
-
-
-def _problem(row: int | None, column: str | None, key: str, **params: object) -> RowProblem:
-    return RowProblem(row, column, MESSAGES[key], params)
 
 
 def _text(value: str) -> str:
@@ -80,7 +62,7 @@ def _date(value: str) -> dt.date | None:
     raise ValueError(value)
 
 
-def _translation_columns(columns: Iterable[str], problems: list[RowProblem]) -> list[tuple[str, str, str]]:
+def _translation_columns(columns: Iterable[str], problems: list[Problem]) -> list[tuple[str, str, str]]:
     """(column, attribute, language) for every title_<lang>/description_<lang> column."""
     found = []
     for column in columns:
@@ -90,12 +72,13 @@ def _translation_columns(columns: Iterable[str], problems: list[RowProblem]) -> 
                 if tag in LANGUAGES:
                     found.append((column, attribute, tag))
                 else:
-                    problems.append(_problem(1, column, "not_a_language_column", tag=tag, allowed=", ".join(LANGUAGES)))
+                    problems.append(table_problem(1, column, "not_a_language_column", staff_text(
+                        "'%(tag)s' is not a language tag of this product (%(allowed)s)."), tag=tag, allowed=", ".join(LANGUAGES)))
     return found
 
 
 def _row_input(cells: dict[str, str], translations: list[tuple[str, str, str]],
-               number: int, problems: list[RowProblem]) -> OfferInput:
+               number: int, problems: list[Problem]) -> OfferInput:
     data = OfferInput()
     for column in TEXT_COLUMNS:
         if column in cells:
@@ -110,24 +93,28 @@ def _row_input(cells: dict[str, str], translations: list[tuple[str, str, str]],
         if column in cells:
             value = _bool(cells[column])
             if value is None:
-                problems.append(_problem(number, column, "not_yes_no", value=cells[column]))
+                problems.append(table_problem(number, column, "not_yes_no", staff_text("'%(value)s' is not yes or no."),
+                                              value=cells[column]))
             else:
                 setattr(data, column, value)
     if cells.get("barrier_free", "").strip():
         value = _bool(cells["barrier_free"])
         if value is None:
-            problems.append(_problem(number, "barrier_free", "not_yes_no_empty", value=cells["barrier_free"]))
+            problems.append(table_problem(number, "barrier_free", "not_yes_no", staff_text(
+                "'%(value)s' is not yes, no or empty (unknown)."), value=cells["barrier_free"]))
         data.barrier_free = value
     if cells.get("last_verified_on", "").strip():
         try:
             data.last_verified_on = _date(cells["last_verified_on"])
         except ValueError:
-            problems.append(_problem(number, "last_verified_on", "not_a_date", value=cells["last_verified_on"]))
+            problems.append(table_problem(number, "last_verified_on", "not_a_date", staff_text(
+                "'%(value)s' is not a date; write 2025-03-31 or 31.03.2025."), value=cells["last_verified_on"]))
     for column, attribute, tag in translations:
         if cells.get(column):
             getattr(data, attribute)[tag] = _text(cells[column])
     if data.status not in IMPORT_STATUSES:
-        problems.append(_problem(number, "status", "status_not_importable", status=data.status, allowed=", ".join(IMPORT_STATUSES)))
+        problems.append(table_problem(number, "status", "status_not_importable", staff_text(
+            "'%(status)s' cannot be imported; use one of: %(allowed)s."), status=data.status, allowed=", ".join(IMPORT_STATUSES)))
     return data
 
 
@@ -141,39 +128,43 @@ def parse_offer_table(raw: bytes, file_name: str, codes: CityCodes, existing: Ma
     ``existing`` maps the stored offers' ids to their provider and German title. Raises
     ``TableImportError`` with every problem of every row."""
     table = read_table(raw, file_name, required=REQUIRED)
-    problems: list[RowProblem] = []
+    problems: list[Problem] = []
     translations = _translation_columns(table.columns, problems)
     known = {"id", *TEXT_COLUMNS, *LIST_COLUMNS, *BOOL_COLUMNS, "barrier_free", "last_verified_on"}
     for column in table.columns:
         if column and column not in known and not column.startswith(("title_", "description_")):
-            problems.append(_problem(1, column, "unknown_column"))
+            problems.append(table_problem(1, column, "unknown_column",
+                                          staff_text("This column is unknown; see docs/offers.md for the layout.")))
     by_key = {_key(provider, title): id_ for id_, (provider, title) in existing.items()}
     rows: list[tuple[int | None, OfferInput]] = []
     seen_ids: dict[int, int] = {}
     seen_keys: dict[tuple[str, str], int] = {}
     for number, cells in table.rows:
         data = _row_input(cells, translations, number, problems)
-        for problem in validate(data, codes, today):
-            problems.append(RowProblem(number, problem.field, problem.template, problem.params))
+        for problem in validate(data, codes, today):  # a form field is a column here
+            problems.append(problem.placed(Where(row=number, column=problem.where.field)))
         target: int | None = None
         raw_id = cells.get("id", "").strip()
         if raw_id:
             if not raw_id.isdigit() or int(raw_id) not in existing:
-                problems.append(_problem(number, "id", "no_such_id", id=raw_id))
+                problems.append(table_problem(number, "id", "no_such_id", staff_text(
+                    "There is no offer with the id '%(id)s'; leave the cell empty to add a new offer."), id=raw_id))
             elif int(raw_id) in seen_ids:
-                problems.append(_problem(number, "id", "id_twice", id=raw_id, first=seen_ids[int(raw_id)]))
+                problems.append(table_problem(number, "id", "id_twice", staff_text(
+                    "The id %(id)s appears twice (first in row %(first)s)."), id=raw_id, first=seen_ids[int(raw_id)]))
             else:
                 seen_ids[int(raw_id)] = number
                 target = int(raw_id)
         key = _key(data.provider_name, data.title.get("de", ""))
         if key in seen_keys:
-            problems.append(_problem(number, "title_de", "same_offer_twice", first=seen_keys[key]))
+            problems.append(table_problem(number, "title_de", "same_offer_twice", staff_text(
+                "The same provider and German title appear in row %(first)s already."), first=seen_keys[key]))
         seen_keys.setdefault(key, number)
         if target is None and not raw_id:
             target = by_key.get(key)
         rows.append((target, data))
     if not table.rows:
-        problems.append(_problem(None, None, "no_offers"))
+        problems.append(table_problem(None, None, "no_offers", staff_text("The table has no offers.")))
     if problems:
         raise TableImportError(problems)
     return rows

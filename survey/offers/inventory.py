@@ -1,20 +1,20 @@
 """The offer inventory's rules: what staff, an import row or a provider say about an offer
 (``OfferInput``), its validation against the city's codes, and the twelve-month staleness flag.
 
-Every problem is named per field (``FieldProblem``) so that a form shows it at the field and an
-import reports it with row and column. Plain Python: no Flask, no database (the offers are stored
-by survey.store.offers).
+Every problem is placed at its field (a ``Problem`` with ``where.field``, survey/problems.py) so
+that a form shows it at the field and an import reports it with row and column. Plain Python: no
+Flask, no database (the offers are stored by survey.store.offers).
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field, field as dataclass_field, fields as dataclass_fields
-from typing import Any, Iterable, Mapping, Protocol
+from dataclasses import dataclass, field, fields as dataclass_fields
+from typing import Any, Iterable, Protocol
 from urllib.parse import urlsplit
 
 from survey.languages import LANGUAGES, MISLEADING_TAGS
-from survey.problems import Phrase, Templated, staff_text
+from survey.problems import Problem, Refused, Where, staff_text
 
 PROVIDER_KINDS = ("mso", "welfare", "municipal", "other")
 COSTS = ("free", "reduced", "paid")
@@ -77,52 +77,13 @@ class OfferInput:
         return copy
 
 
-# English templates of every problem ``validate`` reports, marked for the staff catalogue.
-MESSAGES: dict[str, str] = {
-    "provider_required": staff_text("the provider's name is required."),
-    "provider_too_long": staff_text("the provider's name is longer than %(maximum)s characters."),
-    "unknown_provider_kind": staff_text("'%(value)s' is not a kind of provider; use one of: %(allowed)s."),
-    "unknown_status": staff_text("'%(value)s' is not a status; use one of: %(allowed)s."),
-    "german_title_required": staff_text("a German title is required."),
-    "too_long": staff_text("is longer than %(maximum)s characters."),
-    "field_required": staff_text("choose at least one integration field."),
-    "unknown_field": staff_text("'%(value)s' is not an integration field of the city; use one of: %(allowed)s."),
-    "district_required": staff_text("choose at least one district, or mark the offer as city-wide."),
-    "unknown_district": staff_text("'%(value)s' is not a district of the city; use one of: %(allowed)s."),
-    "no_districts_yet": staff_text("'%(value)s' is not a district: the city has no districts yet (import them first)."),
-    "unknown_target_group": staff_text("'%(value)s' is not a target group; use one of: %(allowed)s."),
-    "target_group_alias": staff_text("'%(value)s' is not a target group; use one of: %(allowed)s (did you mean '%(suggestion)s'?)."),
-    "unknown_language": staff_text("'%(value)s' is not a language tag; use one of: %(allowed)s."),
-    "language_name": staff_text("'%(value)s' is a language name; use its tag '%(tag)s'."),
-    "ambiguous": staff_text("'%(value)s' is ambiguous: %(advice)s."),
-    "unknown_cost": staff_text("'%(value)s' is not a cost; use one of: %(allowed)s."),
-    "yes_no": staff_text("must be yes or no."),
-    "yes_no_empty": staff_text("must be yes, no or empty (unknown)."),
-    "not_an_email": staff_text("'%(value)s' is not an e-mail address (name@example.org)."),
-    "not_a_phone": staff_text("a phone number may hold digits, spaces and + ( ) / - only."),
-    "unsafe_website": staff_text("the website must be a full address starting with https:// or http://."),
-    "date_in_future": staff_text("the date lies in the future."),
-}
+def field_problem(name: str, code: str, template: str, /, **params: Any) -> Problem:
+    """A problem of the field ``name``: an OfferInput attribute, "title_de" style for a translation."""
+    return Problem(code, template, params, where=Where(field=name))
 
 
-@dataclass(frozen=True)
-class FieldProblem(Templated):
-    """``template`` is one of the English templates of ``MESSAGES`` (or another marked for
-    translation), filled with ``params``; ``message`` is the English text."""
-
-    field: str  # an OfferInput attribute, "title_de" style for a translation
-    template: str
-    params: Mapping[str, Any] = dataclass_field(default_factory=dict, hash=False)
-
-
-def _problem(name: str, key: str, **params: Any) -> FieldProblem:
-    return FieldProblem(name, MESSAGES[key], params)
-
-
-class OfferInvalid(ValueError):
-    def __init__(self, problems: list[FieldProblem]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(f"{p.field}: {p.message}" for p in problems))
+class OfferInvalid(Refused):
+    """The offer was not saved; ``problems`` are placed at their fields."""
 
 
 @dataclass(frozen=True)
@@ -133,16 +94,18 @@ class CityCodes:
     districts: tuple[str, ...]
 
 
-def _unknown(name: str, key: str, value: str, allowed: Iterable[str]) -> FieldProblem:
-    return _problem(name, key, value=value, allowed=", ".join(allowed))
+def _unknown(name: str, code: str, template: str, value: str, allowed: Iterable[str]) -> Problem:
+    return field_problem(name, code, template, value=value, allowed=", ".join(allowed))
 
 
-def _language_problem(name: str, tag: str) -> FieldProblem:
+def _language_problem(name: str, tag: str) -> Problem:
     if tag in MISLEADING_TAGS:
-        return _problem(name, "ambiguous", value=tag, advice=Phrase(MISLEADING_TAGS[tag]))
+        return field_problem(name, "misleading_language_tag", MISLEADING_TAGS[tag], tag=tag)
     if tag.casefold() in LANGUAGE_NAMES:
-        return _problem(name, "language_name", value=tag, tag=LANGUAGE_NAMES[tag.casefold()])
-    return _unknown(name, "unknown_language", tag, LANGUAGES)
+        return field_problem(name, "language_name", staff_text("'%(value)s' is a language name; use its tag '%(tag)s'."),
+                             value=tag, tag=LANGUAGE_NAMES[tag.casefold()])
+    return _unknown(name, "unknown_language", staff_text("'%(value)s' is not a language tag; use one of: %(allowed)s."),
+                    tag, LANGUAGES)
 
 
 def is_safe_website(url: str) -> bool:
@@ -153,71 +116,84 @@ def is_safe_website(url: str) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
 
 
-def validate(data: OfferInput, codes: CityCodes, today: dt.date | None = None) -> list[FieldProblem]:
-    """Every problem of ``data`` (normalised first), each named by its field."""
+def validate(data: OfferInput, codes: CityCodes, today: dt.date | None = None) -> list[Problem]:
+    """Every problem of ``data`` (normalised first), each placed at its field."""
     data = data.normalized()
     today = today or dt.date.today()
-    problems: list[FieldProblem] = []
+    problems: list[Problem] = []
 
-    def add(name: str, key: str, **params: Any) -> None:
-        problems.append(_problem(name, key, **params))
+    def add(name: str, code: str, template: str, /, **params: Any) -> None:
+        problems.append(field_problem(name, code, template, **params))
 
+    too_long = staff_text("The text is longer than %(maximum)s characters.")
     if not data.provider_name:
-        add("provider_name", "provider_required")
+        add("provider_name", "provider_required", staff_text("The provider's name is required."))
     elif len(data.provider_name) > PROVIDER_MAX:
-        add("provider_name", "provider_too_long", maximum=PROVIDER_MAX)
+        add("provider_name", "too_long", staff_text("The provider's name is longer than %(maximum)s characters."),
+            maximum=PROVIDER_MAX)
     if data.provider_kind not in PROVIDER_KINDS:
-        problems.append(_unknown("provider_kind", "unknown_provider_kind", data.provider_kind, PROVIDER_KINDS))
+        problems.append(_unknown("provider_kind", "unknown_provider_kind",
+                                 staff_text("'%(value)s' is not a kind of provider; use one of: %(allowed)s."),
+                                 data.provider_kind, PROVIDER_KINDS))
     if data.status not in STATUSES:
-        problems.append(_unknown("status", "unknown_status", data.status, STATUSES))
+        problems.append(_unknown("status", "unknown_status", staff_text("'%(value)s' is not a status; use one of: %(allowed)s."),
+                                 data.status, STATUSES))
     if not data.title.get("de"):
-        add("title_de", "german_title_required")
+        add("title_de", "german_title_required", staff_text("A German title is required."))
     for name, texts, maximum in (("title", data.title, TITLE_MAX), ("description", data.description, DESCRIPTION_MAX)):
         for tag, text in texts.items():
             if tag not in LANGUAGES:
                 problems.append(_language_problem(f"{name}_{tag}", tag))
             elif len(text) > maximum:
-                add(f"{name}_{tag}", "too_long", maximum=maximum)
+                add(f"{name}_{tag}", "too_long", too_long, maximum=maximum)
     if not data.fields:
-        add("fields", "field_required")
+        add("fields", "field_required", staff_text("Choose at least one integration field."))
     for code in data.fields:
         if code not in codes.fields:
-            problems.append(_unknown("fields", "unknown_field", code, codes.fields))
+            problems.append(_unknown("fields", "unknown_field", staff_text(
+                "'%(value)s' is not an integration field of the city; use one of: %(allowed)s."), code, codes.fields))
     if not data.city_wide and not data.districts:
-        add("districts", "district_required")
+        add("districts", "district_required", staff_text("Choose at least one district, or mark the offer as city-wide."))
     for code in data.districts:
-        if code not in codes.districts:
-            problems.append(_unknown("districts", "unknown_district", code, codes.districts) if codes.districts
-                            else _problem("districts", "no_districts_yet", value=code))
+        if code not in codes.districts and codes.districts:
+            problems.append(_unknown("districts", "unknown_district", staff_text(
+                "'%(value)s' is not a district of the city; use one of: %(allowed)s."), code, codes.districts))
+        elif code not in codes.districts:
+            add("districts", "unknown_district", staff_text(
+                "'%(value)s' is not a district: the city has no districts yet (import them first)."), value=code)
     for code in data.target_groups:
         if code not in TARGET_GROUPS:
             if code in TARGET_GROUP_ALIASES:
-                add("target_groups", "target_group_alias", value=code, allowed=", ".join(TARGET_GROUPS),
-                    suggestion=TARGET_GROUP_ALIASES[code])
+                add("target_groups", "unknown_target_group", staff_text(
+                    "'%(value)s' is not a target group; use one of: %(allowed)s (did you mean '%(suggestion)s'?)."),
+                    value=code, allowed=", ".join(TARGET_GROUPS), suggestion=TARGET_GROUP_ALIASES[code])
             else:
-                problems.append(_unknown("target_groups", "unknown_target_group", code, TARGET_GROUPS))
+                problems.append(_unknown("target_groups", "unknown_target_group", staff_text(
+                    "'%(value)s' is not a target group; use one of: %(allowed)s."), code, TARGET_GROUPS))
     for tag in data.languages:
         if tag not in LANGUAGES:
             problems.append(_language_problem("languages", tag))
     if data.cost not in COSTS:
-        problems.append(_unknown("cost", "unknown_cost", data.cost, COSTS))
+        problems.append(_unknown("cost", "unknown_cost", staff_text("'%(value)s' is not a cost; use one of: %(allowed)s."),
+                                 data.cost, COSTS))
     for name in ("appointment_only", "childcare", "online", "phone_advice", "city_wide"):
         if not isinstance(getattr(data, name), bool):
-            add(name, "yes_no")
+            add(name, "not_yes_no", staff_text("The value must be yes or no."))
     if data.barrier_free is not None and not isinstance(data.barrier_free, bool):
-        add("barrier_free", "yes_no_empty")
+        add("barrier_free", "not_yes_no", staff_text("The value must be yes, no or empty (unknown)."))
     if len(data.opening_hours) > 2000:
-        add("opening_hours", "too_long", maximum=2000)
+        add("opening_hours", "too_long", too_long, maximum=2000)
     if data.contact_email and (len(data.contact_email) > 254 or not EMAIL.match(data.contact_email)):
-        add("contact_email", "not_an_email", value=data.contact_email)
+        add("contact_email", "not_an_email", staff_text("'%(value)s' is not an e-mail address (name@example.org)."),
+            value=data.contact_email)
     if data.contact_phone and not PHONE.match(data.contact_phone):
-        add("contact_phone", "not_a_phone")
+        add("contact_phone", "not_a_phone", staff_text("A phone number may hold digits, spaces and + ( ) / - only."))
     if len(data.contact_address) > 500:
-        add("contact_address", "too_long", maximum=500)
+        add("contact_address", "too_long", too_long, maximum=500)
     if data.website and (len(data.website) > 500 or not is_safe_website(data.website)):
-        add("website", "unsafe_website")
+        add("website", "unsafe_website", staff_text("The website must be a full address starting with https:// or http://."))
     if data.last_verified_on is not None and data.last_verified_on > today:
-        add("last_verified_on", "date_in_future")
+        add("last_verified_on", "date_in_future", staff_text("The date lies in the future."))
     return problems
 
 

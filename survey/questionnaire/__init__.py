@@ -1,5 +1,6 @@
 """Questionnaire definitions: the model, loading and validation. No Flask, no database."""
-from survey.questionnaire.errors import Problem, QuestionnaireError
+from survey.questionnaire.errors import QuestionnaireError
+from survey.problems import Problem
 from survey.questionnaire.formats.yaml_reader import (
     LoadedQuestionnaire,
     load_questionnaire_bytes,

@@ -4,11 +4,13 @@ The reader (YAML, later XLSForm) produces ``LocDict``/``LocList`` data; this mod
 builds the immutable model, or raises one ``QuestionnaireError`` listing all errors with their
 path, line, and how to fix them.
 
-Every problem is an English template (marked with ``staff_text`` where it is written) with
-parameters, so the staff pages show it in the staff's language. A reference to another line of
-the file is the parameter ``at_line`` (a ``Phrase`` such as " (first at line 14)"), which the web
-editor, having no lines, blanks; a missing translation is one of ``MISSING_TRANSLATION`` with the
-parameter ``language``, which the editor puts at that language's field.
+Every problem is a ``Problem`` (survey/problems.py): a whole English sentence marked with
+``staff_text`` where it is written, placed at the path and line it concerns. Where a sentence has
+variants (with or without "Did you mean ...?", a reference to another line, the kind of value
+found), each variant is a template of its own. The web editor has no lines, so it builds without
+line references (``line_references``); a missing translation has the code
+``missing_translation`` and the parameter ``language``, which the editor puts at that language's
+field.
 """
 from __future__ import annotations
 
@@ -22,7 +24,7 @@ from typing import Any
 from survey.languages import LANGUAGES, MISLEADING_TAGS
 from survey.questionnaire import builtin_texts
 from survey.questionnaire.conditions.expression import Condition, ConditionSyntaxError, parse_condition
-from survey.questionnaire.errors import Problem, QuestionnaireError
+from survey.questionnaire.errors import QuestionnaireError
 from survey.questionnaire.formats.located_yaml import LocDict, LocList
 from survey.questionnaire.model import (
     OTHER_OPTION_CODE,
@@ -37,7 +39,7 @@ from survey.questionnaire.model import (
     Text,
 )
 from survey.questionnaire.offer_mapping import MAPPABLE
-from survey.problems import Phrase, phrase, staff_text
+from survey.problems import Problem, Where, staff_text
 
 MAX_BOUND = 10**15  # the largest min/max of a number question
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
@@ -68,32 +70,55 @@ HARD_MAX_LENGTH = 10000
 DEFAULT_YEAR_RANGE = (1900, 2100)
 
 
-MISSING_DEFAULT_TRANSLATION = staff_text("missing the '%(language)s' translation; every text needs the default language.")
-MISSING_OTHER_TRANSLATION = staff_text(
-    "missing the '%(language)s' translation; add '%(language)s: ...' or mark the language as partial "
-    "(- {code: %(language)s, partial: true}) to fall back."
-)
-# The problems of a text that lacks the translation ``params["language"]``.
-MISSING_TRANSLATION = frozenset({MISSING_DEFAULT_TRANSLATION, MISSING_OTHER_TRANSLATION})
-KEY_NOT_A_MAPPING = staff_text("'%(key)s' must be a mapping (key: value lines), not %(kind)s.")
-KEY_NOT_A_LIST = staff_text("'%(key)s' must be a list (lines starting with '- '), not %(kind)s.")
+# The code of the problem of a text that lacks the translation ``params["language"]``.
+MISSING_TRANSLATION = "missing_translation"
+
+# "... must be a mapping/list, not ...": one sentence for each kind of value found (``_kind``).
+KEY_NOT_A_MAPPING = {
+    "nothing": staff_text("'%(key)s' must be a mapping (key: value lines), but it is empty."),
+    "list": staff_text("'%(key)s' must be a mapping (key: value lines), not a list."),
+    "value": staff_text("'%(key)s' must be a mapping (key: value lines), not the %(type)s %(value)s."),
+}
+KEY_NOT_A_LIST = {
+    "nothing": staff_text("'%(key)s' must be a list (lines starting with '- '), but it is empty."),
+    "mapping": staff_text("'%(key)s' must be a list (lines starting with '- '), not a mapping."),
+    "value": staff_text("'%(key)s' must be a list (lines starting with '- '), not the %(type)s %(value)s."),
+}
+# An entry of a list of sections, questions or options (its path says which).
+ENTRY_NOT_A_MAPPING = {
+    "nothing": staff_text("This entry must be a mapping (key: value lines), but it is empty."),
+    "list": staff_text("This entry must be a mapping (key: value lines), not a list."),
+    "value": staff_text("This entry must be a mapping (key: value lines), not the %(type)s %(value)s."),
+}
+TEXT_NOT_A_MAPPING = {
+    "list": staff_text("A text must map languages to strings, e.g. {%(language)s: %(example)s}, not a list."),
+    "value": staff_text("A text must map languages to strings, e.g. {%(language)s: %(example)s}, not the %(type)s %(value)s."),
+}
+FILE_NOT_A_MAPPING = {
+    "nothing": staff_text("The file is empty; a questionnaire is a mapping with slug, title, languages and sections."),
+    "list": staff_text("The file must be a mapping with slug, title, languages and sections, not a list."),
+    "value": staff_text("The file must be a mapping with slug, title, languages and sections, not the %(type)s %(value)s."),
+}
 
 
-def _suggest(word: Any, candidates: Any) -> Phrase | str:
-    """A hint " Did you mean 'x'?" (put into a template right after a full stop), or ""."""
+def _kind(value: Any) -> tuple[str, dict[str, str]]:
+    """Which variant of a "must be a ..." sentence fits ``value`` (nothing, mapping, list or
+    value), and the parameters that name a value."""
+    kind = "nothing" if value is None else "mapping" if isinstance(value, dict) else "list" if isinstance(value, list) else "value"
+    return kind, {"type": type(value).__name__, "value": repr(str(value)[:40])}
+
+
+def _suggest(word: Any, candidates: Any) -> str | None:
+    """The candidate ``word`` was probably meant to be, for a "Did you mean ...?" variant."""
     matches = difflib.get_close_matches(str(word), [str(c) for c in candidates], n=1)
-    return phrase(staff_text(" Did you mean '%(match)s'?"), match=matches[0]) if matches else ""
-
-
-def _first_at(line: int | None) -> Phrase:
-    """The ``at_line`` parameter of a duplicate: where the first one is."""
-    return phrase(staff_text(" (first at line %(line)s)"), line=line)
+    return matches[0] if matches else None
 
 
 class _Builder:
-    def __init__(self, data: Any, source_name: str) -> None:
+    def __init__(self, data: Any, source_name: str, line_references: bool = True) -> None:
         self.data = data
         self.source_name = source_name
+        self.line_references = line_references  # False: no "(first at line N)"; the web editor has no lines
         self.problems: list[Problem] = []
         self.languages: list[LanguageSpec] = []
         self.default_language = "de"
@@ -102,75 +127,76 @@ class _Builder:
 
     # --- reporting -------------------------------------------------------------------------
 
-    def error(self, path: str, template: str, line: int | None, **params: Any) -> None:
-        self.problems.append(Problem(path, template, line, params=params))
+    def error(self, path: str, line: int | None, code: str, template: str, /, **params: Any) -> None:
+        """Report ``template`` (a whole sentence, marked with ``staff_text``) at ``path``."""
+        self.problems.append(Problem(code, template, params, "error", Where(file=self.source_name, line=line, path=path)))
 
-    def warning(self, path: str, template: str, line: int | None, **params: Any) -> None:
-        self.problems.append(Problem(path, template, line, severity="warning", params=params))
+    def warning(self, path: str, line: int | None, code: str, template: str, /, **params: Any) -> None:
+        self.problems.append(Problem(code, template, params, "warning", Where(file=self.source_name, line=line, path=path)))
+
+    def line_of_first(self, line: int | None) -> int | None:
+        """The line a duplicate refers to, or None where the reader has no lines."""
+        return line if self.line_references else None
 
     def check_keys(self, mapping: LocDict, allowed: set[str], path: str) -> None:
         for key in mapping:
             if key not in allowed:
-                self.error(
-                    f"{path}.{key}" if path else str(key),
-                    staff_text("unknown key '%(key)s'.%(hint)s Allowed here: %(allowed)s."),
-                    mapping.line_of(key),
-                    key=key, hint=_suggest(key, allowed), allowed=", ".join(sorted(allowed)),
-                )
+                match = _suggest(key, allowed)
+                template = (staff_text("Unknown key '%(key)s'. Did you mean '%(match)s'? Allowed here: %(allowed)s.") if match
+                            else staff_text("Unknown key '%(key)s'. Allowed here: %(allowed)s."))
+                self.error(f"{path}.{key}" if path else str(key), mapping.line_of(key), "unknown_key", template,
+                           key=key, match=match, allowed=", ".join(sorted(allowed)))
 
-    def mapping(self, value: Any, path: str, line: int | None, template: str, **params: Any) -> LocDict | None:
-        """``value`` if it is a mapping; else the error ``template`` (with ``%(kind)s``, what it is)."""
+    def mapping(self, value: Any, path: str, line: int | None, templates: dict[str, str], /, **params: Any) -> LocDict | None:
+        """``value`` if it is a mapping; else the error of ``templates`` for the kind of value it is."""
         if isinstance(value, LocDict):
             return value
-        self.error(path, template, line, kind=_kind(value), **params)
+        kind, named = _kind(value)
+        self.error(path, line, "not_a_mapping", templates.get(kind) or templates["value"], **named, **params)
         return None
 
     def sequence(self, value: Any, path: str, line: int | None, key: str) -> LocList | None:
         """The list under ``key``, or None with an error."""
         if isinstance(value, LocList):
             return value
-        self.error(path, KEY_NOT_A_LIST, line, key=key, kind=_kind(value))
+        kind, named = _kind(value)
+        self.error(path, line, "not_a_list", KEY_NOT_A_LIST.get(kind) or KEY_NOT_A_LIST["value"], key=key, **named)
         return None
 
     def unknown_language(self, path: str, code: Any, line: int | None) -> None:
         if isinstance(code, str) and code in MISLEADING_TAGS:
-            self.error(path, staff_text("language %(code)s: %(advice)s."), line, code=repr(code),
-                       advice=Phrase(MISLEADING_TAGS[code]))
-        else:
-            self.error(path, staff_text("unknown language %(code)s.%(hint)s Known: %(known)s."), line,
-                       code=repr(code), hint=_suggest(code, LANGUAGES), known=", ".join(LANGUAGES))
+            self.error(path, line, "misleading_language_tag", MISLEADING_TAGS[code], tag=code)
+            return
+        match = _suggest(code, LANGUAGES)
+        template = (staff_text("Unknown language %(code)s. Did you mean '%(match)s'? Known: %(known)s.") if match
+                    else staff_text("Unknown language %(code)s. Known: %(known)s."))
+        self.error(path, line, "unknown_language", template, code=repr(code), match=match, known=", ".join(LANGUAGES))
 
     # --- texts -----------------------------------------------------------------------------
 
     def text(self, value: Any, path: str, line: int | None, required: bool = True) -> Text | None:
         if value is None:
             if required:
-                self.error(path, staff_text("a text is required here, e.g. {%(language)s: ...}."), line,
+                self.error(path, line, "text_required", staff_text("A text is required here, e.g. {%(language)s: ...}."),
                            language=self.default_language)
             return None
         if not isinstance(value, LocDict):
-            self.error(
-                path,
-                staff_text("a text must map languages to strings, e.g. {%(language)s: %(example)s}, not %(kind)s."),
-                line,
-                language=self.default_language, example=repr(str(value)[:30]), kind=_kind(value),
-            )
+            self.mapping(value, path, line, TEXT_NOT_A_MAPPING, language=self.default_language, example=repr(str(value)[:30]))
             return None
         declared = {spec.code for spec in self.languages}
         translations: dict[str, str] = {}
         for language, string in value.items():
             key_line = value.line_of(language)
             if language not in declared:
-                self.error(
-                    f"{path}.{language}",
-                    staff_text("language '%(language)s' is not declared in 'languages'; declare it or remove this "
-                               "translation.%(hint)s"),
-                    key_line,
-                    language=language, hint=_suggest(language, declared),
-                )
+                match = _suggest(language, declared)
+                template = (staff_text("The language '%(language)s' is not declared in 'languages'; declare it or remove this "
+                                       "translation. Did you mean '%(match)s'?") if match
+                            else staff_text("The language '%(language)s' is not declared in 'languages'; declare it or remove "
+                                            "this translation."))
+                self.error(f"{path}.{language}", key_line, "undeclared_language", template, language=language, match=match)
                 continue
             if not isinstance(string, str) or not string.strip():
-                self.error(f"{path}.{language}", staff_text("the translation must be a non-empty string."), key_line)
+                self.error(f"{path}.{language}", key_line, "empty_translation", staff_text("The translation must be a non-empty string."))
                 continue
             translations[language] = string.strip()
         for spec in self.languages:
@@ -178,9 +204,13 @@ class _Builder:
                 continue
             if spec.partial and spec.code != self.default_language:
                 self.fallback_counts[spec.code] += 1
+            elif spec.code == self.default_language:
+                self.error(path, value.line, MISSING_TRANSLATION, staff_text(
+                    "The '%(language)s' translation is missing; every text needs the default language."), language=spec.code)
             else:
-                missing = MISSING_DEFAULT_TRANSLATION if spec.code == self.default_language else MISSING_OTHER_TRANSLATION
-                self.error(path, missing, value.line, language=spec.code)
+                self.error(path, value.line, MISSING_TRANSLATION, staff_text(
+                    "The '%(language)s' translation is missing; add '%(language)s: ...' or mark the language as partial "
+                    "(- {code: %(language)s, partial: true}) to fall back."), language=spec.code)
         return Text(translations) if translations else None
 
     # --- top level -------------------------------------------------------------------------
@@ -188,18 +218,17 @@ class _Builder:
     def build(self) -> Questionnaire | None:
         root = self.data
         if not isinstance(root, LocDict):
-            self.error("", staff_text("the file must be a mapping with slug, title, languages and sections, not %(kind)s."), 1,
-                       kind=_kind(root))
+            self.mapping(root, "", 1, FILE_NOT_A_MAPPING)
             return None
         self.check_keys(root, TOP_KEYS, "")
         for key in ("slug", "title", "default_language", "languages", "sections"):
             if key not in root:
-                self.error(key, staff_text("required key '%(key)s' is missing."), root.line, key=key)
+                self.error(key, root.line, "missing_key", staff_text("The required key '%(key)s' is missing."), key=key)
 
         slug = root.get("slug")
         if "slug" in root and not (isinstance(slug, str) and SLUG_PATTERN.match(slug)):
-            self.error("slug", staff_text("slug %(slug)s must be 2-64 characters: lower-case letters, digits, '-'."),
-                       root.line_of("slug"), slug=repr(slug))
+            self.error("slug", root.line_of("slug"), "bad_slug",
+                       staff_text("The slug %(slug)s must be 2-64 characters: lower-case letters, digits, '-'."), slug=repr(slug))
 
         self.read_languages(root)
         title = self.text(root.get("title"), "title", root.line_of("title")) if "title" in root else None
@@ -216,7 +245,7 @@ class _Builder:
                 template = staff_text("'%(language)s' lacks %(count)s text; it falls back to %(chain)s.")
             else:
                 template = staff_text("'%(language)s' lacks %(count)s texts; they fall back to %(chain)s.")
-            self.warning("languages", template, root.line_of("languages"),
+            self.warning("languages", root.line_of("languages"), "falls_back", template,
                          language=language, count=count, chain=" → ".join(dict.fromkeys(chain)))
 
         if any(p.severity == "error" for p in self.problems):
@@ -248,14 +277,20 @@ class _Builder:
             path, line = f"offer_mapping.{attribute}", mapping.line_of(attribute)
             question = questions.get(code) if isinstance(code, str) else None
             if attribute not in MAPPABLE:
-                self.error(path, staff_text("'%(attribute)s' is not an offer attribute.%(hint)s Allowed: %(allowed)s."), line,
-                           attribute=attribute, hint=_suggest(str(attribute), MAPPABLE), allowed=", ".join(MAPPABLE))
+                match = _suggest(str(attribute), MAPPABLE)
+                template = (staff_text("'%(attribute)s' is not an offer attribute. Did you mean '%(match)s'? Allowed: %(allowed)s.")
+                            if match else staff_text("'%(attribute)s' is not an offer attribute. Allowed: %(allowed)s."))
+                self.error(path, line, "unknown_offer_attribute", template,
+                           attribute=attribute, match=match, allowed=", ".join(MAPPABLE))
             elif question is None:
-                self.error(path, staff_text("%(code)s is not a question of this questionnaire.%(hint)s"), line,
-                           code=repr(code), hint=_suggest(str(code), list(questions)))
+                match = _suggest(str(code), list(questions))
+                template = (staff_text("%(code)s is not a question of this questionnaire. Did you mean '%(match)s'?") if match
+                            else staff_text("%(code)s is not a question of this questionnaire."))
+                self.error(path, line, "unknown_question", template, code=repr(code), match=match)
             elif question.type not in MAPPABLE[attribute]:
                 allowed = ", ".join(sorted(t.value for t in MAPPABLE[attribute]))
-                self.error(path, staff_text("'%(code)s' is a %(type)s question; '%(attribute)s' needs one of: %(allowed)s."), line,
+                self.error(path, line, "offer_attribute_type",
+                           staff_text("'%(code)s' is a %(type)s question; '%(attribute)s' needs one of: %(allowed)s."),
                            code=code, type=question.type.value, attribute=attribute, allowed=allowed)
             else:
                 found[str(attribute)] = code
@@ -280,14 +315,17 @@ class _Builder:
             path, line = f"analysis.breakdowns[{index}]", items.line_of(index)
             question = questions.get(code) if isinstance(code, str) else None
             if question is None:
-                self.error(path, staff_text("breakdown %(code)s is not a question of this questionnaire.%(hint)s"), line,
-                           code=repr(code), hint=_suggest(str(code), list(questions)))
+                match = _suggest(str(code), list(questions))
+                template = (staff_text("The breakdown %(code)s is not a question of this questionnaire. Did you mean '%(match)s'?")
+                            if match else staff_text("The breakdown %(code)s is not a question of this questionnaire."))
+                self.error(path, line, "unknown_breakdown", template, code=repr(code), match=match)
             elif question.type not in groupable:
-                self.error(path, staff_text("breakdown '%(code)s' is a %(type)s question; results can only be broken down by "
-                                            "single choice, yes/no, scale or district questions."), line,
+                self.error(path, line, "breakdown_type",
+                           staff_text("The breakdown '%(code)s' is a %(type)s question; results can only be broken down by "
+                                      "single choice, yes/no, scale or district questions."),
                            code=code, type=question.type.value)
             elif code in found:
-                self.error(path, staff_text("breakdown '%(code)s' is listed twice."), line, code=code)
+                self.error(path, line, "breakdown_twice", staff_text("The breakdown '%(code)s' is listed twice."), code=code)
             else:
                 found.append(code)
         return tuple(found)
@@ -311,7 +349,8 @@ class _Builder:
             if isinstance(entry, str):
                 entry = LocDict({"code": entry}, line=line)
             if not isinstance(entry, LocDict):
-                self.error(path, staff_text("a language is a tag (- ar) or a mapping (- {code: ar, reviewed: false})."), line)
+                self.error(path, line, "bad_language_entry",
+                           staff_text("A language is a tag (- ar) or a mapping (- {code: ar, reviewed: false})."))
                 continue
             self.check_keys(entry, LANGUAGE_KEYS, path)
             code = entry.get("code")
@@ -319,20 +358,24 @@ class _Builder:
                 self.unknown_language(f"{path}.code", code, line)
                 continue
             if code in seen:
-                self.error(f"{path}.code", staff_text("language '%(code)s' is declared twice."), line, code=code)
+                self.error(f"{path}.code", line, "language_twice", staff_text("The language '%(code)s' is declared twice."), code=code)
                 continue
             seen.add(code)
             reviewed = entry.get("reviewed", True)
             partial = entry.get("partial", False)
             for flag, value in (("reviewed", reviewed), ("partial", partial)):
                 if not isinstance(value, bool):
-                    self.error(f"{path}.{flag}", staff_text("'%(key)s' must be true or false."), entry.line_of(flag), key=flag)
+                    self.not_a_boolean(f"{path}.{flag}", entry.line_of(flag), flag)
             if code == self.default_language and partial is True:
-                self.error(f"{path}.partial", staff_text("the default language cannot be partial."), entry.line_of("partial"))
+                self.error(f"{path}.partial", entry.line_of("partial"), "default_language_partial",
+                           staff_text("The default language cannot be partial."))
             self.languages.append(LanguageSpec(code, reviewed is not False, partial is True))
         if self.default_language not in seen and isinstance(default, str) and default in LANGUAGES:
-            self.error("languages", staff_text("the default language '%(language)s' must be declared in 'languages'."), items.line,
-                       language=self.default_language)
+            self.error("languages", items.line, "default_language_undeclared",
+                       staff_text("The default language '%(language)s' must be declared in 'languages'."), language=self.default_language)
+
+    def not_a_boolean(self, path: str, line: int | None, key: str) -> None:
+        self.error(path, line, "not_a_boolean", staff_text("'%(key)s' must be true or false."), key=key)
 
     def read_districts(self, root: LocDict) -> list[Option]:
         if "districts" not in root:
@@ -357,8 +400,7 @@ class _Builder:
         seen: dict[str, int | None] = {}
         for index, entry in enumerate(items):
             option_path, line = f"{path}[{index}]", items.line_of(index)
-            entry = self.mapping(entry, option_path, line,
-                                 staff_text("an option must be a mapping (key: value lines), not %(kind)s."))
+            entry = self.mapping(entry, option_path, line, ENTRY_NOT_A_MAPPING)
             if entry is None:
                 continue
             self.check_keys(entry, OPTION_KEYS, option_path)
@@ -366,31 +408,30 @@ class _Builder:
             if isinstance(code, (int, float)) and not isinstance(code, bool):
                 code = str(code)
             if not isinstance(code, str) or not OPTION_CODE_PATTERN.match(code):
-                self.error(
-                    f"{option_path}.code",
-                    staff_text("option code %(code)s must be 1-48 letters, digits, '_', '-' or '.', without spaces."),
-                    line,
-                    code=repr(code),
-                )
+                self.error(f"{option_path}.code", line, "bad_option_code",
+                           staff_text("The option code %(code)s must be 1-48 letters, digits, '_', '-' or '.', without spaces."),
+                           code=repr(code))
                 continue
             if code in seen:
-                self.error(f"{option_path}.code", staff_text("duplicate option code '%(code)s'%(at_line)s; codes must be unique."), line,
-                           code=code, at_line=_first_at(seen[code]))
+                first = self.line_of_first(seen[code])
+                template = (staff_text("The option code '%(code)s' appears twice (first at line %(line)s); codes must be unique.")
+                            if first is not None else staff_text("The option code '%(code)s' appears twice; codes must be unique."))
+                self.error(f"{option_path}.code", line, "duplicate_option_code", template, code=code, line=first)
                 continue
             seen[code] = line
             exclusive = entry.get("exclusive", False)
             if exclusive and not allow_exclusive:
-                self.error(f"{option_path}.exclusive", staff_text("'exclusive' is only for options of multiple_choice questions."),
-                           entry.line_of("exclusive"))
+                self.error(f"{option_path}.exclusive", entry.line_of("exclusive"), "exclusive_not_allowed",
+                           staff_text("'exclusive' is only for options of multiple_choice questions."))
             elif not isinstance(exclusive, bool):
-                self.error(f"{option_path}.exclusive", staff_text("'%(key)s' must be true or false."), entry.line_of("exclusive"),
-                           key="exclusive")
+                self.not_a_boolean(f"{option_path}.exclusive", entry.line_of("exclusive"), "exclusive")
             label = self.text(entry.get("label"), f"{option_path}.label", entry.line_of("label"))
             audio = self.audio(entry, option_path)
             condition = None
             if earlier is None:
                 if "condition" in entry:
-                    self.error(f"{option_path}.condition", staff_text("a district cannot have a condition."), entry.line_of("condition"))
+                    self.error(f"{option_path}.condition", entry.line_of("condition"), "district_condition",
+                               staff_text("A district cannot have a condition."))
             else:
                 condition = self.condition(entry, option_path, earlier, all_codes or {}, order_line=order_line)
             if label is not None:
@@ -406,7 +447,7 @@ class _Builder:
         if items is None:
             return []
         if not items:
-            self.error("sections", staff_text("a questionnaire needs at least one section."), items.line)
+            self.error("sections", items.line, "no_sections", staff_text("A questionnaire needs at least one section."))
         sections: list[Section] = []
         need_entries: list[tuple[int, LocDict, str]] = []
         section_lines: dict[str, int | None] = {}
@@ -416,18 +457,21 @@ class _Builder:
         self._collect_all_codes(items, all_codes)
         for index, entry in enumerate(items):
             path, line = f"sections[{index}]", items.line_of(index)
-            entry = self.mapping(entry, path, line, staff_text("a section must be a mapping (key: value lines), not %(kind)s."))
+            entry = self.mapping(entry, path, line, ENTRY_NOT_A_MAPPING)
             if entry is None:
                 continue
             self.check_keys(entry, SECTION_KEYS, path)
             code = entry.get("code")
             if not isinstance(code, str) or not CODE_PATTERN.match(code):
-                self.error(f"{path}.code", staff_text("section code %(code)s must start with a letter and use a-z, 0-9, '_' (at most 48)."),
-                           line, code=repr(code))
+                self.error(f"{path}.code", line, "bad_section_code",
+                           staff_text("The section code %(code)s must start with a letter and use a-z, 0-9, '_' (at most 48)."),
+                           code=repr(code))
                 code = f"section_{index}"
             elif code in section_lines:
-                self.error(f"{path}.code", staff_text("duplicate section code '%(code)s'%(at_line)s."), line,
-                           code=code, at_line=_first_at(section_lines[code]))
+                first = self.line_of_first(section_lines[code])
+                template = (staff_text("The section code '%(code)s' appears twice (first at line %(line)s).") if first is not None
+                            else staff_text("The section code '%(code)s' appears twice."))
+                self.error(f"{path}.code", line, "duplicate_section_code", template, code=code, line=first)
             section_lines.setdefault(code, line)
             field_value = entry.get("field")
             integration_field: str | None = None
@@ -438,16 +482,14 @@ class _Builder:
                     integration_field = field_value
                 else:
                     known = [f.value for f in IntegrationField]
-                    self.error(
-                        f"{path}.field",
-                        staff_text("integration field %(value)s must be a code like %(known)s."),
-                        entry.line_of("field"),
-                        value=repr(field_value), known=", ".join(known),
-                    )
+                    self.error(f"{path}.field", entry.line_of("field"), "bad_field",
+                               staff_text("The integration field %(value)s must be a code like %(known)s."),
+                               value=repr(field_value), known=", ".join(known))
             if "need" in entry:
                 if integration_field is None:
-                    self.error(f"{path}.need", staff_text("'need' says when someone needs help in the section's integration field: "
-                                                          "give the section a 'field' too."), entry.line_of("need"))
+                    self.error(f"{path}.need", entry.line_of("need"), "need_without_field",
+                               staff_text("'need' says when someone needs help in the section's integration field: "
+                                          "give the section a 'field' too."))
                 else:
                     need_entries.append((len(sections), entry, path))
             title = self.text(entry.get("title"), f"{path}.title", entry.line_of("title"))
@@ -457,7 +499,8 @@ class _Builder:
             question_items = self.sequence(entry.get("questions"), f"{path}.questions", entry.line_of("questions"), "questions")
             if question_items is not None:
                 if not question_items:
-                    self.error(f"{path}.questions", staff_text("a section needs at least one question."), question_items.line)
+                    self.error(f"{path}.questions", question_items.line, "no_questions",
+                               staff_text("A section needs at least one question."))
                 for q_index, q_entry in enumerate(question_items):
                     question = self.read_question(
                         q_entry, f"{path}.questions[{q_index}]", question_items.line_of(q_index),
@@ -500,26 +543,32 @@ class _Builder:
         all_codes: dict[str, int | None],
         districts: list[Option],
     ) -> Question | None:
-        entry = self.mapping(entry, path, line, staff_text("a question must be a mapping (key: value lines), not %(kind)s."))
+        entry = self.mapping(entry, path, line, ENTRY_NOT_A_MAPPING)
         if entry is None:
             return None
         self.check_keys(entry, QUESTION_KEYS, path)
         ok = True
         code = entry.get("code")
         if not isinstance(code, str) or not CODE_PATTERN.match(code):
-            self.error(f"{path}.code", staff_text("question code %(code)s must start with a letter and use a-z, 0-9, '_' (at most 48)."),
-                       line, code=repr(code))
+            self.error(f"{path}.code", line, "bad_question_code",
+                       staff_text("The question code %(code)s must start with a letter and use a-z, 0-9, '_' (at most 48)."),
+                       code=repr(code))
             ok, code = False, f"q_{line}"
         elif code in earlier or all_codes.get(code) != line:
-            self.error(f"{path}.code", staff_text("duplicate question code '%(code)s'%(at_line)s; codes must be unique in the questionnaire."),
-                       line, code=code, at_line=_first_at(all_codes.get(code)))
+            first = self.line_of_first(all_codes.get(code))
+            template = (staff_text("The question code '%(code)s' appears twice (first at line %(line)s); codes must be unique "
+                                   "in the questionnaire.") if first is not None
+                        else staff_text("The question code '%(code)s' appears twice; codes must be unique in the questionnaire."))
+            self.error(f"{path}.code", line, "duplicate_question_code", template, code=code, line=first)
             ok = False
         elif code in RESERVED_CODES:
-            self.error(f"{path}.code", staff_text("'%(code)s' is reserved for an export column; choose another code."), line, code=code)
+            self.error(f"{path}.code", line, "reserved_code",
+                       staff_text("'%(code)s' is reserved for an export column; choose another code."), code=code)
             ok = False
         elif code.endswith(OTHER_SUFFIX) and code[: -len(OTHER_SUFFIX)] in self.codes_with_other:
-            self.error(f"{path}.code", staff_text("'%(code)s' would clash with the 'other' text of question '%(question)s'; choose another code."),
-                       line, code=code, question=code[: -len(OTHER_SUFFIX)])
+            self.error(f"{path}.code", line, "clashes_with_other",
+                       staff_text("'%(code)s' would clash with the 'other' text of question '%(question)s'; choose another code."),
+                       code=code, question=code[: -len(OTHER_SUFFIX)])
             ok = False
 
         type_value = entry.get("type")
@@ -527,24 +576,29 @@ class _Builder:
             qtype = QuestionType(type_value)
         except ValueError:
             known = [t.value for t in QuestionType]
-            self.error(f"{path}.type", staff_text("unknown question type %(type)s.%(hint)s Known types: %(known)s."), entry.line_of("type"),
-                       type=repr(type_value), hint=_suggest(type_value, known), known=", ".join(known))
+            match = _suggest(type_value, known)
+            template = (staff_text("Unknown question type %(type)s. Did you mean '%(match)s'? Known types: %(known)s.") if match
+                        else staff_text("Unknown question type %(type)s. Known types: %(known)s."))
+            self.error(f"{path}.type", entry.line_of("type"), "unknown_question_type", template,
+                       type=repr(type_value), match=match, known=", ".join(known))
             return None
 
         label = self.text(entry.get("label"), f"{path}.label", entry.line_of("label"))
         hint = self.text(entry.get("hint"), f"{path}.hint", entry.line_of("hint"), required=False)
         required = entry.get("required", False)
         if not isinstance(required, bool):
-            self.error(f"{path}.required", staff_text("'%(key)s' must be true or false."), entry.line_of("required"), key="required")
+            self.not_a_boolean(f"{path}.required", entry.line_of("required"), "required")
             required = False
         if qtype is QuestionType.INFO and required:
-            self.error(f"{path}.required", staff_text("an info text takes no answer, so it cannot be required."), entry.line_of("required"))
+            self.error(f"{path}.required", entry.line_of("required"), "info_required",
+                       staff_text("An info text takes no answer, so it cannot be required."))
         condition = self.condition(entry, path, earlier, all_codes)
 
         def not_for(key: str, allowed: set[QuestionType]) -> None:
             if key in entry and qtype not in allowed:
                 users = ", ".join(sorted(t.value for t in allowed))
-                self.error(f"{path}.{key}", staff_text("'%(key)s' does not apply to %(type)s questions (only %(users)s)."), entry.line_of(key),
+                self.error(f"{path}.{key}", entry.line_of(key), "key_not_for_type",
+                           staff_text("'%(key)s' does not apply to %(type)s questions (only %(users)s)."),
                            key=key, type=qtype.value, users=users)
 
         not_for("options", TYPES_WITH_OPTIONS)
@@ -563,45 +617,49 @@ class _Builder:
                     earlier=earlier, all_codes=all_codes, order_line=line,
                 )
                 if len(items) < 2:
-                    self.error(f"{path}.options", staff_text("a choice question needs at least two options."), items.line)
+                    self.error(f"{path}.options", items.line, "too_few_options",
+                               staff_text("A choice question needs at least two options."))
         elif qtype is QuestionType.YES_NO:
             options = [Option("yes", self._builtin(builtin_texts.YES)), Option("no", self._builtin(builtin_texts.NO))]
         elif qtype is QuestionType.DISTRICT:
             if not districts:
-                self.error(path, staff_text("a district question needs the list 'districts' at the top of the file."), line)
+                self.error(path, line, "no_district_list",
+                           staff_text("A district question needs the list 'districts' at the top of the file."))
             options = list(districts)
 
         other = entry.get("other", False)
         if not isinstance(other, bool):
-            self.error(f"{path}.other", staff_text("'%(key)s' must be true or false."), entry.line_of("other"), key="other")
+            self.not_a_boolean(f"{path}.other", entry.line_of("other"), "other")
             other = False
         if other and any(option.code == OTHER_OPTION_CODE for option in options):
-            self.error(f"{path}.other", staff_text("with 'other: true' no option may use the code '%(code)s'; it is added for you."),
-                       entry.line_of("other"), code=OTHER_OPTION_CODE)
+            self.error(f"{path}.other", entry.line_of("other"), "other_code_taken",
+                       staff_text("With 'other: true' no option may use the code '%(code)s'; it is added for you."),
+                       code=OTHER_OPTION_CODE)
 
         minimum, maximum = self.number(entry, "min", path), self.number(entry, "max", path)
         if qtype is QuestionType.YEAR:
             minimum = DEFAULT_YEAR_RANGE[0] if minimum is None else minimum
             maximum = DEFAULT_YEAR_RANGE[1] if maximum is None else maximum
         if minimum is not None and maximum is not None and minimum > maximum:
-            self.error(f"{path}.min", staff_text("min (%(minimum)s) is greater than max (%(maximum)s)."), entry.line_of("min"),
+            self.error(f"{path}.min", entry.line_of("min"), "min_above_max",
+                       staff_text("The minimum (%(minimum)s) is greater than the maximum (%(maximum)s)."),
                        minimum=f"{minimum:g}", maximum=f"{maximum:g}")
         decimals = entry.get("decimals", False)
         if not isinstance(decimals, bool):
-            self.error(f"{path}.decimals", staff_text("'%(key)s' must be true or false."), entry.line_of("decimals"), key="decimals")
+            self.not_a_boolean(f"{path}.decimals", entry.line_of("decimals"), "decimals")
             decimals = False
         max_length = DEFAULT_MAX_LENGTH.get(qtype)
         if "max_length" in entry:
             value = entry["max_length"]
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= HARD_MAX_LENGTH:
-                self.error(f"{path}.max_length", staff_text("'max_length' must be a whole number from 1 to %(maximum)s."),
-                           entry.line_of("max_length"), maximum=HARD_MAX_LENGTH)
+                self.error(f"{path}.max_length", entry.line_of("max_length"), "bad_max_length",
+                           staff_text("'max_length' must be a whole number from 1 to %(maximum)s."), maximum=HARD_MAX_LENGTH)
             else:
                 max_length = value
 
         constraint, constraint_message = self.constraint(entry, path, earlier, all_codes, code, qtype, section_code, options, other)
 
-        if not ok or label is None or any(p.severity == "error" and p.path.startswith(path + ".") for p in self.problems):
+        if not ok or label is None or any(p.is_error and p.where.path.startswith(path + ".") for p in self.problems):
             return None
         return Question(
             code=code,
@@ -640,11 +698,12 @@ class _Builder:
         message = self.text(entry.get("constraint_message"), f"{path}.constraint_message", entry.line_of("constraint_message"), required=False)
         if "constraint" not in entry:
             if "constraint_message" in entry:
-                self.error(f"{path}.constraint_message", staff_text("a constraint_message needs a 'constraint' to explain."),
-                           entry.line_of("constraint_message"))
+                self.error(f"{path}.constraint_message", entry.line_of("constraint_message"), "message_without_constraint",
+                           staff_text("A constraint_message needs a 'constraint' to explain."))
             return None, None
         if qtype is QuestionType.INFO:
-            self.error(f"{path}.constraint", staff_text("an info text takes no answer, so it cannot have a constraint."), entry.line_of("constraint"))
+            self.error(f"{path}.constraint", entry.line_of("constraint"), "info_constraint",
+                       staff_text("An info text takes no answer, so it cannot have a constraint."))
             return None, None
         own = Question(code, qtype, Text({}), section_code, options=tuple(options), other=other,
                        other_label=self._builtin(builtin_texts.OTHER) if other else None)
@@ -654,8 +713,7 @@ class _Builder:
         """The optional ``audio`` mapping: language -> file name; any subset of the languages."""
         if "audio" not in entry:
             return None
-        mapping = self.mapping(entry["audio"], f"{path}.audio", entry.line_of("audio"),
-                               staff_text("'audio' (language: file name) must be a mapping (key: value lines), not %(kind)s."))
+        mapping = self.mapping(entry["audio"], f"{path}.audio", entry.line_of("audio"), KEY_NOT_A_MAPPING, key="audio")
         if mapping is None:
             return None
         declared = {spec.code for spec in self.languages}
@@ -663,16 +721,14 @@ class _Builder:
         for language, name in mapping.items():
             line = mapping.line_of(language)
             if language not in declared:
-                self.error(f"{path}.audio.{language}", staff_text("'%(language)s' is not one of the questionnaire's languages (%(declared)s)."),
-                           line, language=language, declared=", ".join(sorted(declared)))
+                self.error(f"{path}.audio.{language}", line, "audio_language",
+                           staff_text("'%(language)s' is not one of the questionnaire's languages (%(declared)s)."),
+                           language=language, declared=", ".join(sorted(declared)))
             elif not isinstance(name, str) or not AUDIO_NAME_PATTERN.match(name):
-                self.error(
-                    f"{path}.audio.{language}",
-                    staff_text("%(name)s is not an audio file name: give the name of a .ogg, .opus, .mp3, .m4a or .webm file in the audio "
-                               "folder, without a path."),
-                    line,
-                    name=repr(name),
-                )
+                self.error(f"{path}.audio.{language}", line, "bad_audio_name",
+                           staff_text("%(name)s is not an audio file name: give the name of a .ogg, .opus, .mp3, .m4a or .webm file "
+                                      "in the audio folder, without a path."),
+                           name=repr(name))
             else:
                 clips[language] = name
         return Text(clips) if clips else None
@@ -686,12 +742,13 @@ class _Builder:
             return None
         value = entry[key]
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            self.error(f"{path}.{key}", staff_text("'%(key)s' must be a number."), entry.line_of(key), key=key)
+            self.error(f"{path}.{key}", entry.line_of(key), "not_a_number", staff_text("'%(key)s' must be a number."), key=key)
             return None
         # .inf, .nan and numbers beyond any answer (which floats could not even hold) would be
         # written back as text that no longer reads as a number.
         if not (isinstance(value, int) or math.isfinite(value)) or abs(value) > MAX_BOUND:
-            self.error(f"{path}.{key}", staff_text("'%(key)s' must be a number between -10^15 and 10^15."), entry.line_of(key), key=key)
+            self.error(f"{path}.{key}", entry.line_of(key), "number_out_of_range",
+                       staff_text("'%(key)s' must be a number between -10^15 and 10^15."), key=key)
             return None
         return value
 
@@ -715,64 +772,60 @@ class _Builder:
         if own is not None:
             earlier = {**earlier, own.code: own}
         if not isinstance(source, str):
-            self.error(cpath, staff_text("a %(key)s must be text, e.g. \"work_status == 'looking'\"."), line, key=key)
+            self.error(cpath, line, "condition_not_text", staff_text("'%(key)s' must be text, e.g. \"work_status == 'looking'\"."),
+                       key=key)
             return None
         try:
             condition = parse_condition(source)
         except ConditionSyntaxError as error:
-            # The reason is the condition parser's English text (survey/questionnaire/conditions/expression.py).
-            self.error(cpath, staff_text("cannot read %(key)s %(source)s: %(reason)s."), line,
-                       key=key, source=repr(source), reason=str(error))
+            # The parser's own sentence says why, at the character it stopped at.
+            self.problems.append(Problem(
+                "unreadable_condition", staff_text("The %(key)s %(source)s cannot be read."), {"key": key, "source": repr(source)},
+                where=Where(file=self.source_name, line=line, path=cpath, character=error.position + 1), reason=error.problem))
             return None
         valid = True
         for name in condition.names():
             if name.code in earlier:
                 if not earlier[name.code].takes_answer:
-                    self.error(cpath, staff_text("'%(code)s' is an info text and has no answer to test."), line, code=name.code)
+                    self.error(cpath, line, "info_in_condition",
+                               staff_text("'%(code)s' is an info text and has no answer to test."), code=name.code)
                     valid = False
                 continue
             valid = False
             if name.code in all_codes and (all_codes[name.code] or 0) < (order or 0):
                 continue  # an earlier question that failed to load: its own error says why
             if name.code in all_codes:
-                self.error(
-                    cpath,
-                    staff_text("the %(key)s refers to '%(code)s', which comes later%(at_line)s; "
-                               "a %(key)s may only use questions asked before it."),
-                    line,
-                    key=key, code=name.code, at_line=phrase(staff_text(" (line %(line)s)"), line=all_codes[name.code]),
-                )
+                later = self.line_of_first(all_codes[name.code])
+                template = (staff_text("The %(key)s refers to '%(code)s', which comes later (line %(line)s); a %(key)s may only "
+                                       "use questions asked before it.") if later is not None
+                            else staff_text("The %(key)s refers to '%(code)s', which comes later; a %(key)s may only use "
+                                            "questions asked before it."))
+                self.error(cpath, line, "later_question", template, key=key, code=name.code, line=later)
             else:
-                self.error(cpath, staff_text("the %(key)s refers to an unknown question '%(code)s'.%(hint)s"), line,
-                           key=key, code=name.code, hint=_suggest(name.code, earlier))
+                match = _suggest(name.code, earlier)
+                template = (staff_text("The %(key)s refers to an unknown question '%(code)s'. Did you mean '%(match)s'?") if match
+                            else staff_text("The %(key)s refers to an unknown question '%(code)s'."))
+                self.error(cpath, line, "unknown_question_in_condition", template, key=key, code=name.code, match=match)
         if not valid:
             return None
         for name, option_code in condition.option_references():
             question = earlier[name.code]
             if question.is_choice and question.option(option_code) is None:
-                codes = ", ".join(option.code for option in question.all_options())
-                self.error(cpath, staff_text("'%(code)s' has no option '%(option)s'.%(hint)s Its options: %(options)s."), line,
-                           code=name.code, option=option_code, hint=_suggest(option_code, [o.code for o in question.all_options()]),
-                           options=codes)
+                codes = [option.code for option in question.all_options()]
+                match = _suggest(option_code, codes)
+                template = (staff_text("'%(code)s' has no option '%(option)s'. Did you mean '%(match)s'? Its options: %(options)s.")
+                            if match else staff_text("'%(code)s' has no option '%(option)s'. Its options: %(options)s."))
+                self.error(cpath, line, "no_such_option", template, code=name.code, option=option_code, match=match,
+                           options=", ".join(codes))
                 valid = False
         return condition if valid else None
 
 
-def _kind(value: Any) -> Phrase:
-    """What ``value`` is, for "... must be a list, not %(kind)s"."""
-    if value is None:
-        return phrase(staff_text("nothing"))
-    if isinstance(value, dict):
-        return phrase(staff_text("a mapping"))
-    if isinstance(value, list):
-        return phrase(staff_text("a list"))
-    return phrase(staff_text("the %(type)s %(value)s"), type=type(value).__name__, value=repr(str(value)[:40]))
-
-
-def build_questionnaire(data: Any, source_name: str) -> tuple[Questionnaire, list[Problem]]:
-    """Validate located data; return the questionnaire and its warnings, or raise."""
-    builder = _Builder(data, source_name)
+def build_questionnaire(data: Any, source_name: str, line_references: bool = True) -> tuple[Questionnaire, list[Problem]]:
+    """Validate located data; return the questionnaire and its warnings, or raise.
+    ``line_references`` False: no sentence refers to another line (the data has none to show)."""
+    builder = _Builder(data, source_name, line_references)
     questionnaire = builder.build()
     if questionnaire is None:
         raise QuestionnaireError(source_name, builder.problems)
-    return questionnaire, [p for p in builder.problems if p.severity == "warning"]
+    return questionnaire, [p for p in builder.problems if not p.is_error]

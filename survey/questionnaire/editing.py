@@ -4,11 +4,10 @@ The editor works on the plain data of a questionnaire file (dicts, lists, string
 ``to_data`` builds it from the model. Every edit function takes that data and returns an ``Edit``:
 a changed copy (the original is never touched), where in the data the edited part is, and a
 summary for the audit log. ``check`` validates the copy with the file loader itself, so staff see
-exactly the errors an uploaded file would get; ``FormErrors`` maps each problem's path
-(``sections[2].questions[0].label``) back to the form field that caused it (``label.de``).
-
-Messages are ``Message`` objects: an English template from ``MESSAGES`` with parameters, so the
-staff workspace can translate them (survey/staff/editor.py marks the same templates for gettext).
+exactly the errors an uploaded file would get; ``FormErrors`` places each problem
+(survey/problems.py) at the form field that caused it (``label.de`` for the path
+``sections[2].questions[0].label``), or, when no field on the form shows it, at its section and
+question. The staff workspace translates each problem's sentence.
 """
 from __future__ import annotations
 
@@ -16,7 +15,7 @@ import copy
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, Collection, Iterator, Mapping
+from typing import Any, Collection, Iterable, Iterator, Mapping
 
 import yaml
 
@@ -24,6 +23,7 @@ from survey.languages import LANGUAGES
 from survey.questionnaire.builder import MISSING_TRANSLATION, RESERVED_CODES
 from survey.questionnaire.conditions.rules import (
     AND,
+    NOT_A_NUMBER,
     OR,
     BuiltCondition,
     Rule,
@@ -35,11 +35,11 @@ from survey.questionnaire.conditions.rules import (
     parse_number,
 )
 from survey.questionnaire.conditions.expression import ConditionSyntaxError, parse_condition
-from survey.questionnaire.errors import Problem, QuestionnaireError
+from survey.questionnaire.errors import QuestionnaireError
 from survey.questionnaire.formats.yaml_reader import load_questionnaire_text
 from survey.questionnaire.formats.yaml_writer import Data, dump_data
 from survey.questionnaire.model import IntegrationField, Questionnaire
-from survey.problems import Phrase, staff_text
+from survey.problems import Problem, Refused, Where, staff_text
 
 
 SOURCE_NAME = "web editor"
@@ -51,84 +51,54 @@ TYPES_WITH_LENGTH = ("text", "long_text")
 TEXT_KEYS = ("title", "intro", "label", "hint", "constraint_message")
 MAX_OPTION_ROWS = 300
 
-# English templates of every message this module gives, marked for the staff catalogue
-# (survey/staff/editor.py translates them).
-MESSAGES: dict[str, str] = {
-    "enter_code": staff_text("Enter a code. Suggested from the text: %(suggestion)s"),
-    "code_taken": staff_text("The code %(code)s is used already by a question in section %(section)s; question codes must be unique."),
-    "section_code_taken": staff_text("The section code %(code)s is used already; section codes must be unique."),
-    "code_unsafe": staff_text("The code %(code)s would be read as a yes/no value or a number in the questionnaire file; choose another one."),
-    "code_has_responses": staff_text("The code %(code)s cannot change: responses to this question are stored under it, and exports of all versions line up by code. Change the texts instead, or add a new question."),
-    "type_has_responses": staff_text("The type cannot change: responses to this question are stored under its code and would mean something else. Add a new question instead."),
-    "type_used_in_conditions": staff_text("The type cannot change while conditions use this question: %(where)s. Change those conditions first."),
-    "option_used_in_conditions": staff_text("The option %(option)s cannot be removed or renamed: %(where)s uses it. Change that condition first."),
-    "not_a_number": staff_text("%(value)s is not a number."),
-    "not_a_whole_number": staff_text("%(value)s is not a whole number."),
-    "question_referred_to": staff_text("The question %(code)s cannot be deleted: %(where)s uses it in a condition. Change or remove those conditions first."),
-    "section_referred_to": staff_text("The section %(code)s cannot be deleted: %(where)s uses its questions in a condition. Change or remove those conditions first."),
-    "last_question": staff_text("The question %(code)s is the only one on its page, and a page needs at least one question. Delete the whole section instead, or add another question first."),
-    "last_section": staff_text("A questionnaire needs at least one section."),
-    "unknown_field": staff_text("%(field)s is not one of the city's integration fields. Known: %(known)s."),
-    "already_first": staff_text("It is first already."),
-    "already_last": staff_text("It is last already."),
-    "not_found": staff_text("%(what)s no longer exists; someone may have changed the questionnaire meanwhile. Reload the page."),
-    "choose_earlier_question": staff_text("Choose one of the questions asked before this one."),
-    "operator_does_not_fit": staff_text("Choose a comparison that fits the question %(question)s."),
-    "choose_value": staff_text("Choose or enter a value."),
-    "choose_one_value": staff_text("Choose exactly one value for this comparison, or use one that takes several values."),
-    "no_such_option": staff_text("The question %(question)s has no option %(option)s."),
-    "no_rule": staff_text("The condition has no rule with that number."),
-    "condition_not_builder": staff_text("This condition cannot be shown as rules. Keep it, or replace it with rules built here."),
-    "default_language_not_offered": staff_text("The default language must be one of the offered languages."),
-    "language_lacks_texts": staff_text("%(language)s still lacks %(n)d texts. Translate them first, or keep the language partial so they fall back."),
-    "slug_taken": staff_text("A questionnaire with the address %(slug)s exists already."),
-    "problem_in_question": staff_text("Section %(section)s, question %(question)s: %(message)s"),
-    "problem_in_section": staff_text("Section %(section)s: %(message)s"),
-    "problem": staff_text("%(message)s"),
-}
+# Problems given in more than one place.
+CODE_UNSAFE = staff_text("The code %(code)s would be read as a yes/no value or a number in the questionnaire file; choose another one.")
+NOT_FOUND = staff_text("%(what)s no longer exists; someone may have changed the questionnaire meanwhile. Reload the page.")
+ALREADY_FIRST = staff_text("It is first already.")
+ALREADY_LAST = staff_text("It is last already.")
+LAST_QUESTION = staff_text("The question %(code)s is the only one on its page, and a page needs at least one question. Delete the "
+                           "whole section instead, or add another question first.")
+NO_RULE = staff_text("The condition has no rule with that number.")
+OPTION_USED = staff_text("The option %(option)s cannot be removed or renamed: %(where)s uses it. Change that condition first.")
 
 
-@dataclass(frozen=True)
-class Message:
-    key: str
-    params: Mapping[str, Any] = field(default_factory=dict)
+class FormErrors(Refused):
+    """Everything wrong with an edit: ``problems``, each placed at a form field key
+    (``where.field``; "" for the form as a whole); ``suggested`` holds values to put into empty
+    fields (a code)."""
+
+    def __init__(self, problems: Iterable[Problem] = (), suggested: Mapping[str, str] | None = None) -> None:
+        super().__init__(problems)
+        self.suggested: dict[str, str] = dict(suggested or {})
 
     @property
-    def template(self) -> str:
-        return MESSAGES[self.key]
+    def fields(self) -> dict[str, list[Problem]]:
+        """Form field key -> its problems, in the order found."""
+        found: dict[str, list[Problem]] = {}
+        for problem in self.problems:
+            found.setdefault(problem.where.field, []).append(problem)
+        return found
+
+    def add(self, key: str, code: str, template: str, /, **params: Any) -> None:
+        """A problem of the form field ``key``: ``template`` is a whole sentence marked with
+        ``staff_text`` where it is written."""
+        self.problems.append(Problem(code, template, params, where=Where(field=key)))
+
+    def add_problem(self, key: str, problem: Problem) -> None:
+        """``problem`` (found by the loader or a rule check) at the form field ``key``."""
+        self.problems.append(problem.at(field=key))
 
     def __str__(self) -> str:
-        return self.template % dict(self.params) if self.params else self.template
-
-
-class FormErrors(Exception):
-    """Everything wrong with an edit: ``fields`` maps form field keys ("" for the form as a
-    whole) to messages; ``suggested`` holds values to put into empty fields (a code)."""
-
-    def __init__(
-        self,
-        fields: Mapping[str, list[Message]] | None = None,
-        suggested: Mapping[str, str] | None = None,
-    ) -> None:
-        self.fields: dict[str, list[Message]] = {key: list(value) for key, value in (fields or {}).items()}
-        self.suggested: dict[str, str] = dict(suggested or {})
-        super().__init__("; ".join(f"{key or 'form'}: {m}" for key, ms in self.fields.items() for m in ms))
-
-    def add(self, key: str, message: Message) -> None:
-        self.fields.setdefault(key, []).append(message)
-
-    def merge(self, other: FormErrors) -> None:
-        for key, messages in other.fields.items():
-            for message in messages:
-                self.add(key, message)
-        self.suggested.update(other.suggested)
+        return "; ".join(f"{problem.where.field or 'form'}: {problem.message}" for problem in self.problems)
 
     def __bool__(self) -> bool:
-        return bool(self.fields)
+        return bool(self.problems)
 
 
-def _fail(key: str, message_key: str, **params: Any) -> FormErrors:
-    return FormErrors({key: [Message(message_key, params)]})
+def _fail(key: str, code: str, template: str, /, **params: Any) -> FormErrors:
+    errors = FormErrors()
+    errors.add(key, code, template, **params)
+    return errors
 
 
 @dataclass(frozen=True)
@@ -149,7 +119,7 @@ def check(edit: Edit) -> Questionnaire:
     """Validate the edited data with the file loader; raise ``FormErrors`` with every problem
     next to the field that caused it."""
     try:
-        loaded = load_questionnaire_text(to_yaml(edit.data), SOURCE_NAME)
+        loaded = load_questionnaire_text(to_yaml(edit.data), SOURCE_NAME, line_references=False)
     except QuestionnaireError as error:
         raise problems_to_form_errors(error.errors, edit) from None
     return loaded.questionnaire
@@ -181,58 +151,46 @@ def _form_key(form_prefix: str, rest: str) -> str:
 
 
 def problems_to_form_errors(problems: list[Problem], edit: Edit) -> FormErrors:
+    """The loader's problems at the form fields that caused them; the file's lines and paths
+    mean nothing on a form."""
     errors = FormErrors()
     prefixes = sorted(edit.fields.items(), key=lambda item: -len(item[0]))
     for problem in problems:
-        text = _editor_text(problem)
+        path = problem.where.path
         key: str | None = None
         collected = False
         for data_prefix, form_prefix in prefixes:
-            rest = _matches(problem.path, data_prefix)
+            rest = _matches(path, data_prefix)
             if rest is not None:
                 key, collected = _form_key(form_prefix, rest), form_prefix.endswith("!")
                 break
         if key is not None:
-            if problem.template in MISSING_TRANSLATION and not collected and key.rsplit(".", 1)[-1] in TEXT_KEYS:
-                # "missing the 'de' translation" belongs to the German field of that text.
+            if problem.code == MISSING_TRANSLATION and not collected and key.rsplit(".", 1)[-1] in TEXT_KEYS:
+                # "The 'de' translation is missing" belongs to the German field of that text.
                 key = f"{key}.{problem.params['language']}"
-            errors.add(key, Message("problem", {"message": text}))
+            errors.problems.append(problem.placed(Where(field=key)))
         else:
-            errors.add("", _located(edit.data, problem.path, text))
+            errors.problems.append(problem.placed(_in_questionnaire(edit.data, path)))
     return errors
 
 
-def _editor_text(problem: Problem) -> Phrase:
-    """The problem as the staff's language will show it: its template and parameters, without a
-    reference to another line of the file (the ``at_line`` parameter; the editor has no lines)."""
-    params = dict(problem.params)
-    if "at_line" in params:
-        params["at_line"] = ""
-    return Phrase(problem.template, params)
-
-
-def _located(data: Data, path: str, text: Phrase) -> Message:
+def _in_questionnaire(data: Data, path: str) -> Where:
+    """Where a problem no field of the form shows is: its section and question by code, and the
+    rest of its path."""
     match = _INDEX.match(path)
+    if not match:
+        return Where(path=path)
     sections = data.get("sections") or []
-    if match:
-        section_index = int(match.group(1))
-        section = sections[section_index] if section_index < len(sections) else {}
-        section_code = str(section.get("code", section_index + 1))
-        if match.group(2) is not None:
-            questions = section.get("questions") or []
-            question_index = int(match.group(2))
-            question = questions[question_index] if question_index < len(questions) else {}
-            rest = path[match.end():].lstrip(".")
-            detail = _at(rest, text)
-            return Message("problem_in_question", {"section": section_code, "question": str(question.get("code", question_index + 1)), "message": detail})
-        rest = path[match.end():].lstrip(".")
-        return Message("problem_in_section", {"section": section_code, "message": _at(rest, text)})
-    return Message("problem", {"message": _at(path, text)})
-
-
-def _at(path: str, text: Phrase) -> Phrase:
-    """``text`` with a data path in front, translated with it (the path itself is not)."""
-    return Phrase("%(path)s: %(message)s", {"path": path, "message": text}) if path else text
+    section_index = int(match.group(1))
+    section = sections[section_index] if section_index < len(sections) else {}
+    rest = path[match.end():].lstrip(".")
+    if match.group(2) is None:
+        return Where(section=str(section.get("code", section_index + 1)), path=rest)
+    questions = section.get("questions") or []
+    question_index = int(match.group(2))
+    question = questions[question_index] if question_index < len(questions) else {}
+    return Where(section=str(section.get("code", section_index + 1)), question=str(question.get("code", question_index + 1)),
+                 path=rest)
 
 
 # --- looking things up -----------------------------------------------------------------------
@@ -246,7 +204,7 @@ def section_index(data: Data, code: str) -> int:
     for index, section in enumerate(data["sections"]):
         if section.get("code") == code:
             return index
-    raise _fail("", "not_found", what=code)
+    raise _fail("", "not_found", NOT_FOUND, what=code)
 
 
 def question_position(data: Data, code: str) -> tuple[int, int]:
@@ -254,7 +212,7 @@ def question_position(data: Data, code: str) -> tuple[int, int]:
         for q_index, question in enumerate(section.get("questions", [])):
             if question.get("code") == code:
                 return s_index, q_index
-    raise _fail("", "not_found", what=code)
+    raise _fail("", "not_found", NOT_FOUND, what=code)
 
 
 def question_path(s_index: int, q_index: int) -> str:
@@ -399,15 +357,18 @@ def _check_new_code(code: str, taken: Mapping[str, str], what: str, errors: Form
     """Whether ``code`` can be used for a new or renamed question (``what`` "question") or
     section; if not, the reason is added to ``errors`` (with a suggestion for an empty code)."""
     if not code:
-        errors.add(key, Message("enter_code", {"suggestion": suggest_code(text, taken)}))
+        errors.add(key, "enter_code", staff_text("Enter a code (suggested from the text: %(suggestion)s)."),
+                   suggestion=suggest_code(text, taken))
         errors.suggested[key] = suggest_code(text, taken)
     elif code in taken:
         if what == "question":
-            errors.add(key, Message("code_taken", {"code": code, "section": taken[code]}))
+            errors.add(key, "code_taken", staff_text("The code %(code)s is used already by a question in section %(section)s; "
+                                                     "question codes must be unique."), code=code, section=taken[code])
         else:
-            errors.add(key, Message("section_code_taken", {"code": code}))
+            errors.add(key, "code_taken", staff_text("The section code %(code)s is used already; section codes must be unique."),
+                       code=code)
     elif not yaml_safe(code):
-        errors.add(key, Message("code_unsafe", {"code": code}))
+        errors.add(key, "code_unsafe", CODE_UNSAFE, code=code)
     else:
         return True
     return False
@@ -567,7 +528,10 @@ def _parse_number(text: str, key: str, errors: FormErrors, whole: bool = False) 
         return None
     value = parse_number(text)
     if value is None or (whole and not float(value).is_integer()):
-        errors.add(key, Message("not_a_whole_number" if whole and value is not None else "not_a_number", {"value": text}))
+        if whole and value is not None:
+            errors.add(key, "not_a_number", staff_text("%(value)s is not a whole number."), value=text)
+        else:
+            errors.add(key, "not_a_number", NOT_A_NUMBER, value=text)
         return None
     return int(value) if float(value).is_integer() else value
 
@@ -609,7 +573,7 @@ def _check_options_kept(data: Data, old: Mapping[str, Any], new: Mapping[str, An
     kept = {option.get("code") for option in new.get("options") or []}
     for option_code, referrers in option_references(data, str(old.get("code"))).items():
         if option_code not in kept and referrers:
-            errors.add("options", Message("option_used_in_conditions", {"option": option_code, "where": _where(referrers)}))
+            errors.add("options", "option_used", OPTION_USED, option=option_code, where=_where(referrers))
 
 
 # --- questions --------------------------------------------------------------------------------
@@ -643,17 +607,23 @@ def update_question(data: Data, question_code: str, given: QuestionInput, answer
     renamed = given.code != question_code
     if renamed:
         if question_code in answered:
-            errors.add("code", Message("code_has_responses", {"code": question_code}))
+            errors.add("code", "code_has_responses", staff_text(
+                "The code %(code)s cannot change: responses to this question are stored under it, and exports of all versions "
+                "line up by code. Change the texts instead, or add a new question."), code=question_code)
         else:
             _check_new_code(given.code, _question_codes(data, (s_index, q_index)), "question", errors,
                             text=given.label.get(_default(data), ""))
     if given.type != old.get("type"):
         if question_code in answered:
-            errors.add("type", Message("type_has_responses"))
+            errors.add("type", "type_has_responses", staff_text(
+                "The type cannot change: responses to this question are stored under its code and would mean something else. "
+                "Add a new question instead."))
         else:
             users = references_to(data, [question_code], exclude_owners=[question_code])
             if users:
-                errors.add("type", Message("type_used_in_conditions", {"where": _where(users)}))
+                errors.add("type", "type_used_in_conditions", staff_text(
+                    "The type cannot change while conditions use this question: %(where)s. Change those conditions first."),
+                    where=_where(users))
     question = _apply_question(old, given, language_codes(data), errors)
     _check_options_kept(data, old, question, errors)
     if renamed and "code" in errors.fields:
@@ -710,9 +680,9 @@ def move_question(data: Data, question_code: str, direction: str) -> Edit:
     else:
         other = s_index - 1 if up else s_index + 1
         if not 0 <= other < len(sections):
-            raise _fail(question_code, "already_first" if up else "already_last")
+            raise _fail(question_code, "cannot_move", ALREADY_FIRST if up else ALREADY_LAST)
         if len(questions) == 1:
-            raise _fail(question_code, "last_question", code=question_code)
+            raise _fail(question_code, "last_question", LAST_QUESTION, code=question_code)
         question = questions.pop(q_index)
         other_questions = sections[other].setdefault("questions", [])
         if up:
@@ -732,10 +702,12 @@ def delete_question(data: Data, question_code: str) -> Edit:
     s_index, q_index = question_position(data, question_code)
     users = references_to(data, [question_code], exclude_owners=[question_code])
     if users:
-        raise _fail(question_code, "question_referred_to", code=question_code, where=_where(users))
+        raise _fail(question_code, "question_referred_to", staff_text(
+            "The question %(code)s cannot be deleted: %(where)s uses it in a condition. Change or remove those conditions first."),
+            code=question_code, where=_where(users))
     questions = data["sections"][s_index]["questions"]
     if len(questions) == 1:
-        raise _fail(question_code, "last_question", code=question_code)
+        raise _fail(question_code, "last_question", LAST_QUESTION, code=question_code)
     del questions[q_index]
     edit = Edit(data, f"question {question_code} deleted")
     _raise_with_loader_errors(edit, FormErrors(), owner=question_code)
@@ -767,7 +739,8 @@ class SectionInput:
 
 def _check_field(given: SectionInput, errors: FormErrors) -> None:
     if given.field and given.field not in given.known_fields:
-        errors.add("section.field", Message("unknown_field", {"field": given.field, "known": ", ".join(given.known_fields)}))
+        errors.add("section.field", "unknown_field", staff_text("%(field)s is not one of the city's integration fields. Known: "
+                                                                "%(known)s."), field=given.field, known=", ".join(given.known_fields))
 
 
 def _apply_section(old: Mapping[str, Any] | None, given: SectionInput, languages: list[str]) -> dict[str, Any]:
@@ -836,7 +809,7 @@ def move_section(data: Data, section_code: str, direction: str) -> Edit:
     index = section_index(data, section_code)
     target = index - 1 if direction == "up" else index + 1
     if not 0 <= target < len(data["sections"]):
-        raise _fail("section:" + section_code, "already_first" if direction == "up" else "already_last")
+        raise _fail("section:" + section_code, "cannot_move", ALREADY_FIRST if direction == "up" else ALREADY_LAST)
     sections = data["sections"]
     sections[index], sections[target] = sections[target], sections[index]
     edit = Edit(data, f"section {section_code} moved {direction}")
@@ -850,11 +823,13 @@ def delete_section(data: Data, section_code: str) -> Edit:
     index = section_index(data, section_code)
     key = "section:" + section_code
     if len(data["sections"]) == 1:
-        raise _fail(key, "last_section")
+        raise _fail(key, "last_section", staff_text("A questionnaire needs at least one section."))
     codes = [q.get("code") for q in data["sections"][index].get("questions", [])]
     users = [r for r in references_to(data, codes, exclude_owners=codes) if r.section != section_code]
     if users:
-        raise _fail(key, "section_referred_to", code=section_code, where=_where(users))
+        raise _fail(key, "section_referred_to", staff_text(
+            "The section %(code)s cannot be deleted: %(where)s uses its questions in a condition. Change or remove those "
+            "conditions first."), code=section_code, where=_where(users))
     del data["sections"][index]
     edit = Edit(data, f"section {section_code} deleted")
     _raise_with_loader_errors(edit, FormErrors(), owner=key)
@@ -929,7 +904,8 @@ def update_settings(data: Data, given: SettingsInput) -> Edit:
     before = {entry["code"] if isinstance(entry, dict) else entry: entry for entry in data.get("languages", [])}
     rows = {row.code: row for row in given.languages if row.code in LANGUAGES and row.offered}
     if given.default_language not in rows:
-        errors.add("default_language", Message("default_language_not_offered"))
+        errors.add("default_language", "default_language_not_offered",
+                   staff_text("The default language must be one of the offered languages."))
     order = [code for code in before if code in rows] + [code for code in rows if code not in before]
     languages = []
     for code in order:
@@ -941,7 +917,9 @@ def update_settings(data: Data, given: SettingsInput) -> Edit:
         if code in before and was_partial and not partial:
             missing = sum(1 for text in _texts(data) if code not in text)
             if missing:
-                errors.add(f"partial.{code}", Message("language_lacks_texts", {"language": LANGUAGES[code], "n": missing}))
+                errors.add(f"partial.{code}", "language_lacks_texts", staff_text(
+                    "%(language)s still lacks %(n)d texts. Translate them first, or keep the language partial so they fall back."),
+                    language=LANGUAGES[code], n=missing)
         languages.append({"code": code, "reviewed": row.reviewed, "partial": partial})
     for code in before:
         if code not in rows:
@@ -966,7 +944,7 @@ def set_districts(data: Data, rows: list[OptionRow]) -> Edit:
         if question.get("type") == "district":
             for option_code, referrers in option_references(data, question["code"]).items():
                 if option_code not in kept:
-                    errors.add("options", Message("option_used_in_conditions", {"option": option_code, "where": _where(referrers)}))
+                    errors.add("options", "option_used", OPTION_USED, option=option_code, where=_where(referrers))
     districts = _options_value(rows, data.get("districts"), language_codes(data), False)
     if districts:
         data["districts"] = districts
@@ -993,9 +971,9 @@ def new_questionnaire(given: NewQuestionnaireInput, taken_slugs: Collection[str]
     are translated."""
     errors = FormErrors()
     if given.slug in taken_slugs:
-        errors.add("slug", Message("slug_taken", {"slug": given.slug}))
+        errors.add("slug", "slug_taken", staff_text("A questionnaire with the address %(slug)s exists already."), slug=given.slug)
     elif given.slug and not yaml_safe(given.slug):
-        errors.add("slug", Message("code_unsafe", {"code": given.slug}))
+        errors.add("slug", "code_unsafe", CODE_UNSAFE, code=given.slug)
     default = given.default_language
     others = [code for code in dict.fromkeys(given.languages) if code != default and code in LANGUAGES]
     languages = [{"code": default, "reviewed": True, "partial": False}] + [
@@ -1115,7 +1093,7 @@ def make_rule(data: Data, target: Target, question_code: str, operator: str, val
     if problems:
         errors = FormErrors()
         for problem in problems:
-            errors.add(f"rule.{problem.field}", Message(problem.message, problem.params))
+            errors.add_problem(f"rule.{problem.where.field}", problem)
         raise errors
     return rule
 
@@ -1142,7 +1120,8 @@ def add_rule(data: Data, target: Target, rule: Rule, combinator: str = AND, repl
     state = condition_state(data, target)
     rules = () if replace or state.built is None else state.built.rules
     if state.source and state.built is None and not replace:
-        raise _fail("condition", "condition_not_builder")
+        raise _fail("condition", "condition_not_builder", staff_text(
+            "This condition cannot be shown as rules. Keep it, or replace it with rules built here."))
     combinator = combinator if combinator in (AND, OR) else AND
     return _set_condition(data, target, BuiltCondition(combinator, rules + (rule,)), f"condition of {target}: rule added")
 
@@ -1150,7 +1129,7 @@ def add_rule(data: Data, target: Target, rule: Rule, combinator: str = AND, repl
 def remove_rule(data: Data, target: Target, index: int) -> Edit:
     state = condition_state(data, target)
     if state.built is None or not 0 <= index < len(state.built.rules):
-        raise _fail("condition", "no_rule")
+        raise _fail("condition", "no_rule", NO_RULE)
     rules = state.built.rules[:index] + state.built.rules[index + 1:]
     return _set_condition(data, target, BuiltCondition(state.built.combinator, rules), f"condition of {target}: rule removed")
 
@@ -1158,7 +1137,7 @@ def remove_rule(data: Data, target: Target, index: int) -> Edit:
 def set_combinator(data: Data, target: Target, combinator: str) -> Edit:
     state = condition_state(data, target)
     if state.built is None:
-        raise _fail("condition", "no_rule")
+        raise _fail("condition", "no_rule", NO_RULE)
     combinator = combinator if combinator in (AND, OR) else AND
     return _set_condition(data, target, BuiltCondition(combinator, state.built.rules), f"condition of {target}: {combinator}")
 
@@ -1180,12 +1159,11 @@ def _raise_with_loader_errors(edit: Edit, errors: FormErrors, owner: str | None 
     try:
         check(edit)
     except FormErrors as loader_errors:
-        for key, messages in loader_errors.fields.items():
+        own = set(errors.fields)
+        for problem in loader_errors.problems:
             if owner is not None:
-                key = owner  # a move or delete has no form: what broke is shown at its row
-            elif key in errors.fields:
-                continue  # the form's own message on that field says it better
-            for message in messages:
-                errors.add(key, message)
+                errors.add_problem(owner, problem)  # a move or delete has no form: what broke is shown at its row
+            elif problem.where.field not in own:  # else the form's own problem on that field says it better
+                errors.problems.append(problem)
     if errors:
         raise errors

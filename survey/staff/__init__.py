@@ -16,6 +16,7 @@ from survey.staff import (  # noqa: E402,F401  (views register themselves on bp)
     language_names,
     offers,
     preview,
+    problem_texts,
     questionnaires,
     results,
     translations,

@@ -15,14 +15,14 @@ from survey.web import request_db
 from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
-from survey.staff.problem_texts import problem_text
+from survey.problems import Problem
 from survey.files import TableImportError
 from survey.web.upload_limits import FILE_LIMITS
 
 MAX_UPLOAD = FILE_LIMITS["staff.districts_import"]
 
 
-def _page(problems: list[str] | None = None, status: int = 200) -> Any:
+def _page(problems: list[Problem | str] | None = None, status: int = 200) -> Any:
     db = get_db()
     districts = [(d, municipality.district_in_use(db, d.code)) for d in municipality.list_districts(db)]
     return render_template("staff/municipality.html", districts=districts, fields=municipality.list_fields(db),
@@ -47,7 +47,7 @@ def _import(kind: str, parse: Callable[[bytes, str], Any], save: Callable[[Any, 
         report = save(db, parse(raw, upload.filename))
     except TableImportError as error:
         request_db.discard()
-        return _page([problem_text(problem) for problem in error.problems], 422)
+        return _page(list(error.problems), 422)
     audit.record(db, actor(), f"{kind}_imported", upload.filename[:200], added=list(report.added), changed=list(report.changed))
     flash(gettext("%(added)d added, %(changed)d changed, %(unchanged)d unchanged.", added=len(report.added),
                   changed=len(report.changed), unchanged=len(report.unchanged)))

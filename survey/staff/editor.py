@@ -18,21 +18,22 @@ from survey.store.accounts import Role
 from survey.store.questionnaires import Editable, answered_codes, editable, save_edit, slug_exists
 from survey.languages import LANGUAGES
 from survey.questionnaire import editing
-from survey.questionnaire.conditions.rules import AND, MANY_VALUES, NO_VALUE, NUMERIC_TYPES, OR, Rule, operators_for
-from survey.questionnaire.editing import Edit, FormErrors, Message, Target
+from survey.questionnaire.conditions.rules import (
+    AND, CHOOSE_EARLIER_QUESTION, MANY_VALUES, NO_VALUE, NUMERIC_TYPES, OR, Rule, operators_for,
+)
+from survey.questionnaire.editing import Edit, FormErrors, Target
+from survey.problems import Problem
 from survey.store.municipality import field_labels
 from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
-from survey.staff.problem_texts import translated
-
-
-def _text(message: Message | str) -> str:
-    return translated(message.template, message.params) if isinstance(message, Message) else str(message)
+from survey.staff.problem_texts import problem_html
 
 
 def _errors(errors: FormErrors) -> dict[str, list[str]]:
-    return {key: [_text(message) for message in messages] for key, messages in errors.fields.items()}
+    """Form field key -> its problems as the page shows them: at a field only the sentence; for
+    the form as a whole also the section and question a problem is in."""
+    return {key: [problem_html(problem) for problem in problems] for key, problems in errors.fields.items()}
 
 
 def type_names() -> dict[str, str]:
@@ -472,7 +473,7 @@ def _condition_page(slug: str, current: Editable, target: Target) -> Any:
     earlier = editing.earlier_questions(data, target)
     question = next((q for _s, q in earlier if q.get("code") == chosen), None)
     if chosen and question is None and "rule.question" not in errors:
-        errors["rule.question"] = [_text(Message("choose_earlier_question"))]
+        errors["rule.question"] = [problem_html(Problem("choose_earlier_question", CHOOSE_EARLIER_QUESTION))]
     options: list[tuple[str, str]] = []
     if question is not None:
         codes = editing.option_codes_of(data, question) or []

@@ -30,7 +30,7 @@ from survey.staff import bp
 from survey.staff.auth import actor, requires
 from survey.staff.problem_texts import problem_text
 from survey.files import TableImportError
-from survey.problems import staff_text
+from survey.problems import Problem, staff_text
 from survey.web.upload_limits import FILE_LIMITS
 
 MAX_UPLOAD = FILE_LIMITS["staff.offer_import"]
@@ -69,7 +69,7 @@ def _offer(offer_id: int) -> Offer:
     return offer
 
 
-def _form_input(status: str) -> tuple[OfferInput, list[inventory.FieldProblem]]:
+def _form_input(status: str) -> tuple[OfferInput, list[Problem]]:
     """The posted offer, and the problems no OfferInput can hold (a date that is not one)."""
     form = request.form
     problems = []
@@ -78,7 +78,7 @@ def _form_input(status: str) -> tuple[OfferInput, list[inventory.FieldProblem]]:
         text = form.get("last_verified_on", "").strip()
         verified = dt.date.fromisoformat(text) if text else None
     except ValueError:
-        problems.append(inventory.FieldProblem("last_verified_on", staff_text("Enter the date as YYYY-MM-DD.")))
+        problems.append(inventory.field_problem("last_verified_on", "not_a_date", staff_text("Enter the date as YYYY-MM-DD.")))
     barrier = form.get("barrier_free", "")
     data = OfferInput(
         provider_name=form.get("provider_name", "")[:1000],
@@ -99,10 +99,11 @@ def _form_input(status: str) -> tuple[OfferInput, list[inventory.FieldProblem]]:
     return data, problems
 
 
-def _errors(problems: list[inventory.FieldProblem]) -> dict[str, list[str]]:
+def _errors(problems: list[Problem]) -> dict[str, list[str]]:
+    """Form field -> its problems in the staff's language (the form shows them at the field)."""
     found: dict[str, list[str]] = {}
     for problem in problems:
-        found.setdefault(problem.field, []).append(problem_text(problem))
+        found.setdefault(problem.where.field, []).append(problem_text(problem))
     return found
 
 
@@ -264,7 +265,7 @@ def offer_reject(offer_id: int) -> Any:
 @bp.route("/offers/import", methods=["GET", "POST"])
 @requires(Role.DESIGNER)
 def offer_import() -> Any:
-    problems: list[str] = []
+    problems: list[Problem | str] = []
     report = None
     if request.method == "POST":
         db = get_db()
@@ -279,7 +280,7 @@ def offer_import() -> Any:
                 report = import_offers(db, raw, upload.filename)
             except TableImportError as error:
                 request_db.discard()
-                problems = [problem_text(problem) for problem in error.problems]
+                problems = list(error.problems)
             else:
                 audit.record(db, actor(), "offers_imported", upload.filename[:200], added=len(report.added),
                              updated=len(report.updated), unchanged=len(report.unchanged))

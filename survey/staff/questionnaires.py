@@ -29,7 +29,8 @@ from survey.store.questionnaires import (
 from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
-from survey.staff.problem_texts import problem_text, questionnaire_problem_text
+from survey.staff.problem_texts import problem_html
+from survey.problems import Problem
 from survey.web.upload_limits import FILE_LIMITS
 
 MAX_UPLOAD_BYTES = FILE_LIMITS["staff.upload"]
@@ -72,8 +73,7 @@ def questionnaire_detail(slug: str) -> str:
     return render_template(
         "staff/questionnaire.html", row=row, versions=list(reversed(row.versions)), counts=counts,
         newest=newest, model=model, completeness=completeness(model), languages=LANGUAGES,
-        code_warnings=[problem_text(problem) for problem in check_questionnaire(
-            model, [d.code for d in list_districts(db)], [f.code for f in list_fields(db)])],
+        code_warnings=check_questionnaire(model, [d.code for d in list_districts(db)], [f.code for f in list_fields(db)]),
     )
 
 
@@ -84,7 +84,7 @@ def upload() -> Any:
     slug is new). Nothing is stored when the file has errors."""
     from survey.questionnaire.formats.reading import load_questionnaire_upload
 
-    problems: list[str] = []
+    problems: list[Problem | str] = []
     if request.method == "POST":
         file = request.files.get("file")
         if file is None or not file.filename:
@@ -97,14 +97,14 @@ def upload() -> Any:
                 try:
                     loaded = load_questionnaire_upload(raw, file.filename)
                 except QuestionnaireError as error:
-                    problems = [questionnaire_problem_text(problem, error.source_name) for problem in error.problems]
+                    problems = list(error.problems)
                 else:
                     db = get_db()
                     result = save_draft(db, loaded)
                     audit.record(db, actor(), "questionnaire_uploaded", result.slug,
                                  version=result.version_number, file=file.filename[:200])
                     for warning in loaded.warnings:
-                        flash(questionnaire_problem_text(warning, loaded.source_name), "warning")
+                        flash(problem_html(warning, mark_warning=False), "warning")
                     if result.created:
                         flash(gettext("Saved as draft version %(n)d. Check it in the preview, then publish it.", n=result.version_number))
                     else:

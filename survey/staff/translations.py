@@ -17,12 +17,12 @@ from survey.store import audit
 from survey.store import ui_overrides
 from survey.store.accounts import Role
 from survey.languages import LANGUAGES
-from survey.questionnaire.formats.translation_sheet import MAX_UPLOAD_BYTES, RowProblem, SheetProblem, Status, sentence
+from survey.questionnaire.formats.translation_sheet import MAX_UPLOAD_BYTES, Status
+from survey.problems import Problem
 from survey.web import request_db
 from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
-from survey.staff.problem_texts import translated
 from survey.staff.questionnaires import questionnaire_row
 from survey.store.translations import (
     Target,
@@ -77,14 +77,7 @@ def translations(slug: str) -> str:
     return _page(found)
 
 
-def sheet_text(problem: SheetProblem | RowProblem) -> str:
-    """Why a file was refused, or a row's problem or note (the page puts the row or line in
-    front), in the staff's language."""
-    text = translated(problem.template, problem.params)
-    return sentence(text) if isinstance(problem, SheetProblem) and problem.capitalized else text
-
-
-def _page(found: Target, problems: list[str] | None = None, status: int = 200) -> Any:
+def _page(found: Target, problems: list[Problem | str] | None = None, status: int = 200) -> Any:
     return render_template(
         "staff/translations.html", row=found.row, version=found.version, model=found.model,
         overview=overview(get_db(), found, ui_folders()), languages=LANGUAGES, Status=Status,
@@ -121,9 +114,9 @@ def translation_upload(slug: str) -> Any:
     if not outcome.accepted or merge is None:
         request_db.discard()
         if merge is None:
-            return _page(found, [sheet_text(problem) for problem in outcome.problems], 422)
+            return _page(found, list(outcome.problems), 422)
         return render_template("staff/translation_report.html", row=found.row, version=found.version, merge=merge,
-                               outcome=outcome, languages=LANGUAGES, filename=file.filename, sheet_text=sheet_text), 422
+                               outcome=outcome, languages=LANGUAGES, filename=file.filename), 422
     audit.record(
         db, actor(), "translation_imported", slug, language=merge.info.language, file=file.filename[:200],
         version=outcome.stored.version_number if outcome.stored else None,
@@ -133,7 +126,7 @@ def translation_upload(slug: str) -> Any:
     if outcome.ui_saved:
         forget_loaded_catalogues()
     return render_template("staff/translation_report.html", row=found.row, version=found.version, merge=merge,
-                           outcome=outcome, languages=LANGUAGES, filename=file.filename, sheet_text=sheet_text)
+                           outcome=outcome, languages=LANGUAGES, filename=file.filename)
 
 
 @bp.errorhandler(RequestEntityTooLarge)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping
+from typing import Iterable, Mapping
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -16,29 +16,13 @@ from sqlalchemy.orm import Session
 from survey.languages import LANGUAGES
 from survey.store.models import District, IntegrationFieldRow, Offer
 from survey.questionnaire.model import Questionnaire
-from survey.files import RowProblem, TableImportError, read_table
-from survey.problems import Templated, staff_text
+from survey.files import TableImportError, read_table, table_problem
+from survey.problems import Problem, Where, staff_text
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
-
-# English templates of every problem of the imports and of ``check_questionnaire``, marked for
-# the staff catalogue.
-MESSAGES: dict[str, str] = {
-    "not_a_code": staff_text("%(code)s is not a code: use a-z, 0-9, '_' or '-', starting with a letter, at most 32."),
-    "code_twice": staff_text("'%(code)s' is listed twice (first in row %(first)s)."),
-    "district_name_required": staff_text("a district needs a name."),
-    "district_name_too_long": staff_text("the name is longer than 200 characters."),
-    "parent_not_a_code": staff_text("%(code)s is not a code."),
-    "no_districts": staff_text("the table has no districts."),
-    "not_a_language_column": staff_text("'%(tag)s' is not a language of this product."),
-    "german_label_required": staff_text("every field needs a German label."),
-    "no_fields": staff_text("the table has no fields."),
-    "parent_unknown": staff_text("'%(parent)s' (parent of '%(code)s') is not a district."),
-    "section_field_unknown": staff_text("'%(field)s' is not one of the city's integration fields (%(known)s)."),
-    "answers_not_districts": staff_text("the answers %(codes)s are not districts of the city; responses choosing them count only in city-wide results."),
-    "no_answer_is_a_district": staff_text("none of the district answers is a district of the city: results per district are empty. "
-                               "Use the codes of the city's districts (Staff area, Districts and fields)."),
-}
+# The problems both imports report.
+NOT_A_CODE = staff_text("%(code)s is not a code: use a-z, 0-9, '_' or '-', starting with a letter, at most 32.")
+CODE_TWICE = staff_text("'%(code)s' is listed twice (first in row %(first)s).")
 
 # (code, German, English): the defaults from DOMAIN.md.
 DEFAULT_FIELDS: tuple[tuple[str, str, str], ...] = (
@@ -69,20 +53,6 @@ class FieldInfo:
             if self.labels.get(tag):
                 return self.labels[tag]
         return next(iter(self.labels.values()), self.code)
-
-
-@dataclass(frozen=True)
-class CodeWarning(Templated):
-    """A questionnaire uses a code the city does not know (``check_questionnaire``)."""
-
-    path: str  # where in the questionnaire, e.g. "sections[2].field"
-    template: str  # one of the English templates of ``MESSAGES``
-    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    severity: str = "warning"
-
-
-def _problem(row: int | None, column: str | None, key: str, **params: Any) -> RowProblem:
-    return RowProblem(row, column, MESSAGES[key], params)
 
 
 @dataclass(frozen=True)
@@ -127,25 +97,25 @@ def parse_districts(raw: bytes, file_name: str) -> list[DistrictInfo]:
     """Columns: code, name, parent (optional: the code of a larger area). Every problem of every
     row is reported together; nothing is returned unless all rows are valid."""
     table = read_table(raw, file_name, required=("code", "name"))
-    problems: list[RowProblem] = []
+    problems: list[Problem] = []
     found: list[DistrictInfo] = []
     seen: dict[str, int] = {}
     for number, cells in table.rows:
         code, name, parent = cells.get("code", ""), cells.get("name", ""), cells.get("parent", "")
         if not CODE_PATTERN.match(code):
-            problems.append(_problem(number, "code", "not_a_code", code=repr(code)))
+            problems.append(table_problem(number, "code", "not_a_code", NOT_A_CODE, code=repr(code)))
         elif code in seen:
-            problems.append(_problem(number, "code", "code_twice", code=code, first=seen[code]))
+            problems.append(table_problem(number, "code", "code_twice", CODE_TWICE, code=code, first=seen[code]))
         seen.setdefault(code, number)
         if not name:
-            problems.append(_problem(number, "name", "district_name_required"))
+            problems.append(table_problem(number, "name", "name_required", staff_text("A district needs a name.")))
         elif len(name) > 200:
-            problems.append(_problem(number, "name", "district_name_too_long"))
+            problems.append(table_problem(number, "name", "too_long", staff_text("The name is longer than 200 characters.")))
         if parent and not CODE_PATTERN.match(parent):
-            problems.append(_problem(number, "parent", "parent_not_a_code", code=repr(parent)))
+            problems.append(table_problem(number, "parent", "not_a_code", staff_text("%(code)s is not a code."), code=repr(parent)))
         found.append(DistrictInfo(code, name, parent or None))
     if not table.rows:
-        problems.append(_problem(None, None, "no_districts"))
+        problems.append(table_problem(None, None, "no_rows", staff_text("The table has no districts.")))
     if problems:
         raise TableImportError(problems)
     return found
@@ -154,25 +124,27 @@ def parse_districts(raw: bytes, file_name: str) -> list[DistrictInfo]:
 def parse_fields(raw: bytes, file_name: str) -> list[FieldInfo]:
     """Columns: code, label_de, then label_<language> for any further language (label_en, ...)."""
     table = read_table(raw, file_name, required=("code", "label_de"))
-    problems: list[RowProblem] = []
+    problems: list[Problem] = []
     found: list[FieldInfo] = []
     seen: dict[str, int] = {}
     for column in table.columns:
         if column.startswith("label_") and column[6:] not in LANGUAGES:
-            problems.append(_problem(1, column, "not_a_language_column", tag=column[6:]))
+            problems.append(table_problem(1, column, "not_a_language_column", staff_text(
+                "'%(tag)s' is not a language of this product."), tag=column[6:]))
     for number, cells in table.rows:
         code = cells.get("code", "")
         if not CODE_PATTERN.match(code):
-            problems.append(_problem(number, "code", "not_a_code", code=repr(code)))
+            problems.append(table_problem(number, "code", "not_a_code", NOT_A_CODE, code=repr(code)))
         elif code in seen:
-            problems.append(_problem(number, "code", "code_twice", code=code, first=seen[code]))
+            problems.append(table_problem(number, "code", "code_twice", CODE_TWICE, code=code, first=seen[code]))
         seen.setdefault(code, number)
         if not cells.get("label_de"):
-            problems.append(_problem(number, "label_de", "german_label_required"))
+            problems.append(table_problem(number, "label_de", "german_label_required", staff_text(
+                "Every field needs a German label.")))
         labels = {column[6:]: value for column, value in cells.items() if column.startswith("label_") and value}
         found.append(FieldInfo(code, labels))
     if not table.rows:
-        problems.append(_problem(None, None, "no_fields"))
+        problems.append(table_problem(None, None, "no_rows", staff_text("The table has no fields.")))
     if problems:
         raise TableImportError(problems)
     return found
@@ -184,7 +156,8 @@ def save_districts(session: Session, districts: list[DistrictInfo]) -> ImportRep
     existing = {row.code: row for row in session.scalars(select(District))}
     added, changed, unchanged = [], [], []
     known = set(existing) | {d.code for d in districts}
-    problems = [_problem(None, "parent", "parent_unknown", parent=d.parent_code, code=d.code)
+    problems = [table_problem(None, "parent", "parent_unknown", staff_text("'%(parent)s' (parent of '%(code)s') is not a district."),
+                              parent=d.parent_code, code=d.code)
                 for d in districts if d.parent_code and d.parent_code not in known]
     if problems:
         raise TableImportError(problems)
@@ -250,20 +223,25 @@ def delete_district(session: Session, code: str) -> bool:
 
 # --- questionnaires --------------------------------------------------------------------------
 
-def check_questionnaire(questionnaire: Questionnaire, districts: Iterable[str], fields: Iterable[str]) -> list[CodeWarning]:
+def check_questionnaire(questionnaire: Questionnaire, districts: Iterable[str], fields: Iterable[str]) -> list[Problem]:
     """Warnings where a questionnaire uses codes the city does not know: answers with such a
     district count only city-wide, sections with such a field stay out of the gap analysis."""
     district_codes, field_codes = set(districts), set(fields)
-    problems: list[CodeWarning] = []
+    problems: list[Problem] = []
     for index, section in enumerate(questionnaire.sections):
         if section.field is not None and field_codes and section.field not in field_codes:
-            problems.append(CodeWarning(f"sections[{index}].field", MESSAGES["section_field_unknown"],
-                                        {"field": section.field, "known": ", ".join(sorted(field_codes))}))
+            problems.append(Problem("unknown_field", staff_text("'%(field)s' is not one of the city's integration fields (%(known)s)."),
+                                    {"field": section.field, "known": ", ".join(sorted(field_codes))}, "warning",
+                                    Where(path=f"sections[{index}].field")))
     question = questionnaire.district_question()
     if question is not None and district_codes:
         strangers = [o.code for o in question.options if o.code not in district_codes]
         if strangers and len(strangers) < len(question.options):
-            problems.append(CodeWarning("districts", MESSAGES["answers_not_districts"], {"codes": ", ".join(strangers)}))
+            problems.append(Problem("unknown_districts", staff_text(
+                "The answers %(codes)s are not districts of the city; responses choosing them count only in city-wide results."),
+                {"codes": ", ".join(strangers)}, "warning", Where(path="districts")))
         elif strangers:
-            problems.append(CodeWarning("districts", MESSAGES["no_answer_is_a_district"]))
+            problems.append(Problem("unknown_districts", staff_text(
+                "None of the district answers is a district of the city: results per district are empty. Use the codes of the "
+                "city's districts (Staff area, Districts and fields)."), {}, "warning", Where(path="districts")))
     return problems

@@ -12,14 +12,13 @@ from sqlalchemy.orm import Session
 from survey.store.models import Questionnaire as QuestionnaireRow
 from survey.store.models import QuestionnaireVersion
 from survey.languages import LANGUAGES
-from survey.questionnaire.errors import Problem, QuestionnaireError
+from survey.questionnaire.errors import QuestionnaireError
 from survey.questionnaire.formats.yaml_reader import load_questionnaire_text
 from survey.questionnaire.model import Questionnaire
 from survey.questionnaire.translation import with_translations
 from survey.questionnaire.formats.translation_sheet import (
     SheetError,
     SheetInfo,
-    SheetProblem,
     SheetRow,
     Status,
     TranslationMerge,
@@ -33,7 +32,7 @@ from survey.questionnaire.formats.translation_sheet import (
 )
 from survey.questionnaire.formats.yaml_writer import dump_questionnaire
 from survey.store.questionnaires import ImportResult, find_questionnaire, questionnaire_for_version, save_draft
-from survey.problems import staff_text
+from survey.problems import Problem, staff_text
 from survey.store.translation_status import mark_translated, outdated_keys
 from survey.store.ui_overrides import save_overrides, ui_texts
 
@@ -105,16 +104,9 @@ def download(session: Session, found: Target, language: str, kind: str, folders:
     return name, write_po(info, rows), PO_TYPE
 
 
-def _located(problem: Problem, source_name: str) -> SheetProblem:
-    """A problem of the written questionnaire as ``Problem.format`` words it: the file, line and
-    path in front of the problem itself."""
-    located = problem.located(source_name)
-    return SheetProblem(located.template, located.params)
-
-
 @dataclass
 class ImportOutcome:
-    problems: list[SheetProblem] = field(default_factory=list)  # the whole file was refused
+    problems: list[Problem] = field(default_factory=list)  # the whole file was refused
     merge: TranslationMerge | None = None
     stored: ImportResult | None = None  # the draft the questionnaire texts went into
     ui_saved: int = 0  # interface texts written to the override catalogue
@@ -150,7 +142,7 @@ def import_file(
             # Loading the written file again checks the result like any uploaded questionnaire.
             loaded = load_questionnaire_text(dump_questionnaire(model), name)
         except QuestionnaireError as error:
-            outcome.problems = [_located(problem, error.source_name) for problem in error.errors]
+            outcome.problems = error.errors  # each placed in the written file, at its line and path
             return outcome
         outcome.stored = save_draft(session, loaded)
     # After save_draft, which counts every changed translation as made for the current source:
@@ -160,8 +152,8 @@ def import_file(
         try:
             save_overrides(folders.bundled, folders.overrides, LANGUAGES[language].babel_locale, merge.ui_changes)
         except (OSError, KeyError) as error:
-            outcome.problems = [SheetProblem(staff_text("The interface texts could not be stored (%(error)s); nothing was stored."),
-                                             {"error": type(error).__name__})]
+            outcome.problems = [Problem("not_stored", staff_text("The interface texts could not be stored (%(error)s); nothing was "
+                                                                 "stored."), {"error": type(error).__name__})]
             return outcome
         outcome.ui_saved = len(merge.ui_changes)
     return outcome

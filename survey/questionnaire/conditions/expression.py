@@ -27,6 +27,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterator, Mapping, Union
 
+from survey.problems import Problem, staff_text
+
 MAX_LENGTH = 2000
 MAX_DEPTH = 40
 
@@ -36,12 +38,17 @@ COMPARISONS = {"==", "!=", "<", "<=", ">", ">=", "in", "not in"}
 
 
 class ConditionSyntaxError(ValueError):
-    """The condition text cannot be parsed; ``position`` is the 0-based character offset."""
+    """The condition text cannot be parsed: ``problem`` says why in a whole sentence (a file's
+    problem gives it as its ``reason``); ``position`` is the 0-based character offset."""
 
-    def __init__(self, message: str, position: int) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, code: str, template: str, position: int, /, **params: Any) -> None:
+        self.problem = Problem(code, template, params)
         self.position = position
+        super().__init__(str(self))
+
+    @property
+    def message(self) -> str:
+        return self.problem.message
 
     def __str__(self) -> str:
         return f"{self.message} (at character {self.position + 1})"
@@ -175,8 +182,11 @@ def _tokenize(source: str) -> list[_Token]:
         match = _TOKEN.match(source, position)
         if match is None:
             char = source[position]
-            hint = " (use == to compare)" if char == "=" else ""
-            raise ConditionSyntaxError(f"unexpected character {char!r}{hint}", position)
+            if char == "=":
+                raise ConditionSyntaxError("unexpected_character", staff_text("A single '=' does not compare; use == to compare."),
+                                           position)
+            raise ConditionSyntaxError("unexpected_character", staff_text("The character %(char)s cannot be used in a condition."),
+                                       position, char=repr(char))
         kind = match.lastgroup or ""
         text = match.group()
         if kind == "name" and text in KEYWORDS:
@@ -213,20 +223,24 @@ class _Parser:
             return token
         return None
 
-    def expect(self, kind: str, text: str, what: str) -> _Token:
-        token = self.accept(kind, text)
-        if token is None:
-            raise ConditionSyntaxError(f"expected {what}, found {self._describe()}", self.current.position)
-        return token
-
-    def _describe(self) -> str:
+    def expect_close(self, or_comma: bool = False) -> None:
+        """A ')' (``or_comma``: or a ',' between a function's arguments) must come next."""
+        if self.accept("op", ")") is not None:
+            return
         token = self.current
-        return "the end of the condition" if token.kind == "end" else repr(token.text)
+        if token.kind == "end":
+            template = (staff_text("The condition ends where a ')' or ',' should follow.") if or_comma
+                        else staff_text("The condition ends where a ')' should follow."))
+        else:
+            template = (staff_text("Expected ')' or ',' here, found %(found)s.") if or_comma
+                        else staff_text("Expected ')' here, found %(found)s."))
+        raise ConditionSyntaxError("expected_bracket", template, token.position, found=repr(token.text))
 
     def parse(self) -> Node:
         node = self.expression()
         if self.current.kind != "end":
-            raise ConditionSyntaxError(f"unexpected {self._describe()}", self.current.position)
+            raise ConditionSyntaxError("unexpected_token", staff_text("Unexpected %(found)s; the condition should end before it."),
+                                       self.current.position, found=repr(self.current.text))
         return node
 
     @contextmanager
@@ -234,7 +248,7 @@ class _Parser:
         """Count nesting so hostile input fails cleanly instead of exhausting the stack."""
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise ConditionSyntaxError("condition is nested too deeply", self.current.position)
+            raise ConditionSyntaxError("too_deep", staff_text("The condition is nested too deeply."), self.current.position)
         try:
             yield
         finally:
@@ -315,32 +329,34 @@ class _Parser:
             return Name(token.text, token.position)
         if self.accept("op", "("):
             node = self.expression()
-            self.expect("op", ")", "')'")
+            self.expect_close()
             return node
-        raise ConditionSyntaxError(f"expected a value, found {self._describe()}", token.position)
+        if token.kind == "end":
+            raise ConditionSyntaxError("expected_value", staff_text("The condition ends where a value should follow."), token.position)
+        raise ConditionSyntaxError("expected_value", staff_text("Expected a value here, found %(found)s."), token.position,
+                                   found=repr(token.text))
 
     def call(self, name: _Token) -> Node:
         if name.text not in FUNCTIONS:
-            known = ", ".join(f"{f}()" for f in FUNCTIONS)
-            raise ConditionSyntaxError(f"unknown function {name.text}(); known: {known}", name.position)
+            raise ConditionSyntaxError("unknown_function", staff_text("Unknown function %(name)s(); known: %(known)s."),
+                                       name.position, name=name.text, known=", ".join(f"{f}()" for f in FUNCTIONS))
         args: list[Node] = []
         if not self.accept("op", ")"):
             args.append(self.expression())
             while self.accept("op", ","):
                 args.append(self.expression())
-            self.expect("op", ")", "')' or ','")
+            self.expect_close(or_comma=True)
         expected = FUNCTIONS[name.text]
         if len(args) != expected:
-            raise ConditionSyntaxError(
-                f"{name.text}() takes {expected} argument{'s' if expected > 1 else ''}, got {len(args)}",
-                name.position,
-            )
+            template = (staff_text("%(name)s() takes one argument, not %(count)s.") if expected == 1
+                        else staff_text("%(name)s() takes %(expected)s arguments, not %(count)s."))
+            raise ConditionSyntaxError("argument_count", template, name.position, name=name.text, expected=expected, count=len(args))
         if not isinstance(args[0], Name):
-            raise ConditionSyntaxError(
-                f"the first argument of {name.text}() must be a question code", name.position
-            )
+            raise ConditionSyntaxError("first_argument", staff_text("The first argument of %(name)s() must be a question code."),
+                                       name.position, name=name.text)
         if name.text == "selected" and not (isinstance(args[1], Literal) and isinstance(args[1].value, str)):
-            raise ConditionSyntaxError("the second argument of selected() must be an option code in quotes", name.position)
+            raise ConditionSyntaxError("second_argument",
+                                       staff_text("The second argument of selected() must be an option code in quotes."), name.position)
         return Call(name.text, tuple(args), name.position)
 
 
@@ -352,9 +368,10 @@ def _unquote(text: str) -> str:
 def parse_condition(source: str) -> Condition:
     """Parse a condition; raises ConditionSyntaxError with a position on bad input."""
     if not isinstance(source, str) or not source.strip():
-        raise ConditionSyntaxError("the condition is empty", 0)
+        raise ConditionSyntaxError("empty", staff_text("The condition is empty."), 0)
     if len(source) > MAX_LENGTH:
-        raise ConditionSyntaxError(f"the condition is longer than {MAX_LENGTH} characters", MAX_LENGTH)
+        raise ConditionSyntaxError("too_long", staff_text("The condition is longer than %(maximum)s characters."), MAX_LENGTH,
+                                   maximum=MAX_LENGTH)
     return Condition(source, _Parser(source).parse())
 
 

@@ -23,6 +23,7 @@ from survey.questionnaire.conditions.expression import (
     Unary,
     parse_condition,
 )
+from survey.problems import Problem, Where, staff_text
 
 AND, OR = "and", "or"
 
@@ -262,36 +263,41 @@ def normalized(built: BuiltCondition, question_types: Mapping[str, str]) -> Buil
     return parse_built(condition_source(built, question_types)) or built
 
 
-@dataclass(frozen=True)
-class RuleProblem:
-    field: str  # "question", "operator" or "values"
-    message: str  # English; the message key of survey.questionnaire.editing.MESSAGES
-    params: Mapping[str, str]
+NOT_A_NUMBER = staff_text("%(value)s is not a number.")
+CHOOSE_EARLIER_QUESTION = staff_text("Choose one of the questions asked before this one.")
+
+
+def _problem(part: str, code: str, template: str, /, **params: str) -> Problem:
+    """A problem of the rule's ``part``: "question", "operator" or "values"."""
+    return Problem(code, template, params, where=Where(field=part))
 
 
 def check_rule(
     rule: Rule, question_type: str | None, option_codes: Sequence[str] | None
-) -> list[RuleProblem]:
+) -> list[Problem]:
     """Whether ``rule`` fits its question: ``question_type`` None when the question is not one
     the condition may use; ``option_codes`` the codes to choose from (None for typed numbers)."""
     if question_type is None:
-        return [RuleProblem("question", "choose_earlier_question", {})]
+        return [_problem("question", "choose_earlier_question", CHOOSE_EARLIER_QUESTION)]
     allowed = operators_for(question_type)
     if rule.operator not in allowed:
-        return [RuleProblem("operator", "operator_does_not_fit", {"question": rule.question})]
+        return [_problem("operator", "operator_does_not_fit", staff_text("Choose a comparison that fits the question %(question)s."),
+                         question=rule.question)]
     if rule.operator in NO_VALUE:
         return []
     if not rule.values:
-        return [RuleProblem("values", "choose_value", {})]
+        return [_problem("values", "choose_value", staff_text("Choose or enter a value."))]
     if rule.operator in SINGLE_VALUE and len(rule.values) > 1:
-        return [RuleProblem("values", "choose_one_value", {})]
-    problems: list[RuleProblem] = []
+        return [_problem("values", "choose_one_value", staff_text(
+            "Choose exactly one value for this comparison, or use one that takes several values."))]
+    problems: list[Problem] = []
     for value in rule.values:
         if question_type in NUMERIC_TYPES:
             if parse_number(value) is None:
-                problems.append(RuleProblem("values", "not_a_number", {"value": value}))
+                problems.append(_problem("values", "not_a_number", NOT_A_NUMBER, value=value))
         elif option_codes is not None and value not in option_codes:
-            problems.append(RuleProblem("values", "no_such_option", {"question": rule.question, "option": value}))
+            problems.append(_problem("values", "no_such_option", staff_text("The question %(question)s has no option %(option)s."),
+                                     question=rule.question, option=value))
         elif rule.operator in _ORDERED and parse_number(value) is None:
-            problems.append(RuleProblem("values", "not_a_number", {"value": value}))
+            problems.append(_problem("values", "not_a_number", NOT_A_NUMBER, value=value))
     return problems

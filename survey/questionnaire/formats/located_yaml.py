@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from survey.problems import fill, staff_text
+from survey.problems import Problem, Where, staff_text
 
 
 class LocDict(dict):
@@ -40,18 +40,11 @@ class LocList(list):
 
 
 class YamlSyntaxError(ValueError):
-    """The YAML cannot be read: an English ``template`` (marked with ``staff_text``) with
-    ``params``, as a ``Problem`` has them; ``message`` is the English text."""
+    """The YAML cannot be read: ``problem`` says why, at the ``line`` where it is."""
 
-    def __init__(self, template: str, line: int | None, **params: Any) -> None:
-        self.template = template
-        self.params = params
-        self.line = line
-        super().__init__(self.message)
-
-    @property
-    def message(self) -> str:
-        return fill(self.template, self.params)
+    def __init__(self, code: str, template: str, line: int | None, /, **params: Any) -> None:
+        self.problem = Problem(code, template, params, where=Where(line=line))
+        super().__init__(self.problem.message)
 
 
 def read_yaml(text: str) -> Any:
@@ -69,7 +62,7 @@ def read_yaml(text: str) -> Any:
             return None
         return _convert(node, loader, _Budget())
     except RecursionError:
-        raise YamlSyntaxError(staff_text("the document is nested too deeply to read"), None) from None
+        raise YamlSyntaxError("yaml_too_deep", staff_text("The document is nested too deeply to read."), None) from None
     except yaml.reader.ReaderError as error:
         raise _unacceptable_character(text, error) from None
     except yaml.MarkedYAMLError as error:
@@ -77,11 +70,11 @@ def read_yaml(text: str) -> Any:
         line = mark.line + 1 if mark else None
         problem = error.problem or str(error)  # PyYAML's own English words, passed on as they are
         if error.context:
-            raise YamlSyntaxError(staff_text("YAML syntax error: %(problem)s (%(context)s)"), line,
+            raise YamlSyntaxError("yaml_syntax", staff_text("YAML syntax error: %(problem)s (%(context)s)."), line,
                                   problem=problem, context=error.context) from None
-        raise YamlSyntaxError(staff_text("YAML syntax error: %(problem)s"), line, problem=problem) from None
+        raise YamlSyntaxError("yaml_syntax", staff_text("YAML syntax error: %(problem)s."), line, problem=problem) from None
     except yaml.YAMLError as error:
-        raise YamlSyntaxError(staff_text("YAML error: %(error)s"), None, error=str(error)) from None
+        raise YamlSyntaxError("yaml_syntax", staff_text("YAML error: %(error)s."), None, error=str(error)) from None
     finally:
         loader.dispose()
 
@@ -89,8 +82,9 @@ def read_yaml(text: str) -> Any:
 def _unacceptable_character(text: str, error: yaml.reader.ReaderError) -> YamlSyntaxError:
     line = text[: error.position].count("\n") + 1
     return YamlSyntaxError(
-        staff_text("the character U+%(code)s is not allowed in a YAML file; remove it, or write it "
-                   "as \"\\u%(escape)s\" inside double quotes"),
+        "yaml_character",
+        staff_text("The character U+%(code)s is not allowed in a YAML file; remove it, or write it "
+                   "as \"\\u%(escape)s\" inside double quotes."),
         line, code=f"{error.character:04X}", escape=f"{error.character:04x}",
     )
 
@@ -113,25 +107,26 @@ class _Budget:
         self.left -= 1
         if self.left < 0:
             raise YamlSyntaxError(
-                staff_text("the document holds more than %(maximum)s values once its aliases (*name) are expanded; "
-                           "write the parts out instead of repeating aliases"), line, maximum=MAX_NODES)
+                "yaml_too_many_values",
+                staff_text("The document holds more than %(maximum)s values once its aliases (*name) are expanded; "
+                           "write the parts out instead of repeating aliases."), line, maximum=MAX_NODES)
 
 
 def _convert(node: yaml.Node, loader: yaml.SafeLoader, budget: _Budget) -> Any:
     line = node.start_mark.line + 1
     budget.spend(line)
     if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
-        raise YamlSyntaxError(staff_text("the YAML tag %(tag)s is not allowed; remove it"), line, tag=repr(node.tag))
+        raise YamlSyntaxError("yaml_tag", staff_text("The YAML tag %(tag)s is not allowed; remove it."), line, tag=repr(node.tag))
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # resolves YAML merge keys (<<)
         result = LocDict(line=line)
         for key_node, value_node in node.value:
             key = _convert(key_node, loader, budget)
             if isinstance(key, (dict, list)):
-                raise YamlSyntaxError(staff_text("a mapping key must be a plain value"), key_node.start_mark.line + 1)
+                raise YamlSyntaxError("yaml_key", staff_text("A mapping key must be a plain value."), key_node.start_mark.line + 1)
             if key in result:
                 raise YamlSyntaxError(
-                    staff_text("duplicate key %(key)s (first at line %(first)s); remove one of them"),
+                    "yaml_duplicate_key", staff_text("The key %(key)s appears twice (first at line %(first)s); remove one of them."),
                     key_node.start_mark.line + 1, key=repr(key), first=result.key_lines[key],
                 )
             result[key] = _convert(value_node, loader, budget)
@@ -147,6 +142,7 @@ def _convert(node: yaml.Node, loader: yaml.SafeLoader, budget: _Budget) -> Any:
     if isinstance(value, str) and _SURROGATE.search(value):
         # Only an escape such as "\ud800" makes one; it cannot be stored or shown as UTF-8.
         raise YamlSyntaxError(
-            staff_text("an escape between \\ud800 and \\udfff is half of a character, not a character; "
-                       "write the character itself"), line)
+            "yaml_surrogate",
+            staff_text("An escape between \\ud800 and \\udfff is half of a character, not a character; "
+                       "write the character itself."), line)
     return value

@@ -3,12 +3,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from survey.questionnaire.errors import Problem, QuestionnaireError
-from survey.problems import staff_text
+from survey.questionnaire.errors import QuestionnaireError
+from survey.problems import Problem, staff_text
 from survey.files import MAX_FILE_BYTES as MAX_XLSFORM_BYTES
 from survey.files import OLE_MAGIC, ZIP_MAGIC
 from survey.questionnaire.formats.xlsform_reader import load_xlsform_bytes
-from survey.questionnaire.formats.yaml_reader import LoadedQuestionnaire, load_questionnaire_bytes
+from survey.questionnaire.formats.yaml_reader import LoadedQuestionnaire, load_questionnaire_bytes, unreadable_file
 
 YAML_SUFFIXES = (".yaml", ".yml")
 XLSFORM_SUFFIXES = (".xlsx",)
@@ -22,17 +22,17 @@ def load_questionnaire_upload(raw: bytes, filename: str) -> LoadedQuestionnaire:
     if raw.startswith(ZIP_MAGIC) or suffix in XLSFORM_SUFFIXES:
         return load_xlsform_bytes(raw, name)
     if raw.startswith(OLE_MAGIC) or suffix == ".xls":
-        raise QuestionnaireError(name, [Problem("", staff_text(
-            "this is an old Excel .xls file; save it as .xlsx (Excel Workbook) and try again."))])
+        raise QuestionnaireError(name, [Problem("old_xls", staff_text(
+            "This is an old Excel .xls file; save it as .xlsx (Excel Workbook) and try again."))])
     if suffix in YAML_SUFFIXES:
         return load_questionnaire_bytes(raw, name)
     if suffix:
         template = staff_text("'%(suffix)s' files cannot be imported; give a questionnaire file (.yaml or .yml) "
                               "or an XLSForm (.xlsx).")
     else:
-        template = staff_text("files without an extension cannot be imported; give a questionnaire file (.yaml or "
+        template = staff_text("Files without an extension cannot be imported; give a questionnaire file (.yaml or "
                               ".yml) or an XLSForm (.xlsx).")
-    raise QuestionnaireError(name, [Problem("", template, params={"suffix": suffix} if suffix else {})])
+    raise QuestionnaireError(name, [Problem("unknown_file_type", template, {"suffix": suffix} if suffix else {})])
 
 
 def load_questionnaire_path(path: str | Path) -> LoadedQuestionnaire:
@@ -43,5 +43,5 @@ def load_questionnaire_path(path: str | Path) -> LoadedQuestionnaire:
         with open(path, "rb") as handle:
             raw = handle.read(MAX_XLSFORM_BYTES + 1)
     except OSError as error:
-        raise QuestionnaireError(path.name, [Problem("", staff_text("cannot read the file: %(reason)s."), params={"reason": error.strerror})]) from None
+        raise QuestionnaireError(path.name, [unreadable_file(error)]) from None
     return load_questionnaire_upload(raw, path.name)

@@ -13,12 +13,12 @@ import re
 import warnings
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Iterable, Sequence
 
 from survey.languages import LANGUAGES, Language
 from survey.questionnaire.model import Questionnaire
 from survey.questionnaire.translation import translation_units
-from survey.problems import Templated, staff_text
+from survey.problems import Problem, Refused, Where, staff_text
 
 SHEET_FORMAT = "kim-translation-sheet 1"
 MAX_UPLOAD_BYTES = 1024 * 1024  # a sheet of every text of a questionnaire is some 50 KB
@@ -286,37 +286,12 @@ def write_po(info: SheetInfo, rows: Sequence[SheetRow]) -> bytes:
 # --- reading ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SheetProblem(Templated):
-    """Why a whole file was refused: an English template (marked with ``staff_text`` where it is
-    written) and its parameters; ``message`` is the English text, the staff page translates it.
-    ``capitalized``: the template is written to follow "file: " (a container check's problem) and
-    starts a sentence here."""
-
-    template: str
-    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
-    capitalized: bool = False
-
-    @property
-    def message(self) -> str:
-        return sentence(super().message) if self.capitalized else super().message
-
-
-def sentence(text: str) -> str:
-    """``text`` with a capital first letter."""
-    return text[:1].upper() + text[1:]
-
-
-class SheetError(ValueError):
+class SheetError(Refused):
     """The whole file was refused; ``problems`` say why, in words for the person uploading."""
 
-    def __init__(self, problems: list[SheetProblem]) -> None:
-        self.problems = problems
-        super().__init__("; ".join(problem.message for problem in problems))
 
-
-def _refuse(template: str, **params: Any) -> SheetError:
-    return SheetError([SheetProblem(template, params)])
+def _refuse(code: str, template: str, /, **params: Any) -> SheetError:
+    return SheetError([Problem(code, template, params)])
 
 
 @dataclass(frozen=True)
@@ -328,7 +303,7 @@ class UploadedRow:
     source_hash: str = ""
     confirmed: bool = False  # "still correct" marked (sheet) or fuzzy flag removed (.po)
     fuzzy: bool = False
-    problem: str = ""  # why a cell cannot be read as text: a template without parameters
+    problem: Problem | None = None  # why a cell cannot be read as text (placed by ``merge_upload``)
 
 
 @dataclass(frozen=True)
@@ -341,40 +316,42 @@ class UploadedFile:
 def read_upload(raw: bytes, filename: str) -> UploadedFile:
     """Read an uploaded .xlsx sheet or .po file; ``SheetError`` when it cannot be used at all."""
     if not raw:
-        raise _refuse(staff_text("The file is empty."))
+        raise _refuse("empty", staff_text("The file is empty."))
     if len(raw) > MAX_UPLOAD_BYTES:
-        raise _refuse(staff_text("The file is larger than %(kb)s KB; a translation file is far smaller. Is it the right file?"),
-                      kb=MAX_UPLOAD_BYTES // 1024)
+        raise _refuse("too_large", staff_text("The file is larger than %(kb)s KB; a translation file is far smaller. Is it the "
+                                              "right file?"), kb=MAX_UPLOAD_BYTES // 1024)
     name = filename.lower()
     if raw.startswith(OLE_MAGIC):
-        raise _refuse(staff_text("This is an old Excel .xls file; save it as .xlsx (Excel Workbook) and upload it again."))
+        raise _refuse("old_xls", staff_text("This is an old Excel .xls file; save it as .xlsx (Excel Workbook) and upload it again."))
     if raw.startswith(XLSX_MAGIC) or name.endswith(".xlsx"):
         return _read_xlsx(raw, filename)
     if name.endswith((".po", ".pot")):
         return _read_po(raw, filename)
-    raise _refuse(staff_text("Upload the .xlsx or .po file downloaded on this page (other file types are not read)."))
+    raise _refuse("unknown_file_type", staff_text("Upload the .xlsx or .po file downloaded on this page (other file types are not "
+                                                  "read)."))
 
 
 def _clean(value: str) -> str:
     return value.replace("\r\n", "\n").replace("\r", "\n").strip()
 
 
-def _cell_text(cell: Any) -> tuple[str, str]:
+def _cell_text(cell: Any) -> tuple[str, Problem | None]:
     """(text, problem) of a translation cell."""
     value = getattr(cell, "value", None)
     if value is None:
-        return "", ""
+        return "", None
     if getattr(cell, "data_type", None) == "f":
-        return "", staff_text("the cell holds a formula, which is never taken over. Type the text itself; a text "
-                              "that starts with '=' needs an apostrophe before it ('=...).")
+        return "", Problem("formula", staff_text("The cell holds a formula, which is never taken over. Type the text itself; a "
+                                                 "text that starts with '=' needs an apostrophe before it ('=...)."))
     if isinstance(value, bool):
-        return "", staff_text("the cell holds TRUE/FALSE instead of a text; format the cell as text and type the translation.")
+        return "", Problem("not_text", staff_text("The cell holds TRUE/FALSE instead of a text; format the cell as text and type "
+                                                  "the translation."))
     if isinstance(value, (int, float)):
-        return (str(int(value)) if float(value).is_integer() else repr(value)), ""
+        return (str(int(value)) if float(value).is_integer() else repr(value)), None
     if isinstance(value, str):
-        return _clean(value), ""
-    return "", staff_text("the cell holds a date or number format instead of a text; format the cell as text and type "
-                          "the translation.")
+        return _clean(value), None
+    return "", Problem("not_text", staff_text("The cell holds a date or number format instead of a text; format the cell as "
+                                              "text and type the translation."))
 
 
 def _plain(cell: Any) -> str:
@@ -392,7 +369,7 @@ def _read_xlsx(raw: bytes, filename: str) -> UploadedFile:
     try:
         check_workbook(raw)  # size, zip bomb, entity and path checks before parsing
     except WorkbookRefused as error:
-        raise SheetError([SheetProblem(error.template, error.params, capitalized=True)]) from None
+        raise SheetError(error.problems) from None
     import openpyxl
 
     try:
@@ -400,24 +377,25 @@ def _read_xlsx(raw: bytes, filename: str) -> UploadedFile:
             warnings.simplefilter("ignore")
             workbook = openpyxl.load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
     except Exception as error:  # openpyxl raises many kinds; none may escape as a crash
-        raise _refuse(staff_text("The workbook cannot be read (%(error)s); save it again as .xlsx."),
+        raise _refuse("unreadable", staff_text("The workbook cannot be read (%(error)s); save it again as .xlsx."),
                       error=type(error).__name__) from None
     try:
         titles = {title.strip().lower(): title for title in workbook.sheetnames}
         if MAIN_SHEET.lower() not in titles or ABOUT_SHEET.lower() not in titles:
             if workbook.sheetnames:
-                raise _refuse(staff_text("The workbook lacks the sheets '%(main)s' and '%(about)s' of a translation sheet "
-                                         "(sheets found: %(found)s). Download the sheet on this page and fill that one."),
-                              main=MAIN_SHEET, about=ABOUT_SHEET, found=", ".join(workbook.sheetnames))
-            raise _refuse(staff_text("The workbook lacks the sheets '%(main)s' and '%(about)s' of a translation sheet "
-                                     "(sheets found: none). Download the sheet on this page and fill that one."),
-                          main=MAIN_SHEET, about=ABOUT_SHEET)
+                raise _refuse("not_a_sheet", staff_text(
+                    "The workbook lacks the sheets '%(main)s' and '%(about)s' of a translation sheet (sheets found: %(found)s). "
+                    "Download the sheet on this page and fill that one."),
+                    main=MAIN_SHEET, about=ABOUT_SHEET, found=", ".join(workbook.sheetnames))
+            raise _refuse("not_a_sheet", staff_text(
+                "The workbook lacks the sheets '%(main)s' and '%(about)s' of a translation sheet (sheets found: none). "
+                "Download the sheet on this page and fill that one."), main=MAIN_SHEET, about=ABOUT_SHEET)
         info = _about(workbook[titles[ABOUT_SHEET.lower()]])
         rows = _translation_rows(workbook[titles[MAIN_SHEET.lower()]])
     except SheetError:
         raise
     except Exception as error:
-        raise _refuse(staff_text("The workbook cannot be read (%(error)s); save it again as .xlsx."),
+        raise _refuse("unreadable", staff_text("The workbook cannot be read (%(error)s); save it again as .xlsx."),
                       error=type(error).__name__) from None
     finally:
         workbook.close()
@@ -434,14 +412,14 @@ def _about(sheet: Any) -> SheetInfo:
             if label and label not in values:
                 values[label] = _plain(cells[1])
     if values.get("format") != SHEET_FORMAT:
-        raise _refuse(staff_text("The sheet '%(sheet)s' does not say 'format: %(format)s'; this is not a translation "
-                                 "sheet downloaded here, or it was changed. Download it again."),
+        raise _refuse("not_a_sheet", staff_text("The sheet '%(sheet)s' does not say 'format: %(format)s'; this is not a "
+                                                "translation sheet downloaded here, or it was changed. Download it again."),
                       sheet=ABOUT_SHEET, format=SHEET_FORMAT)
     info = _info(values.get("questionnaire", ""), values.get("version", ""), values.get("language", ""),
                  values.get("default language", ""))
     if info is None:
-        raise _refuse(staff_text("The sheet '%(sheet)s' lacks the questionnaire, version or language; download the file "
-                                 "again and copy the translations into it."), sheet=ABOUT_SHEET)
+        raise _refuse("no_target", staff_text("The sheet '%(sheet)s' lacks the questionnaire, version or language; download "
+                                              "the file again and copy the translations into it."), sheet=ABOUT_SHEET)
     return info
 
 
@@ -466,13 +444,13 @@ def _translation_rows(sheet: Any) -> list[UploadedRow]:
                         if title.startswith(name) and name not in columns:
                             columns[name] = index
                 if "key" not in columns or "translation" not in columns:
-                    raise _refuse(staff_text("The first row of the sheet '%(sheet)s' must name the columns 'key' and "
-                                             "'translation'; they were changed or removed. Download the sheet again."),
-                                  sheet=MAIN_SHEET)
+                    raise _refuse("not_a_sheet", staff_text(
+                        "The first row of the sheet '%(sheet)s' must name the columns 'key' and 'translation'; they were "
+                        "changed or removed. Download the sheet again."), sheet=MAIN_SHEET)
                 continue
             if number > MAX_ROWS + 1:
-                raise _refuse(staff_text("The sheet has more than %(maximum)s rows; a questionnaire has far fewer texts."),
-                              maximum=MAX_ROWS)
+                raise _refuse("too_many_rows", staff_text("The sheet has more than %(maximum)s rows; a questionnaire has far "
+                                                          "fewer texts."), maximum=MAX_ROWS)
 
             def get(name: str) -> Any:
                 index = columns.get(name)
@@ -498,43 +476,45 @@ def _read_po(raw: bytes, filename: str) -> UploadedFile:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         line = raw[: error.start].count(b"\n") + 1
-        raise _refuse(staff_text("The file is not UTF-8 (line %(line)s); save it as UTF-8."), line=line) from None
+        raise SheetError([Problem("not_utf8", staff_text("The file is not UTF-8; save it as UTF-8."), where=Where(line=line))]) from None
     if "\x00" in text:
-        raise _refuse(staff_text("The file contains NUL characters; it is not a .po text file."))
+        raise _refuse("not_text", staff_text("The file contains NUL characters; it is not a .po text file."))
     # Babel reads a string without its quotes by cutting off its first and last character, so a
     # lost quote would silently store a mangled translation: refuse such a line instead.
     for number, line in enumerate(text.split("\n"), start=1):
         stripped = line.strip()
         if stripped and not stripped.startswith("#") and not _PO_LINE.match(stripped):
-            raise _refuse(staff_text("Line %(line)s of the .po file is not a quoted text (%(text)s); every msgctxt, msgid "
-                                     "and msgstr needs its text in double quotes \"...\"."),
-                          line=number, text=repr(stripped[:80]))
+            raise SheetError([Problem("unquoted_line", staff_text(
+                "This line of the .po file is not a quoted text (%(text)s); every msgctxt, msgid and msgstr needs its text in "
+                "double quotes \"...\"."), {"text": repr(stripped[:80])}, where=Where(line=number))])
     try:
         catalogue = read_po(io.BytesIO(text.encode("utf-8")), abort_invalid=True, charset="utf-8")
     except (PoFileError, ValueError, IndexError, KeyError) as error:
-        raise _refuse(staff_text("The .po file cannot be read: %(reason)s"), reason=str(error)[:200]) from None
+        # Babel's own English words, passed on as they are.
+        raise _refuse("unreadable", staff_text("The .po file cannot be read: %(reason)s."), reason=str(error)[:200]) from None
     marker = _PO_MARKER.search(catalogue.header_comment or "")
     if marker is None:
-        raise _refuse(staff_text("The .po file lacks the comment line 'kim-translation-sheet: ...' at its top, which says "
-                                 "which questionnaire and language it belongs to. Download the file on this page and "
-                                 "keep that comment."))
+        raise _refuse("no_target", staff_text(
+            "The .po file lacks the comment line 'kim-translation-sheet: ...' at its top, which says which questionnaire and "
+            "language it belongs to. Download the file on this page and keep that comment."))
     info = _info(marker["slug"], marker["version"], marker["language"], marker["default"])
     if info is None:
-        raise _refuse(staff_text("The .po header lacks the questionnaire, version or language; download the file again "
-                                 "and copy the translations into it."))
+        raise _refuse("no_target", staff_text("The .po header lacks the questionnaire, version or language; download the file "
+                                              "again and copy the translations into it."))
     rows: list[UploadedRow] = []
     for message in catalogue:
         if not message.id:
             continue
         if len(rows) >= MAX_ROWS:
-            raise _refuse(staff_text("The file has more than %(maximum)s entries; a questionnaire has far fewer texts."),
-                          maximum=MAX_ROWS)
+            raise _refuse("too_many_rows", staff_text("The file has more than %(maximum)s entries; a questionnaire has far fewer "
+                                                      "texts."), maximum=MAX_ROWS)
         source = message.id if isinstance(message.id, str) else message.id[0]
         string = message.string if isinstance(message.string, str) else (message.string[0] if message.string else "")
         rows.append(UploadedRow(
             row=message.lineno, key=message.context or "", source=_clean(source), translation=_clean(string or ""),
             source_hash="", confirmed=not message.fuzzy, fuzzy=message.fuzzy,
-            problem="" if isinstance(message.id, str) else staff_text("a plural entry; write one translation per entry."),
+            problem=None if isinstance(message.id, str) else Problem("plural", staff_text(
+                "This is a plural entry; write one translation per entry.")),
         ))
     return UploadedFile(info, rows, "po")
 
@@ -551,18 +531,6 @@ class Change:
     after: str
 
 
-@dataclass(frozen=True)
-class RowProblem(Templated):
-    """A problem (or a note) of one row of the file: an English template with ``%(name)s``
-    placeholders for ``params``; ``message`` is the English text, the staff page translates it and
-    puts the row or line in front."""
-
-    row: int | None
-    key: str
-    template: str
-    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
-
-
 @dataclass
 class TranslationMerge:
     """What an uploaded file would change; nothing is stored while ``problems`` is not empty."""
@@ -575,8 +543,8 @@ class TranslationMerge:
     emptied: list[Change] = field(default_factory=list)  # empty cell, translation kept
     unchanged: int = 0
     still_missing: int = 0
-    problems: list[RowProblem] = field(default_factory=list)
-    warnings: list[RowProblem] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)  # each at its row (sheet) or line (.po) and key
+    warnings: list[Problem] = field(default_factory=list)
     translations: dict[str, str] = field(default_factory=dict)  # questionnaire key -> new text
     ui_changes: dict[str, str] = field(default_factory=dict)  # "ui:..." key -> new text
     source_hashes: dict[str, str] = field(default_factory=dict)  # key -> source it was made for
@@ -600,22 +568,23 @@ def check_target(uploaded: UploadedFile, model: Questionnaire, language: str | N
     """Refuse a file made for another questionnaire or language (``SheetError``)."""
     info = uploaded.info
     if info.slug != model.slug:
-        raise _refuse(staff_text("This file belongs to the questionnaire '%(file_slug)s', not '%(slug)s'. Upload it on "
-                                 "the Translations page of '%(file_slug)s'."), file_slug=info.slug, slug=model.slug)
+        raise _refuse("wrong_questionnaire", staff_text(
+            "This file belongs to the questionnaire '%(file_slug)s', not '%(slug)s'. Upload it on the Translations page of "
+            "'%(file_slug)s'."), file_slug=info.slug, slug=model.slug)
     if language and info.language != language:
-        raise _refuse(staff_text("This file is for %(file_name)s (%(file_language)s), not %(name)s (%(language)s). "
-                                 "Choose %(file_language)s as the language, or upload the right file."),
+        raise _refuse("wrong_language", staff_text("This file is for %(file_name)s (%(file_language)s), not %(name)s (%(language)s). "
+                                                   "Choose %(file_language)s as the language, or upload the right file."),
                       file_name=_named(info.language), file_language=info.language,
                       name=_named(language), language=language)
     if info.language not in model.language_codes:
-        raise _refuse(staff_text("The questionnaire does not offer %(name)s (%(language)s)."),
+        raise _refuse("wrong_language", staff_text("The questionnaire does not offer %(name)s (%(language)s)."),
                       name=_named(info.language), language=info.language)
     if info.language == model.default_language:
-        raise _refuse(staff_text("%(language)s is the questionnaire's default language, the source of every "
-                                 "translation; edit it in the questionnaire itself."), language=info.language)
+        raise _refuse("wrong_language", staff_text("%(language)s is the questionnaire's default language, the source of every "
+                                                   "translation; edit it in the questionnaire itself."), language=info.language)
     if info.default_language != model.default_language:
-        raise _refuse(staff_text("The file was made from %(file_default)s texts, but the questionnaire's default "
-                                 "language is now %(default)s. Download a new file."),
+        raise _refuse("wrong_language", staff_text("The file was made from %(file_default)s texts, but the questionnaire's "
+                                                   "default language is now %(default)s. Download a new file."),
                       file_default=info.default_language, default=model.default_language)
 
 
@@ -626,42 +595,48 @@ def merge_upload(uploaded: UploadedFile, model: Questionnaire, current: Sequence
     by_key = {row.key: row for row in current}
     seen: dict[str, int] = {}
     if uploaded.info.version != version_number:
-        merge.warnings.append(RowProblem(None, "", staff_text(
+        merge.warnings.append(Problem("other_version", staff_text(
             "The file was made for version %(file_version)s; the translations go into version %(version)s. Texts "
             "whose source changed in between stay marked outdated."
-        ), {"file_version": uploaded.info.version, "version": version_number}))
+        ), {"file_version": uploaded.info.version, "version": version_number}, "warning"))
     for item in uploaded.rows:
-        if item.problem:
-            merge.problems.append(RowProblem(item.row, item.key, item.problem))
+        where = _where(uploaded.kind, item.row, item.key)
+        if item.problem is not None:
+            merge.problems.append(item.problem.placed(where))
             continue
         if not item.key:
             if item.translation:
-                merge.problems.append(RowProblem(item.row, "", staff_text(
-                    "this row has a translation but no key (column key); keys must stay as downloaded."
+                merge.problems.append(Problem("no_key", staff_text(
+                    "This row has a translation but no key (column key); keys must stay as downloaded."
                 ) if xlsx else staff_text(
-                    "this line has a translation but no key (msgctxt); keys must stay as downloaded."
-                )))
+                    "This entry has a translation but no key (msgctxt); keys must stay as downloaded."
+                ), where=where))
             continue
         row = by_key.get(item.key)
         if row is None:
-            merge.problems.append(RowProblem(item.row, item.key, staff_text(
-                "unknown key '%(key)s': the questionnaire has no such text (any more). Keys must stay as downloaded; "
+            merge.problems.append(Problem("unknown_key", staff_text(
+                "The key is unknown: the questionnaire has no such text (any more). Keys must stay as downloaded; "
                 "download a new file if the questionnaire changed."
-            ), {"key": item.key[:120]}))
+            ), where=_where(uploaded.kind, item.row, item.key[:120])))
             continue
         if item.key in seen:
-            merge.problems.append(RowProblem(item.row, item.key, staff_text(
-                "the key appears twice (also in row %(other)s); keep one."
+            merge.problems.append(Problem("key_twice", staff_text(
+                "The key appears twice (also in row %(other)s); keep one."
             ) if xlsx else staff_text(
-                "the key appears twice (also in line %(other)s); keep one."
-            ), {"other": seen[item.key]}))
+                "The key appears twice (also in line %(other)s); keep one."
+            ), {"other": seen[item.key]}, where=where))
             continue
         seen[item.key] = item.row
-        _merge_row(merge, item, row)
+        _merge_row(merge, item, row, where)
     return merge
 
 
-def _merge_row(merge: TranslationMerge, item: UploadedRow, row: SheetRow) -> None:
+def _where(kind: str, number: int, key: str) -> Where:
+    """A row of the sheet, or the line of an entry in the .po file, with the text's key."""
+    return Where(row=number, key=key) if kind == "xlsx" else Where(line=number, key=key)
+
+
+def _merge_row(merge: TranslationMerge, item: UploadedRow, row: SheetRow, where: Where) -> None:
     text = item.translation
     if not text:
         if row.translation:
@@ -670,14 +645,14 @@ def _merge_row(merge: TranslationMerge, item: UploadedRow, row: SheetRow) -> Non
             merge.still_missing += 1
         return
     problem = _check_text(text, row)
-    if problem:
-        merge.problems.append(RowProblem(item.row, row.key, *problem))
+    if problem is not None:
+        merge.problems.append(problem.placed(where))
         return
     made_for = item.source_hash or (source_hash(item.source) if item.source else row.source_hash)
     if not row.is_ui and made_for != row.source_hash:
-        merge.warnings.append(RowProblem(item.row, row.key, staff_text(
-            "the source text changed after the file was made; the translation is stored but stays marked outdated."
-        )))
+        merge.warnings.append(Problem("source_changed", staff_text(
+            "The source text changed after the file was made; the translation is stored but stays marked outdated."
+        ), severity="warning", where=where))
     if text == row.translation:
         if row.status is Status.OUTDATED and item.confirmed:
             merge.confirmed.append(Change(item.row, row.key, row.source, text, text))
@@ -686,9 +661,9 @@ def _merge_row(merge: TranslationMerge, item: UploadedRow, row: SheetRow) -> Non
             merge.unchanged += 1
         return
     if item.fuzzy:
-        merge.warnings.append(RowProblem(item.row, row.key, staff_text(
-            "still marked fuzzy (needs work), so it was not taken over; remove the fuzzy flag when it is done."
-        )))
+        merge.warnings.append(Problem("fuzzy", staff_text(
+            "The entry is still marked fuzzy (needs work), so it was not taken over; remove the fuzzy flag when it is done."
+        ), severity="warning", where=where))
         return
     change = Change(item.row, row.key, row.source, row.translation, text)
     (merge.changed if row.translation else merge.new).append(change)
@@ -699,32 +674,35 @@ def _merge_row(merge: TranslationMerge, item: UploadedRow, row: SheetRow) -> Non
         merge.source_hashes[row.key] = made_for
 
 
-def _check_text(text: str, row: SheetRow) -> tuple[str, dict[str, Any]] | None:
-    """Why a translation cannot be stored: a template and its parameters; None when it can."""
+def _check_text(text: str, row: SheetRow) -> Problem | None:
+    """Why a translation cannot be stored (not yet placed); None when it can."""
     if len(text) > MAX_TEXT_CHARS:
-        return staff_text("the translation is %(length)s characters long; at most %(maximum)s fit a phone screen. "
-                          "Shorten it."), {"length": len(text), "maximum": MAX_TEXT_CHARS}
+        return Problem("too_long", staff_text("The translation is %(length)s characters long; at most %(maximum)s fit a phone "
+                                              "screen. Shorten it."), {"length": len(text), "maximum": MAX_TEXT_CHARS})
     if "\x00" in text:
-        return staff_text("the translation contains a NUL character; retype it."), {}
+        return Problem("not_text", staff_text("The translation contains a NUL character; retype it."))
     source_names, names = set(_placeholders(row.source)), set(_placeholders(text))
     plural_form = row.is_ui and row.key.endswith("]") and row.key.rsplit("[", 1)[-1][:-1].isdigit()
     missing = sorted(source_names - names)
     invented = sorted(names - source_names)
     if invented:
-        return staff_text("the translation has the placeholder(s) %(names)s, which the source text does not have; "
-                          "placeholders must stay exactly as in the source."), {"names": ", ".join(invented)}
+        return Problem("placeholders", staff_text(
+            "The translation has the placeholder(s) %(names)s, which the source text does not have; placeholders must stay "
+            "exactly as in the source."), {"names": ", ".join(invented)})
     # A plural form may leave out the number ("one character"), so only plain texts must keep all.
     if missing and not plural_form:
-        return staff_text("the translation lacks the placeholder(s) %(names)s of the source text; copy them unchanged "
-                          "into the translation."), {"names": ", ".join(_placeholder_text(row.source, n) for n in missing)}
+        return Problem("placeholders", staff_text(
+            "The translation lacks the placeholder(s) %(names)s of the source text; copy them unchanged into the translation."),
+            {"names": ", ".join(_placeholder_text(row.source, n) for n in missing)})
     if row.is_ui and has_lone_percent(text):
         # No parameters: the template is not %-formatted, so '%%' here is what the person types.
-        return staff_text("an interface text may contain '%' only as '%%' or in a placeholder such as %(date)s; "
-                          "write '%%'."), {}
+        return Problem("lone_percent", staff_text(
+            "An interface text may contain '%' only as '%%' or in a placeholder such as %(date)s; write '%%'."))
     # Jinja's gettext marks every interface text as safe HTML (it is never escaped): markup or a
     # double quote would become part of the page (a script, an attribute) on every respondent page.
     markup = [char for char in '<>"' if char in text and char not in row.source]
     if row.is_ui and markup:
-        return staff_text("an interface text becomes part of the page's HTML, so it may not contain %(characters)s; "
-                          "use other quotation marks such as « » or „ “."), {"characters": " ".join(markup)}
+        return Problem("markup", staff_text(
+            "An interface text becomes part of the page's HTML, so it may not contain %(characters)s; use other quotation "
+            "marks such as « » or „ “."), {"characters": " ".join(markup)})
     return None

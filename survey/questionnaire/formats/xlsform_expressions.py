@@ -10,7 +10,7 @@ Supported, in XLSForm terms::
 
 Anything else (``regex()``, ``position()``, ``pulldata()``, ``string-length()``, ``today()``,
 ``jr:choice-name()``, ``if()``, ``mod``, paths such as ``/data/q`` or ``..``) raises
-``UnsupportedExpression`` naming what is not supported. Both directions go through the
+``UnsupportedExpression`` naming what is not supported and why, in a sentence of its own. Both directions go through the
 condition tree, and the condition text is written in one canonical layout, so an expression
 exported with ``condition_to_xlsform`` imports again as the same condition.
 """
@@ -33,35 +33,41 @@ from survey.questionnaire.conditions.expression import (
     Unary,
     parse_condition,
 )
-from survey.problems import fill
+from survey.problems import Problem, staff_text
 
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
-# Functions people use in XLSForms that have no counterpart here, for a friendlier message.
-_NO_REPEATS = "there are no repeats"
-_NO_CALCULATIONS = "there are no calculated values"
-_NO_DATES = "there is no date arithmetic"
+# Functions people use in XLSForms that have no counterpart here, with a friendlier sentence.
+_NO_REPEATS = staff_text("'%(token)s' is not supported: there are no repeats.")
+_NO_CALCULATIONS = staff_text("'%(token)s' is not supported: there are no calculated values.")
+_NO_DATES = staff_text("'%(token)s' is not supported: there is no date arithmetic.")
 _KNOWN_UNSUPPORTED = {
-    "regex": "answers are not checked against patterns", "position": _NO_REPEATS,
-    "indexed-repeat": _NO_REPEATS, "count": _NO_REPEATS, "sum": _NO_REPEATS,
-    "pulldata": "there are no external data files", "string-length": "a text's length is limited with max_length only",
+    "regex": staff_text("'%(token)s' is not supported: answers are not checked against patterns."),
+    "position": _NO_REPEATS, "indexed-repeat": _NO_REPEATS, "count": _NO_REPEATS, "sum": _NO_REPEATS,
+    "pulldata": staff_text("'%(token)s' is not supported: there are no external data files."),
+    "string-length": staff_text("'%(token)s' is not supported: a text's length is limited with max_length only."),
     "today": _NO_DATES, "now": _NO_DATES, "date": _NO_DATES, "format-date": _NO_DATES,
-    "decimal-date-time": _NO_DATES, "jr:choice-name": "choice labels cannot be tested",
+    "decimal-date-time": _NO_DATES,
+    "jr:choice-name": staff_text("'%(token)s' is not supported: choice labels cannot be tested."),
     "if": _NO_CALCULATIONS, "coalesce": _NO_CALCULATIONS, "concat": _NO_CALCULATIONS,
     "once": _NO_CALCULATIONS, "random": _NO_CALCULATIONS, "uuid": _NO_CALCULATIONS,
 }
+NOT_SUPPORTED = staff_text("'%(token)s' is not supported.")
 
 
 class ExpressionError(ValueError):
-    """The expression cannot be translated; ``position`` is the 0-based character offset.
-    ``template`` with ``params`` is the English text (survey/problems.py); the parser's own
-    messages have no parameters yet and are not in the staff catalogue."""
+    """The expression cannot be translated: ``problem`` says why in a whole sentence (the
+    problem of the cell gives it as its ``reason``); ``position`` is the 0-based character
+    offset, None when the problem is not at one character."""
 
-    def __init__(self, template: str, position: int | None = 0, params: Mapping[str, Any] | None = None) -> None:
-        self.template = template
-        self.params = dict(params or {})
-        self.message = fill(template, self.params)
-        super().__init__(self.message)
+    def __init__(self, code: str, template: str, position: int | None = 0, /, reason: Problem | None = None,
+                 **params: Any) -> None:
+        self.problem = Problem(code, template, params, reason=reason)
         self.position = position
+        super().__init__(str(self))
+
+    @property
+    def message(self) -> str:
+        return self.problem.message
 
     def __str__(self) -> str:
         if self.position is None:
@@ -71,11 +77,10 @@ class ExpressionError(ValueError):
 
 class UnsupportedExpression(ExpressionError):
     """Valid XLSForm, but it uses ``token`` (a function such as ``regex()`` or an operator),
-    which the condition language does not have."""
+    which the condition language does not have; ``template`` says why."""
 
-    def __init__(self, token: str, position: int = 0, why: str = "") -> None:
-        reason = f" ({why})" if why else ""
-        super().__init__(f"'{token}' is not supported{reason}", position)
+    def __init__(self, token: str, position: int = 0, template: str = NOT_SUPPORTED) -> None:
+        super().__init__("unsupported", template, position, token=token)
         self.token = token
 
 
@@ -111,15 +116,17 @@ def _tokenize(source: str) -> list[_Token]:
         if match is None:
             char = source[position]
             if char in "‘’‚“”„":
-                raise ExpressionError(f"typographic quote {char!r}; write ' or \" instead", position)
+                raise ExpressionError("typographic_quote", staff_text("The typographic quote %(char)s cannot be used; write ' or \" "
+                                                                      "instead."), position, char=repr(char))
             if char in "'\"":
-                raise ExpressionError("a text in quotes is not closed", position)
+                raise ExpressionError("open_quote", staff_text("A text in quotes is not closed."), position)
             if char == "$":
-                raise ExpressionError("a reference must be written ${name}", position)
+                raise ExpressionError("bad_reference", staff_text("A reference must be written ${name}."), position)
             raise UnsupportedExpression(char, position)
         kind = match.lastgroup or ""
         if kind == "parent":
-            raise UnsupportedExpression("..", position, "relative paths are for repeats, and there are none")
+            raise UnsupportedExpression("..", position, staff_text("'%(token)s' is not supported: relative paths are for repeats, "
+                                                                   "and there are none."))
         if kind != "space":
             tokens.append(_Token(kind, match.group(), position))
         position = match.end()
@@ -155,19 +162,17 @@ class _Parser:
     def at(self, kind: str, *texts: str) -> bool:
         return self.token.kind == kind and (not texts or self.token.text in texts)
 
-    def describe(self) -> str:
-        return "the end of the expression" if self.token.kind == "end" else repr(self.token.text)
-
     def parse(self) -> Node:
         node = self.or_expr()
         if self.token.kind != "end":
-            raise ExpressionError(f"unexpected {self.describe()}", self.token.position)
+            raise ExpressionError("unexpected_token", staff_text("Unexpected %(found)s; the expression should end before it."),
+                                  self.token.position, found=repr(self.token.text))
         return node
 
     def nest(self) -> None:
         self.depth += 1
         if self.depth > MAX_DEPTH:
-            raise ExpressionError("the expression is nested too deeply", self.token.position)
+            raise ExpressionError("too_deep", staff_text("The expression is nested too deeply."), self.token.position)
 
     def or_expr(self) -> Node:
         self.nest()
@@ -212,7 +217,8 @@ class _Parser:
         while self.at("op", "*") or self.at("word", "div", "mod"):
             token = self.advance()
             if token.text == "mod":
-                raise UnsupportedExpression("mod", token.position, "there is no remainder operator")
+                raise UnsupportedExpression("mod", token.position, staff_text("'%(token)s' is not supported: there is no "
+                                                                              "remainder operator."))
             node = Binary("*" if token.text == "*" else "/", node, self.unary())
         return node
 
@@ -239,12 +245,14 @@ class _Parser:
             self.advance()
             name = token.text[2:-1].strip()
             if not NAME_PATTERN.match(name):
-                raise ExpressionError(f"{token.text} is not a valid reference", token.position)
+                raise ExpressionError("bad_reference", staff_text("%(reference)s is not a valid reference."), token.position,
+                                      reference=token.text)
             return Name(self.rename(name, token.position), 0)
         if token.kind == "current":
             self.advance()
             if self.current_code is None:
-                raise UnsupportedExpression(".", token.position, "'.' means the current question only in a constraint")
+                raise UnsupportedExpression(".", token.position, staff_text("'%(token)s' is not supported here: '.' means the "
+                                                                            "current question only in a constraint."))
             return Name(self.current_code, 0)
         if self.at("op", "("):
             self.advance()
@@ -256,17 +264,27 @@ class _Parser:
             if self.at("op", "("):
                 return self.call(token)
             if token.text in ("and", "or", "div", "mod"):
-                raise ExpressionError(f"'{token.text}' needs a value before it", token.position)
+                raise ExpressionError("expected_value", staff_text("'%(word)s' needs a value before it."), token.position,
+                                      word=token.text)
             if self.columns is not None:
                 if token.text in self.columns:
                     return Literal(self.columns[token.text])
-                raise ExpressionError(f"'{token.text}' is not a column of the choices sheet", token.position)
-            raise UnsupportedExpression(token.text, token.position, "refer to a question as ${name}")
-        raise ExpressionError(f"expected a value, found {self.describe()}", token.position)
+                raise ExpressionError("unknown_column", staff_text("'%(word)s' is not a column of the choices sheet."),
+                                      token.position, word=token.text)
+            raise UnsupportedExpression(token.text, token.position, staff_text("'%(token)s' is not supported: refer to a "
+                                                                               "question as ${name}."))
+        if token.kind == "end":
+            raise ExpressionError("expected_value", staff_text("The expression ends where a value should follow."), token.position)
+        raise ExpressionError("expected_value", staff_text("Expected a value here, found %(found)s."), token.position,
+                              found=repr(token.text))
 
     def expect_close(self) -> None:
         if not self.at("op", ")"):
-            raise ExpressionError(f"expected ')', found {self.describe()}", self.token.position)
+            if self.token.kind == "end":
+                raise ExpressionError("expected_bracket", staff_text("The expression ends where a ')' should follow."),
+                                      self.token.position)
+            raise ExpressionError("expected_bracket", staff_text("Expected ')' here, found %(found)s."), self.token.position,
+                                  found=repr(self.token.text))
         self.advance()
 
     def call(self, name: _Token) -> Node:
@@ -281,23 +299,28 @@ class _Parser:
         self.expect_close()
         expected = {"not": 1, "selected": 2, "count-selected": 1, "true": 0, "false": 0}
         if function not in expected:
-            why = _KNOWN_UNSUPPORTED.get(function, "")
-            raise UnsupportedExpression(f"{function}()", name.position, why)
+            raise UnsupportedExpression(f"{function}()", name.position, _KNOWN_UNSUPPORTED.get(function, NOT_SUPPORTED))
         if len(args) != expected[function]:
-            raise ExpressionError(f"{function}() takes {expected[function]} argument(s), got {len(args)}", name.position)
+            count = expected[function]
+            template = (staff_text("%(name)s() takes no arguments, not %(count)s.") if count == 0
+                        else staff_text("%(name)s() takes one argument, not %(count)s.") if count == 1
+                        else staff_text("%(name)s() takes %(expected)s arguments, not %(count)s."))
+            raise ExpressionError("argument_count", template, name.position, name=function, expected=count, count=len(args))
         if function in ("true", "false"):
             return Literal(function == "true")
         if function == "not":
             return Unary("not", args[0])
         if not isinstance(args[0], Name):
-            raise ExpressionError(f"the first argument of {function}() must be a question, e.g. ${{q}} or .", name.position)
+            raise ExpressionError("first_argument", staff_text("The first argument of %(name)s() must be a question, e.g. ${q} "
+                                                               "or '.'."), name.position, name=function)
         if function == "count-selected":
             return Call("count", (args[0],), 0)
         code = args[1]
         if isinstance(code, Literal) and isinstance(code.value, (int, float)) and not isinstance(code.value, bool):
             code = Literal(_number(code.value))
         if not (isinstance(code, Literal) and isinstance(code.value, str)):
-            raise UnsupportedExpression("selected() with a computed choice", name.position)
+            raise UnsupportedExpression("selected()", name.position, staff_text("'%(token)s' is not supported with a computed "
+                                                                               "choice: give the choice's name in quotes."))
         return Call("selected", (args[0], code), 0)
 
 
@@ -307,7 +330,8 @@ def _equality(op: str, left: Node, right: Node, position: int) -> Node:
     for side, other in ((left, right), (right, left)):
         if isinstance(other, Literal) and other.value == "":
             if not isinstance(side, Name):
-                raise UnsupportedExpression("comparison with ''", position, "only a question can be compared with ''")
+                raise UnsupportedExpression("''", position, staff_text("A comparison with '' is not supported here: only a "
+                                                                       "question can be compared with ''."))
             answered = Call("answered", (side,), 0)
             return answered if op == "!=" else Unary("not", answered)
     return Binary(op, left, right)
@@ -324,9 +348,10 @@ def xlsform_to_tree(
     ``ExpressionError``, e.g. for a question that is not imported); ``columns``: for a
     choice_filter, the values of one choice's columns, which bare names (``filter``) stand for."""
     if not isinstance(expression, str) or not expression.strip():
-        raise ExpressionError("the expression is empty", 0)
+        raise ExpressionError("empty", staff_text("The expression is empty."), 0)
     if len(expression) > MAX_LENGTH:
-        raise ExpressionError(f"the expression is longer than {MAX_LENGTH} characters", MAX_LENGTH)
+        raise ExpressionError("too_long", staff_text("The expression is longer than %(maximum)s characters."), MAX_LENGTH,
+                              maximum=MAX_LENGTH)
     return _Parser(expression, current, rename, columns).parse()
 
 
@@ -336,7 +361,8 @@ def xlsform_to_condition(expression: str, current: str | None = None, rename: Re
     try:
         return parse_condition(source)
     except ConditionSyntaxError as error:  # e.g. a question named like a keyword ('not')
-        raise ExpressionError(f"cannot be written as a condition: {error.message}", 0) from None
+        raise ExpressionError("not_a_condition", staff_text("The expression cannot be written as a condition."), 0,
+                              reason=error.problem) from None
 
 
 # --- canonical condition text --------------------------------------------------------------
@@ -407,7 +433,7 @@ def _xpath_string(value: str) -> str:
         return f"'{value}'"
     if '"' not in value:
         return f'"{value}"'
-    raise ExpressionError("a text with both ' and \" cannot be written in XLSForm", 0)
+    raise ExpressionError("mixed_quotes", staff_text("A text with both ' and \" cannot be written in XLSForm."), 0)
 
 
 def _xpath(node: Node, current: str | None) -> tuple[str, int]:
@@ -434,7 +460,8 @@ def _xpath(node: Node, current: str | None) -> tuple[str, int]:
         return "-" + _xpath_wrapped(node.operand, 7, current), 7
     if node.op in ("in", "not in"):
         if not (isinstance(node.right, Name) and isinstance(node.left, Literal) and isinstance(node.left.value, str)):
-            raise ExpressionError(f"'{node.op}' can be written in XLSForm only as 'code' {node.op} question", 0)
+            raise ExpressionError("not_writable", staff_text("'%(op)s' can be written in XLSForm only as 'code' %(op)s question."),
+                                  0, op=node.op)
         test = f"selected({_xpath_wrapped(node.right, 0, current)}, {_xpath_string(node.left.value)})"
         return (test, 8) if node.op == "in" else (f"not({test})", 8)
     prec = _XPATH_PRECEDENCE[node.op]

@@ -2,12 +2,12 @@
 the YAML reader produces -> the ordinary validated model.
 
 The workbook is checked as a zip archive before openpyxl opens it (size, number of members,
-compression ratio, member names, XML entity declarations). Every problem names the sheet and
-cell (``survey!H12``) or the whole row (``survey row 12``, worded, so translated on the staff pages:
-``WorkbookProblem``) with the row as its line; its text is an English template marked with
-``staff_text`` and its params (survey/problems.py). Rows the product does not support are skipped
-with a warning that says why; logic that cannot be translated is refused (``relevant``: dropping
-it would change who is asked what) or dropped with a warning (``constraint``).
+compression ratio, member names, XML entity declarations). Every problem (survey/problems.py) is
+placed at its sheet, row and column (the cell ``survey!H12``), or the whole row or sheet, and says
+in a whole sentence what is wrong. Rows the product does not support are skipped with a warning
+that says why; logic that cannot be translated is refused (``relevant``: dropping it would change
+who is asked what) or dropped with a warning (``constraint``), the expression's own problem as the
+reason.
 
 The stored source of an imported XLSForm is the YAML written by ``writer_yaml``, so the rest of
 the application only ever re-reads YAML.
@@ -18,15 +18,16 @@ import datetime as dt
 import io
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
+import typing
 from typing import Any, Callable, Iterable
 
 from survey.files import WorkbookRefused, check_workbook
 from survey.languages import LANGUAGES
 from survey.questionnaire.builder import AUDIO_NAME_PATTERN, DEFAULT_MAX_LENGTH, HARD_MAX_LENGTH, build_questionnaire
 from survey.questionnaire.conditions.expression import Binary, Call, Condition, Literal, Name, Node, Unary, _equal
-from survey.questionnaire.errors import Problem, QuestionnaireError
+from survey.questionnaire.errors import QuestionnaireError
 from survey.questionnaire.formats.yaml_reader import LoadedQuestionnaire
 from survey.questionnaire.formats.located_yaml import LocDict, LocList
 from survey.questionnaire.model import IntegrationField, QuestionType
@@ -36,7 +37,7 @@ from survey.questionnaire.formats.xlsform_expressions import (
     condition_source,
     xlsform_to_tree,
 )
-from survey.problems import Phrase, phrase, staff_text
+from survey.problems import Problem, Severity, Where, staff_text
 
 MAX_ROWS = 20000  # per sheet
 MAX_COLUMNS = 200
@@ -69,9 +70,12 @@ def column_language(tag: str) -> str:
     return f"{COLUMN_NAMES.get(tag, LANGUAGES[tag].english_name)} ({tag})"
 
 
-def resolve_language(text: str) -> tuple[str | None, Phrase | None]:
+Unresolved = typing.Literal["kurdish", "unknown"]
+
+
+def resolve_language(text: str) -> tuple[str | None, Unresolved | None]:
     """The language tag a column header means (``English (en)``, ``Arabic``, ``ar``, ``Dari (prs)``),
-    or None with the reason."""
+    or None with why not: "kurdish" (ambiguous) or "unknown"."""
     text = " ".join(text.split())
     match = re.search(r"\(([^()]*)\)\s*$", text)
     code = match.group(1).strip() if match else None
@@ -79,7 +83,7 @@ def resolve_language(text: str) -> tuple[str | None, Phrase | None]:
     for candidate in ([code] if code else []) + [name]:
         key = candidate.lower()
         if key in ("ku", "kur", "kurdish"):
-            return None, phrase(staff_text("Kurdish is ambiguous here: name the column Kurmanji (kmr) or Sorani (ckb)"))
+            return None, "kurdish"
         if key in _LANGUAGE_CODES:
             return _LANGUAGE_CODES[key], None
         primary = re.split(r"[-_]", key)[0]
@@ -87,48 +91,19 @@ def resolve_language(text: str) -> tuple[str | None, Phrase | None]:
             return _LANGUAGE_CODES[primary], None  # a tag with a region: ar-SY
         if key in _LANGUAGE_NAMES:
             return _LANGUAGE_NAMES[key], None
-    known = ", ".join(column_language(tag) for tag in LANGUAGES)
-    return None, phrase(staff_text("the language %(name)s is not one this product offers (%(known)s)"), name=repr(text), known=known)
+    return None, "unknown"
+
+
+def known_languages() -> str:
+    """The languages a column may name, as a column header names them."""
+    return ", ".join(column_language(tag) for tag in LANGUAGES)
 
 
 # --- the zip container ---------------------------------------------------------------------
 
 
-def _refuse(source_name: str, template: str, **params: Any) -> QuestionnaireError:
-    return QuestionnaireError(source_name, [Problem("", template, params=params)])
-
-
-@dataclass(frozen=True)
-class WorkbookProblem(Problem):
-    """A problem of a workbook. Its ``path`` is a cell (``survey!C5``), a sheet or nothing, which
-    read alike in every language, or a whole row (``survey row 5``), which is worded: ``where``
-    then holds that wording as a ``Phrase``, which the staff pages translate, while ``path``
-    keeps the English text that sorting, matching and the CLI use."""
-
-    where: Phrase | None = field(default=None, compare=False)
-
-    def located(self, source_name: str) -> Phrase:
-        located = super().located(source_name)
-        return located if self.where is None else Phrase(located.template, {**located.params, "path": self.where})
-
-
-def _place(sheet: str, row: int | None, column: str | None) -> tuple[str, Phrase | None]:
-    """The path of a cell, a row, a sheet or ("") the file as a whole, and a row's wording."""
-    if row is None:
-        return sheet, None
-    if column:
-        return f"{sheet}!{column}{row}", None
-    where = phrase(staff_text("%(sheet)s row %(row)s"), sheet=sheet, row=row)
-    return where.message, where
-
-
-def _reason(error: ExpressionError) -> Phrase:
-    """Why an expression cannot be used, for a problem's params, with the character it was found
-    at (``str(error)`` in English)."""
-    message = Phrase(error.template, error.params)
-    if error.position is None:
-        return message
-    return phrase(staff_text("%(message)s (at character %(position)s)"), message=message, position=error.position + 1)
+def _refuse(source_name: str, code: str, template: str, /, sheet: str = "", **params: Any) -> QuestionnaireError:
+    return QuestionnaireError(source_name, [Problem(code, template, params, where=Where(sheet=sheet))])
 
 
 # --- sheets --------------------------------------------------------------------------------
@@ -182,7 +157,7 @@ def read_sheets(raw: bytes, source_name: str) -> dict[str, Sheet]:
     except QuestionnaireError:
         raise
     except Exception as error:  # openpyxl raises many kinds; none may escape as a crash
-        raise _refuse(source_name, staff_text("the workbook cannot be read (%(error)s); save it again as .xlsx."),
+        raise _refuse(source_name, "unreadable", staff_text("The workbook cannot be read (%(error)s); save it again as .xlsx."),
                       error=type(error).__name__) from None
     sheets: dict[str, Sheet] = {}
     try:
@@ -197,7 +172,7 @@ def read_sheets(raw: bytes, source_name: str) -> dict[str, Sheet]:
                     workbook[titles[wanted]].iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True), start=1
                 ):
                     if number > MAX_ROWS:
-                        raise _refuse(source_name, staff_text("the sheet '%(sheet)s' has more than %(maximum)s rows."),
+                        raise _refuse(source_name, "too_many_rows", staff_text("The sheet has more than %(maximum)s rows."),
                                       sheet=wanted, maximum=MAX_ROWS)
                     cleaned = tuple(_cell_value(value) for value in values)
                     if any(value is not None for value in cleaned):
@@ -205,15 +180,15 @@ def read_sheets(raw: bytes, source_name: str) -> dict[str, Sheet]:
             sheets[wanted] = Sheet(wanted, rows)
         if "survey" not in sheets:
             if not workbook.sheetnames:
-                raise _refuse(source_name, staff_text("the workbook has no sheet named 'survey' (sheets found: none); an XLSForm "
-                                                      "needs the sheets survey and choices."))
-            raise _refuse(source_name, staff_text("the workbook has no sheet named 'survey' (sheets found: %(found)s); an XLSForm "
-                                                  "needs the sheets survey and choices."),
-                          found=", ".join(repr(title) for title in workbook.sheetnames))
+                raise _refuse(source_name, "no_survey_sheet", staff_text(
+                    "The workbook has no sheet named 'survey' (sheets found: none); an XLSForm needs the sheets survey and choices."))
+            raise _refuse(source_name, "no_survey_sheet", staff_text(
+                "The workbook has no sheet named 'survey' (sheets found: %(found)s); an XLSForm needs the sheets survey and "
+                "choices."), found=", ".join(repr(title) for title in workbook.sheetnames))
     except QuestionnaireError:
         raise
     except Exception as error:
-        raise _refuse(source_name, staff_text("the workbook cannot be read (%(error)s); save it again as .xlsx."),
+        raise _refuse(source_name, "unreadable", staff_text("The workbook cannot be read (%(error)s); save it again as .xlsx."),
                       error=type(error).__name__) from None
     finally:
         workbook.close()
@@ -261,23 +236,32 @@ def parse_header(index: int, value: Any) -> Column | None:
 
 METADATA_TYPES = {"start", "end", "today", "deviceid", "subscriberid", "simserial", "phonenumber",
                   "username", "email", "audit", "imei", "start-geopoint", "background-geopoint"}
-UNSUPPORTED_TYPES = {  # type -> why its rows are skipped
-    "calculate": staff_text("calculated values are not supported: nothing is computed from the answers"),
-    "hidden": staff_text("hidden values are not supported"),
-    "geopoint": staff_text("locations are not collected, to protect respondents"),
-    "geotrace": staff_text("locations are not collected, to protect respondents"),
-    "geoshape": staff_text("locations are not collected, to protect respondents"),
-    "image": staff_text("photos are not collected"), "audio": staff_text("recordings are not collected"),
-    "video": staff_text("videos are not collected"), "file": staff_text("file uploads are not supported"),
-    "background-audio": staff_text("recordings are not collected"), "background-video": staff_text("videos are not collected"),
-    "barcode": staff_text("barcode scanning is not supported"), "time": staff_text("times of day are not supported"),
-    "datetime": staff_text("date and time values are not supported (use date)"),
-    "acknowledge": staff_text("acknowledge questions are not supported"),
-    "rank": staff_text("ranking questions are not supported"), "trigger": staff_text("trigger questions are not supported"),
-    "select_one_from_file": staff_text("choices from external files are not supported"),
-    "select_multiple_from_file": staff_text("choices from external files are not supported"),
-    "xml-external": staff_text("external data is not supported"), "csv-external": staff_text("external data is not supported"),
+# type -> the warning that its rows are skipped, and why (``%(type)s``: the type as written).
+_NO_LOCATIONS = staff_text("The '%(type)s' row is skipped: locations are not collected, to protect respondents.")
+_NO_RECORDINGS = staff_text("The '%(type)s' row is skipped: recordings are not collected.")
+_NO_VIDEOS = staff_text("The '%(type)s' row is skipped: videos are not collected.")
+_NO_FILE_CHOICES = staff_text("The '%(type)s' row is skipped: choices from external files are not supported.")
+_NO_EXTERNAL_DATA = staff_text("The '%(type)s' row is skipped: external data is not supported.")
+UNSUPPORTED_TYPES = {
+    "calculate": staff_text("The '%(type)s' row is skipped: calculated values are not supported, nothing is computed from the "
+                            "answers."),
+    "hidden": staff_text("The '%(type)s' row is skipped: hidden values are not supported."),
+    "geopoint": _NO_LOCATIONS, "geotrace": _NO_LOCATIONS, "geoshape": _NO_LOCATIONS,
+    "image": staff_text("The '%(type)s' row is skipped: photos are not collected."),
+    "audio": _NO_RECORDINGS, "background-audio": _NO_RECORDINGS, "video": _NO_VIDEOS, "background-video": _NO_VIDEOS,
+    "file": staff_text("The '%(type)s' row is skipped: file uploads are not supported."),
+    "barcode": staff_text("The '%(type)s' row is skipped: barcode scanning is not supported."),
+    "time": staff_text("The '%(type)s' row is skipped: times of day are not supported."),
+    "datetime": staff_text("The '%(type)s' row is skipped: date and time values are not supported (use date)."),
+    "acknowledge": staff_text("The '%(type)s' row is skipped: acknowledge questions are not supported."),
+    "rank": staff_text("The '%(type)s' row is skipped: ranking questions are not supported."),
+    "trigger": staff_text("The '%(type)s' row is skipped: trigger questions are not supported."),
+    "select_one_from_file": _NO_FILE_CHOICES, "select_multiple_from_file": _NO_FILE_CHOICES,
+    "xml-external": _NO_EXTERNAL_DATA, "csv-external": _NO_EXTERNAL_DATA,
 }
+RELEVANT_UNTRANSLATABLE = staff_text("The relevant %(expression)s cannot be translated.")
+METADATA_SKIPPED = staff_text("The '%(type)s' row is skipped: it is metadata about the interview or the device, which is not "
+                              "collected, on purpose: respondents stay anonymous.")
 KIM_TYPES = {  # kim_type column (written by writer_xlsform) -> the XLSForm types it may refine
     "yes_no": {"select_one"}, "scale": {"select_one"}, "district": {"select_one"},
     "year": {"integer"}, "long_text": {"text"},
@@ -348,7 +332,7 @@ class SurveyRow:
     list_name: str | None = None
     or_other: bool = False
     code: str | None = None
-    skipped: Phrase | None = None  # why the row is not imported
+    skipped: bool = False  # not imported; a problem at the row (or its repeat) says why
 
 
 @dataclass
@@ -376,31 +360,40 @@ class XLSFormReader:
 
     # --- reporting -------------------------------------------------------------------------
 
-    def problem(self, sheet: str, row: int | None, column: str | None, template: str, /, severity: str = "error",
-                **params: Any) -> None:
-        """An error at a cell, row or sheet: ``template`` is marked with ``staff_text`` where it is
-        written, ``params`` fill it."""
-        path, where = _place(sheet, row, column)
-        self.problems.append(WorkbookProblem(path, template, row, severity, params, where=where))
+    def where(self, sheet: str, row: int | None, column: str | None) -> Where:
+        """A cell, a whole row or sheet, or ("") the file as a whole."""
+        return Where(file=self.source_name, sheet=sheet, row=row, column=column or "")
 
-    def warning(self, sheet: str, row: int | None, column: str | None, template: str, /, **params: Any) -> None:
-        self.problem(sheet, row, column, template, "warning", **params)
+    def problem(self, sheet: str, row: int | None, column: str | None, code: str, template: str, /,
+                severity: Severity = "error", reason: ExpressionError | None = None, **params: Any) -> None:
+        """An error at a cell, row or sheet: ``template`` is a whole sentence marked with
+        ``staff_text`` where it is written; ``reason``: the expression's own problem, placed at
+        its character."""
+        where = self.where(sheet, row, column)
+        if reason is not None and reason.position is not None:
+            where = replace(where, character=reason.position + 1)
+        self.problems.append(Problem(code, template, params, severity, where, reason.problem if reason is not None else None))
+
+    def warning(self, sheet: str, row: int | None, column: str | None, code: str, template: str, /,
+                reason: ExpressionError | None = None, **params: Any) -> None:
+        self.problem(sheet, row, column, code, template, "warning", reason, **params)
 
     def relocate(self, problems: Iterable[Problem]) -> list[Problem]:
-        """Builder problems (paths such as sections[1].questions[2].label.ar) by sheet and cell."""
+        """Builder problems (paths such as sections[1].questions[2].label.ar) by sheet and cell:
+        the data's path and lines mean nothing in a workbook."""
         relocated = []
         for problem in problems:
-            best = problem.path  # the longest registered prefix, cutting at dots
+            path = problem.where.path
+            best = path  # the longest registered prefix, cutting at dots
             while best and best not in self.places:
                 best = best.rpartition(".")[0]
             place = self.places.get(best)
             if place is None:
                 relocated.append(problem)
                 continue
-            suffix = problem.path[len(best) + 1:] if best else problem.path
+            suffix = path[len(best) + 1:] if best else path
             letter = place.columns.get(suffix) or place.columns.get(suffix.split(".")[0])
-            path, where = _place(place.sheet, place.row, letter or None)
-            relocated.append(WorkbookProblem(path, problem.template, place.row, problem.severity, problem.params, where=where))
+            relocated.append(problem.placed(self.where(place.sheet, place.row, letter or None)))
         return relocated
 
     # --- columns and cells -----------------------------------------------------------------
@@ -417,8 +410,8 @@ class XLSFormReader:
                 continue
             key = column.base
             if column.base in ("image", "video", "big-image"):
-                self.warning(sheet.name, header_row, column.letter,
-                             staff_text("the column '%(header)s' is ignored: pages show no images or videos (audio clips are kept)."),
+                self.warning(sheet.name, header_row, column.letter, "column_ignored",
+                             staff_text("The column '%(header)s' is ignored: pages show no images or videos (audio clips are kept)."),
                              header=column.header)
                 continue
             if column.base in LANGUAGE_COLUMNS:
@@ -427,15 +420,19 @@ class XLSFormReader:
                 else:
                     tag, why = resolve_language(column.language)
                     if tag is None:
-                        self.warning(sheet.name, header_row, column.letter, staff_text("the column '%(header)s' is skipped: %(why)s."),
-                                     header=column.header, why=why)
+                        template = (staff_text("The column '%(header)s' is skipped: Kurdish is ambiguous here; name the column "
+                                               "Kurmanji (kmr) or Sorani (ckb).") if why == "kurdish"
+                                    else staff_text("The column '%(header)s' is skipped: its language is not one this product "
+                                                    "offers (%(known)s)."))
+                        self.warning(sheet.name, header_row, column.letter, "unknown_language", template,
+                                     header=column.header, known=known_languages())
                         continue
                     key = f"{column.base}::{tag}"
             if key in columns:
                 if column.base in LANGUAGE_COLUMNS or column.base in ("type", "name", "list_name", "relevant", "constraint",
                                                                        "required", "choice_filter", "appearance", "kim_type"):
-                    self.problem(sheet.name, header_row, column.letter,
-                                 staff_text("the column '%(header)s' repeats column %(other)s ('%(other_header)s'); remove one."),
+                    self.problem(sheet.name, header_row, column.letter, "column_twice",
+                                 staff_text("The column '%(header)s' repeats column %(other)s ('%(other_header)s'); remove one."),
                                  header=column.header, other=columns[key].letter, other_header=columns[key].header)
                 continue
             columns[key] = column
@@ -465,8 +462,9 @@ class XLSFormReader:
                 continue
             letter = self.letter(sheet, column_key)
             if len(value) > MAX_TEXT_CHARS:  # refused; kept so that no second error follows
-                self.problem(sheet, row, letter, staff_text("the text is %(length)s characters long; at most %(maximum)s fit a phone "
-                                                            "screen. Shorten it."), length=len(value), maximum=MAX_TEXT_CHARS)
+                self.problem(sheet, row, letter, "too_long", staff_text("The text is %(length)s characters long; at most %(maximum)s "
+                                                                        "fit a phone screen. Shorten it."),
+                             length=len(value), maximum=MAX_TEXT_CHARS)
             text[language] = value
             text.key_lines[language] = row
             place.columns[f"{key}.{language}" if key else language] = letter or ""
@@ -475,8 +473,8 @@ class XLSFormReader:
             return None
         if optional and self.default_language not in text:
             first = next(iter(text))
-            self.warning(sheet, row, place.columns.get(f"{key}.{first}") or None,
-                         staff_text("the %(column)s is left out: it has no %(language)s text, which every text needs."),
+            self.warning(sheet, row, place.columns.get(f"{key}.{first}") or None, "no_default_text",
+                         staff_text("The %(column)s is left out: it has no %(language)s text, which every text needs."),
                          column=base, language=column_language(self.default_language))
             return None
         self.texts.append(text)
@@ -490,8 +488,9 @@ class XLSFormReader:
                 continue
             letter = self.letter(sheet, f"audio::{language}")
             if not AUDIO_NAME_PATTERN.match(name):
-                self.warning(sheet, row, letter, staff_text("the audio file %(name)s is skipped: give the name of a .ogg, .opus, .mp3, "
-                                                            ".m4a or .webm file without a folder."), name=repr(name[:60]))
+                self.warning(sheet, row, letter, "bad_audio_name",
+                             staff_text("The audio file %(name)s is skipped: give the name of a .ogg, .opus, .mp3, .m4a or .webm file "
+                                        "without a folder."), name=repr(name[:60]))
                 continue
             clips[language] = name
             clips.key_lines[language] = row
@@ -526,22 +525,26 @@ class XLSFormReader:
         if wanted:
             default, why = resolve_language(wanted)
             if default is None:
-                self.warning("settings", settings_row, self.letter("settings", "default_language"),
-                             staff_text("default_language is ignored: %(why)s."), why=why)
+                template = (staff_text("The default_language is ignored: Kurdish is ambiguous here; write Kurmanji (kmr) or "
+                                       "Sorani (ckb).") if why == "kurdish"
+                            else staff_text("The default_language is ignored: %(name)s is not a language this product offers "
+                                            "(%(known)s)."))
+                self.warning("settings", settings_row, self.letter("settings", "default_language"), "unknown_language", template,
+                             name=repr(wanted), known=known_languages())
         if plain:
             tag = default
             if tag is None:
                 tag = "en"
                 sheet, column = plain[0]
-                self.warning(sheet, self.sheets[sheet].rows[0][0], column.letter,
-                             staff_text("the column 'label' names no language; it is taken as English (en). Write "
+                self.warning(sheet, self.sheets[sheet].rows[0][0], column.letter, "label_without_language",
+                             staff_text("The column 'label' names no language; it is taken as English (en). Write "
                                         "label::German (de) or set default_language in the settings sheet if that is wrong."))
             for sheet, column in plain:
                 columns = self.columns[sheet]
                 del columns["label::"]
                 if f"label::{tag}" in columns:
-                    self.warning(sheet, self.sheets[sheet].rows[0][0], column.letter,
-                                 staff_text("the column 'label' is skipped: the column label::%(tag)s gives that language already."),
+                    self.warning(sheet, self.sheets[sheet].rows[0][0], column.letter, "column_twice",
+                                 staff_text("The column 'label' is skipped: the column label::%(tag)s gives that language already."),
                                  tag=tag)
                 else:
                     columns[f"label::{tag}"] = column
@@ -558,15 +561,15 @@ class XLSFormReader:
                     columns.setdefault(f"{base}::{tag}", columns.pop(f"{base}::"))
         self.languages = list(dict.fromkeys(found))
         if not self.languages:
-            self.problem("survey", self.sheets["survey"].rows[0][0], None,
-                         staff_text("no label column in a language this product offers; name them like label::English (en), "
+            self.problem("survey", self.sheets["survey"].rows[0][0], None, "no_label_column",
+                         staff_text("No label column is in a language this product offers; name them like label::English (en), "
                                     "label::Arabic (ar)."))
             return
         self.default_language = default if default in self.languages else self.languages[0]
         if default is not None and default not in self.languages:
-            self.warning("settings", settings_row, self.letter("settings", "default_language"),
-                         staff_text("default_language %(wanted)s has no label column; %(default)s is the default language instead."),
-                         wanted=repr(default), default=repr(self.default_language))
+            self.warning("settings", settings_row, self.letter("settings", "default_language"), "no_label_column",
+                         staff_text("The default_language %(wanted)s has no label column; %(default)s is the default language "
+                                    "instead."), wanted=repr(default), default=repr(self.default_language))
         self.languages.remove(self.default_language)
         self.languages.insert(0, self.default_language)
         for sheet in ("survey", "choices", "settings"):
@@ -574,8 +577,8 @@ class XLSFormReader:
                 base, _, tag = key.partition("::")
                 if tag and base in ("hint", "constraint_message", "audio", "label", "form_title", "kim_intro") and tag not in self.languages:
                     header_row = self.sheets[sheet].rows[0][0]
-                    self.warning(sheet, header_row, column.letter,
-                                 staff_text("the column '%(header)s' is skipped: there is no label column in that language."),
+                    self.warning(sheet, header_row, column.letter, "no_label_column",
+                                 staff_text("The column '%(header)s' is skipped: there is no label column in that language."),
                                  header=column.header)
 
     # --- the survey sheet ------------------------------------------------------------------
@@ -585,8 +588,8 @@ class XLSFormReader:
         name = _text_value(self.get("survey", values, "name"))
         if raw is None:
             if name is not None:
-                self.warning("survey", number, self.letter("survey", "type"), staff_text("the row '%(name)s' has no type and is skipped."),
-                             name=name)
+                self.warning("survey", number, self.letter("survey", "type"), "no_type",
+                             staff_text("The row '%(name)s' has no type and is skipped."), name=name)
             return None
         words = raw.split()
         lowered = [word.lower() for word in words]
@@ -600,35 +603,36 @@ class XLSFormReader:
         row = SurveyRow(number, kind, raw, name)
         if kind in ("select_one", "select_multiple"):
             if len(words) < 2:
-                self.problem("survey", number, self.letter("survey", "type"),
-                             staff_text("'%(type)s' needs the name of a choice list, e.g. '%(kind)s yes_no'."), type=raw, kind=kind)
-                row.skipped = phrase(staff_text("broken type"))
+                self.problem("survey", number, self.letter("survey", "type"), "bad_type",
+                             staff_text("'%(type)s' needs the name of a choice list, e.g. '%(select)s yes_no'."), type=raw, select=kind)
+                row.skipped = True
                 return row
             row.list_name = words[1]
             rest = lowered[2:]
             if rest == ["or_other"]:
                 row.or_other = True
             elif rest:
-                self.problem("survey", number, self.letter("survey", "type"),
-                             staff_text("cannot read the type '%(type)s'; write '%(kind)s LIST' or '%(kind)s LIST or_other'."),
-                             type=raw, kind=kind)
-                row.skipped = phrase(staff_text("broken type"))
+                self.problem("survey", number, self.letter("survey", "type"), "bad_type",
+                             staff_text("The type '%(type)s' cannot be read; write '%(select)s LIST' or '%(select)s LIST or_other'."),
+                             type=raw, select=kind)
+                row.skipped = True
         elif len(lowered) > 1 and kind not in ("begin_group", "end_group", "begin_repeat", "end_repeat"):
             if kind not in METADATA_TYPES and kind not in UNSUPPORTED_TYPES:
-                self.problem("survey", number, self.letter("survey", "type"), staff_text("cannot read the type '%(type)s'."), type=raw)
-                row.skipped = phrase(staff_text("broken type"))
+                self.problem("survey", number, self.letter("survey", "type"), "bad_type",
+                             staff_text("The type '%(type)s' cannot be read."), type=raw)
+                row.skipped = True
         return row
 
     def read(self) -> LocDict | None:
         survey = self.sheets["survey"]
         if not survey.rows:
-            self.problem("survey", None, None, staff_text("the sheet 'survey' is empty."))
+            self.problem("survey", None, None, "empty_sheet", staff_text("This sheet is empty."))
             return None
         header_row, columns = self.read_header(survey)
         for required in ("type", "name"):
             if required not in columns:
-                self.problem("survey", header_row, None, staff_text("the sheet 'survey' has no column '%(name)s' in its first row."),
-                             name=required)
+                self.problem("survey", header_row, None, "missing_column",
+                             staff_text("This sheet has no column '%(name)s' in its first row."), name=required)
         choices_sheet = self.sheets.get("choices")
         if choices_sheet is not None and choices_sheet.rows:
             self.read_header(choices_sheet)
@@ -656,92 +660,80 @@ class XLSFormReader:
                 repeat_depth += 1
                 if repeat_depth == 1:
                     repeat_start, inside = row, []
-                row.skipped = phrase(staff_text("repeat"))
+                row.skipped = True
                 continue
             if row.type == "end_repeat":
                 if repeat_depth == 0:
-                    self.problem("survey", row.number, type_letter, staff_text("'end repeat' without a 'begin repeat' before it."))
+                    self.problem("survey", row.number, type_letter, "unmatched_end",
+                                 staff_text("This 'end repeat' has no 'begin repeat' before it."))
                 else:
                     repeat_depth -= 1
                     if repeat_depth == 0 and repeat_start is not None:
                         self.report_repeat(repeat_start, row, inside)
-                row.skipped = phrase(staff_text("repeat"))
+                row.skipped = True
                 continue
-            if repeat_depth:
+            if repeat_depth:  # the repeat's warning names the questions
                 if row.name and row.type not in ("begin_group", "end_group"):
                     inside.append(row.name)
-                row.skipped = row.skipped or phrase(staff_text("it is inside the repeat '%(name)s' (row %(number)s), which is not imported"),
-                                                    name=repeat_start.name if repeat_start else "",
-                                                    number=repeat_start.number if repeat_start else "")
+                row.skipped = True
                 continue
             if row.skipped:
                 continue
-            if row.type in METADATA_TYPES:
-                row.skipped = phrase(staff_text("it is metadata about the interview or the device, which is not collected, on "
-                                                "purpose: respondents stay anonymous"))
-                self.report_skipped(row, type_letter)
-                continue
-            if row.type in UNSUPPORTED_TYPES:
-                row.skipped = phrase(UNSUPPORTED_TYPES[row.type])
-                self.report_skipped(row, type_letter)
+            if row.type in METADATA_TYPES or row.type in UNSUPPORTED_TYPES:
+                row.skipped = True
+                self.warning("survey", row.number, type_letter, "row_skipped",
+                             METADATA_SKIPPED if row.type in METADATA_TYPES else UNSUPPORTED_TYPES[row.type], type=row.raw_type)
                 continue
             if row.type == "end_group":
                 continue
             if row.type not in ("integer", "decimal", "text", "date", "note", "select_one", "select_multiple", "range", "begin_group"):
-                self.problem("survey", row.number, type_letter,
-                             staff_text("unknown type '%(type)s'; see docs/questionnaire-format.md, section XLSForm, for the types this "
+                self.problem("survey", row.number, type_letter, "unknown_type",
+                             staff_text("Unknown type '%(type)s'; see docs/questionnaire-format.md, section XLSForm, for the types this "
                                         "product reads."), type=row.raw_type)
-                row.skipped = phrase(staff_text("unknown type"))
+                row.skipped = True
                 continue
             if not row.name:
-                self.problem("survey", row.number, self.letter("survey", "name"), staff_text("the '%(type)s' row needs a name."),
-                             type=row.raw_type)
+                self.problem("survey", row.number, self.letter("survey", "name"), "no_name",
+                             staff_text("The '%(type)s' row needs a name."), type=row.raw_type)
                 if row.type == "begin_group":  # kept, so that its 'end group' still matches
                     row.name = row.code = f"group_{row.number}"
                 else:
-                    row.skipped = phrase(staff_text("no name"))
+                    row.skipped = True
                 continue
             row.code = code_for(row.name)
             if row.code != row.name:
-                self.warning("survey", row.number, self.letter("survey", "name"),
-                             staff_text("the name '%(name)s' becomes the code '%(code)s' (codes use a-z, 0-9 and '_'); "
+                self.warning("survey", row.number, self.letter("survey", "name"), "name_recoded",
+                             staff_text("The name '%(name)s' becomes the code '%(code)s' (codes use a-z, 0-9 and '_'); "
                                         "exports and conditions use the code."), name=row.name, code=row.code)
             if row.type != "begin_group":
                 if row.code in codes and codes[row.code].name != row.name:
-                    self.problem("survey", row.number, self.letter("survey", "name"),
-                                 staff_text("the names '%(first)s' (row %(first_row)s) and '%(name)s' both become the code '%(code)s'; "
-                                            "rename one."),
+                    self.problem("survey", row.number, self.letter("survey", "name"), "names_clash",
+                                 staff_text("The names '%(first)s' (row %(first_row)s) and '%(name)s' both become the code "
+                                            "'%(code)s'; rename one."),
                                  first=codes[row.code].name, first_row=codes[row.code].number, name=row.name, code=row.code)
                 codes.setdefault(row.code, row)
         if repeat_depth and repeat_start is not None:
             self.report_repeat(repeat_start, None, inside)
-            self.problem("survey", repeat_start.number, type_letter,
-                         staff_text("the repeat '%(name)s' is never closed with 'end repeat'."), name=repeat_start.name)
-
-    def report_skipped(self, row: SurveyRow, type_letter: str | None) -> None:
-        if row.name:
-            self.warning("survey", row.number, type_letter, staff_text("'%(type)s' (%(name)s) is skipped: %(why)s."),
-                         type=row.raw_type, name=row.name, why=row.skipped)
-        else:
-            self.warning("survey", row.number, type_letter, staff_text("'%(type)s' (no name) is skipped: %(why)s."),
-                         type=row.raw_type, why=row.skipped)
+            self.problem("survey", repeat_start.number, type_letter, "unclosed_repeat",
+                         staff_text("The repeat '%(name)s' is never closed with 'end repeat'."), name=repeat_start.name)
 
     def report_repeat(self, start: SurveyRow, end: SurveyRow | None, inside: list[str]) -> None:
-        if end:
-            rows = phrase(staff_text("rows %(start)s-%(end)s"), start=start.number, end=end.number)
+        """The warning at the repeat's first row: it is skipped with the questions in it."""
+        questions = ", ".join(inside[:12]) + (", ..." if len(inside) > 12 else "")
+        if end and inside:
+            template = staff_text("The repeat '%(name)s' (up to row %(end)s) is skipped with its questions (%(questions)s): a "
+                                  "repeat asks its questions once per person or item, which this product cannot do, and asking "
+                                  "them only once would change what they mean.")
+        elif end:
+            template = staff_text("The repeat '%(name)s' (up to row %(end)s) is skipped; it holds no questions.")
+        elif inside:
+            template = staff_text("The repeat '%(name)s' is skipped with every question after it (%(questions)s): a repeat asks "
+                                  "its questions once per person or item, which this product cannot do, and asking them only "
+                                  "once would change what they mean.")
         else:
-            rows = phrase(staff_text("from row %(start)s"), start=start.number)
-        if not inside:
-            self.warning("survey", start.number, self.letter("survey", "type"),
-                         staff_text("the repeat '%(name)s' (%(rows)s) is skipped with its questions (none): a repeat asks its "
-                                    "questions once per person or item, which this product cannot do, and asking them only once "
-                                    "would change what they mean."), name=start.name, rows=rows)
-            return
-        self.warning("survey", start.number, self.letter("survey", "type"),
-                     staff_text("the repeat '%(name)s' (%(rows)s) is skipped with its questions (%(questions)s): a repeat asks "
-                                "its questions once per person or item, which this product cannot do, and asking them only once "
-                                "would change what they mean."),
-                     name=start.name, rows=rows, questions=", ".join(inside[:12]) + (", ..." if len(inside) > 12 else ""))
+            template = staff_text("The repeat '%(name)s' is skipped; no questions follow it.")
+        self.warning("survey", start.number, self.letter("survey", "type"), "repeat_skipped", template,
+                     name=start.name, end=end.number if end else None, questions=questions)
 
     # --- choices ---------------------------------------------------------------------------
 
@@ -754,8 +746,8 @@ class XLSFormReader:
             list_name = _text_value(self.get("choices", values, "list_name"))
             if list_name is None:
                 if _text_value(self.get("choices", values, "name")) is not None:
-                    self.warning("choices", number, self.letter("choices", "list_name"),
-                                 staff_text("the choice has no list_name and is skipped."))
+                    self.warning("choices", number, self.letter("choices", "list_name"), "no_list_name",
+                                 staff_text("The choice has no list_name and is skipped."))
                 continue
             lists.setdefault(list_name, []).append((number, values))
             code = _text_value(self.get("choices", values, "name"))
@@ -774,18 +766,18 @@ class XLSFormReader:
         entries = lists.get(row.list_name or "")
         self.option_count += len(entries or ())
         if self.option_count > MAX_OPTIONS:
-            self.problem("survey", row.number, self.letter("survey", "type"),
-                         staff_text("the questions up to this row have more than %(maximum)s choices together; "
+            self.problem("survey", row.number, self.letter("survey", "type"), "too_many_options",
+                         staff_text("The questions up to this row have more than %(maximum)s choices together; "
                                     "a form this large cannot be answered on a phone. Split it."), maximum=MAX_OPTIONS)
             raise QuestionnaireError(self.source_name, _ordered(self.problems))
         if entries is None:
             if lists:
-                self.problem("survey", row.number, self.letter("survey", "type"),
-                             staff_text("the choice list '%(list)s' is not in the choices sheet (lists there: %(known)s)."),
+                self.problem("survey", row.number, self.letter("survey", "type"), "unknown_list",
+                             staff_text("The choice list '%(list)s' is not in the choices sheet (lists there: %(known)s)."),
                              list=row.list_name, known=", ".join(sorted(lists)[:10]))
             else:
-                self.problem("survey", row.number, self.letter("survey", "type"),
-                             staff_text("the choice list '%(list)s' is not in the choices sheet (lists there: none)."),
+                self.problem("survey", row.number, self.letter("survey", "type"), "unknown_list",
+                             staff_text("The choice list '%(list)s' is not in the choices sheet, which has no lists."),
                              list=row.list_name)
             return None
         options = LocList(line=entries[0][0])
@@ -796,13 +788,13 @@ class XLSFormReader:
             code = _text_value(self.get("choices", values, "name"))
             recoded = self.recoded.get(row.list_name or "", {}).get(code or "")
             if recoded is not None:
-                self.warning("choices", number, self.letter("choices", "name"),
-                             staff_text("the choice name %(name)s becomes the code '%(code)s' (codes use letters, digits, '_', '-', '.')."),
-                             name=repr(code), code=recoded)
+                self.warning("choices", number, self.letter("choices", "name"), "name_recoded",
+                             staff_text("The choice name %(name)s becomes the code '%(code)s' (codes use letters, digits, '_', '-', "
+                                        "'.')."), name=repr(code), code=recoded)
                 code = recoded
             if or_other and code == "other":
-                self.warning("choices", number, self.letter("choices", "name"),
-                             staff_text("the choice 'other' of '%(list)s' is not used for '%(question)s': or_other adds its own "
+                self.warning("choices", number, self.letter("choices", "name"), "other_not_used",
+                             staff_text("The choice 'other' of '%(list)s' is not used for '%(question)s': or_other adds its own "
                                         "'Other, please specify'."), list=row.list_name, question=row.name)
                 continue
             place = Place("choices", number, {"code": self.letter("choices", "name") or "",
@@ -827,9 +819,9 @@ class XLSFormReader:
                 try:
                     tree = _fold(self.recode(xlsform_to_tree(choice_filter, None, rename, {k: v or "" for k, v in cells.items()})))
                 except ExpressionError as error:
-                    self.warning("survey", row.number, filter_letter,
-                                 staff_text("the choice_filter %(filter)s cannot be used (%(reason)s); all choices of '%(list)s' "
-                                            "are offered."), filter=repr(choice_filter), reason=_reason(error), list=row.list_name)
+                    self.warning("survey", row.number, filter_letter, "filter_dropped",
+                                 staff_text("The choice_filter %(filter)s cannot be used; all choices of '%(list)s' are offered."),
+                                 reason=error, filter=repr(choice_filter), list=row.list_name)
                     filter_failed = True
                     for earlier in options:
                         earlier.pop("condition", None)
@@ -837,10 +829,10 @@ class XLSFormReader:
                     try:
                         self.check_options(tree)
                     except ExpressionError as error:
-                        self.warning("choices", number, self.letter("choices", "name"),
-                                     staff_text("the choice '%(code)s' of '%(question)s' is never offered: its choice_filter tests "
-                                                "an option that does not exist (%(reason)s)."),
-                                     code=code, question=row.name, reason=_reason(error))
+                        self.warning("choices", number, self.letter("choices", "name"), "never_offered",
+                                     staff_text("The choice '%(code)s' of '%(question)s' is never offered: its choice_filter tests "
+                                                "an option that does not exist."),
+                                     reason=error, code=code, question=row.name)
                         tree = Literal(False)
                     if tree != Literal(True):
                         option["condition"] = condition_source(_name_first(tree))
@@ -859,13 +851,14 @@ class XLSFormReader:
         def rename(name: str, position: int) -> str:
             row = by_name.get(name)
             if row is None:
-                raise ExpressionError(staff_text("there is no question named '%(name)s' in the survey sheet"), position, {"name": name})
-            if row.skipped:
-                raise ExpressionError(staff_text("'${%(name)s}' (row %(number)s) is not imported: %(why)s"), position,
-                                      {"name": name, "number": row.number, "why": row.skipped})
+                raise ExpressionError("unknown_question", staff_text("There is no question named '%(name)s' in the survey sheet."),
+                                      position, name=name)
+            if row.skipped:  # the problem at that row (or its repeat) says why
+                raise ExpressionError("question_not_imported", staff_text("'${%(name)s}' refers to row %(number)s, which is not "
+                                                                          "imported."), position, name=name, number=row.number)
             if row.type in ("begin_group", "begin_repeat"):
-                raise ExpressionError(staff_text("'${%(name)s}' (row %(number)s) is a group, not a question"), position,
-                                      {"name": name, "number": row.number})
+                raise ExpressionError("group_not_question", staff_text("'${%(name)s}' refers to the group in row %(number)s, not "
+                                                                       "to a question."), position, name=name, number=row.number)
             return row.code or name
 
         return rename
@@ -942,9 +935,8 @@ class XLSFormReader:
                     try:
                         group.condition = self.recode(xlsform_to_tree(relevant, None, rename))
                     except ExpressionError as error:
-                        self.problem("survey", row.number, letter("relevant"),
-                                     staff_text("the relevant %(expression)s cannot be translated: %(reason)s."),
-                                     expression=repr(relevant[:200]), reason=_reason(error))
+                        self.problem("survey", row.number, letter("relevant"), "relevant_untranslatable", RELEVANT_UNTRANSLATABLE,
+                                     reason=error, expression=repr(relevant[:200]))
                 if not stack:
                     section = new_section(row, row.code or "", False)
                     if group.condition is not None:
@@ -952,20 +944,21 @@ class XLSFormReader:
                         section.key_lines["condition"] = row.number
                 else:
                     if group.condition is not None:
-                        self.warning("survey", row.number, letter("type"),
-                                     staff_text("the group '%(name)s' inside the group '%(outer)s' becomes part of its page: pages do "
+                        self.warning("survey", row.number, letter("type"), "nested_group",
+                                     staff_text("The group '%(name)s' inside the group '%(outer)s' becomes part of its page: pages do "
                                                 "not nest. Its label is not shown; its relevant applies to each of its questions."),
                                      name=row.name, outer=stack[0].row.name)
                     else:
-                        self.warning("survey", row.number, letter("type"),
-                                     staff_text("the group '%(name)s' inside the group '%(outer)s' becomes part of its page: pages do "
+                        self.warning("survey", row.number, letter("type"), "nested_group",
+                                     staff_text("The group '%(name)s' inside the group '%(outer)s' becomes part of its page: pages do "
                                                 "not nest. Its label is not shown."),
                                      name=row.name, outer=stack[0].row.name)
                 stack.append(group)
                 continue
             if row.type == "end_group":
                 if not stack:
-                    self.problem("survey", row.number, letter("type"), staff_text("'end group' without a 'begin group' before it."))
+                    self.problem("survey", row.number, letter("type"), "unmatched_end",
+                                 staff_text("This 'end group' has no 'begin group' before it."))
                     continue
                 stack.pop()
                 if not stack:
@@ -985,22 +978,22 @@ class XLSFormReader:
                 continue
             if question.get("type") == "district":
                 if districts_list and districts_list != row.list_name:
-                    self.problem("survey", row.number, letter("type"),
-                                 staff_text("district questions must all use the list '%(list)s', not '%(other)s'."),
+                    self.problem("survey", row.number, letter("type"), "district_lists",
+                                 staff_text("District questions must all use the list '%(list)s', not '%(other)s'."),
                                  list=districts_list, other=row.list_name)
                 districts_list = districts_list or row.list_name
             questions.append(question)  # questions outside groups share a section until the next group
             questions.item_lines.append(row.number)
         if stack:
-            self.warning("survey", stack[0].row.number, letter("type"),
-                         staff_text("the group '%(name)s' is never closed with 'end group'; it ends with the sheet."),
+            self.warning("survey", stack[0].row.number, letter("type"), "unclosed_group",
+                         staff_text("The group '%(name)s' is never closed with 'end group'; it ends with the sheet."),
                          name=stack[0].row.name)
 
         for index in reversed(range(len(sections))):
             if not sections[index]["questions"]:
                 entry = sections[index]
-                self.warning("survey", entry.line, None, staff_text("the group '%(code)s' is skipped: none of its questions is imported."),
-                             code=entry["code"])
+                self.warning("survey", entry.line, None, "empty_group",
+                             staff_text("The group '%(code)s' is skipped: none of its questions is imported."), code=entry["code"])
                 del sections[index]
                 del sections.item_lines[index]
 
@@ -1071,8 +1064,8 @@ class XLSFormReader:
         for name, option in Condition("-", tree).option_references():
             known = self.option_codes.get(name.code)
             if known is not None and option not in known:
-                raise ExpressionError(staff_text("'%(question)s' has no option '%(option)s'"), None,
-                                      {"question": name.code, "option": option})
+                raise ExpressionError("no_such_option", staff_text("'%(question)s' has no option '%(option)s'."), None,
+                                      question=name.code, option=option)
 
     def assign_paths(self, root: LocDict) -> None:
         """Register each section, question and option under the path the builder reports."""
@@ -1118,8 +1111,9 @@ class XLSFormReader:
             if kim_type in KIM_TYPES and row.type in KIM_TYPES[kim_type]:
                 qtype = kim_type
             else:
-                self.problem("survey", row.number, letter("kim_type"),
-                             staff_text("kim_type '%(kim_type)s' does not fit the type '%(type)s'."), kim_type=kim_type, type=row.raw_type)
+                self.problem("survey", row.number, letter("kim_type"), "bad_kim_type",
+                             staff_text("The kim_type '%(kim_type)s' does not fit the type '%(type)s'."), kim_type=kim_type,
+                             type=row.raw_type)
         entry["type"] = qtype
         if row.type == "decimal":
             entry["decimals"] = True
@@ -1135,15 +1129,15 @@ class XLSFormReader:
         required = self.get("survey", values, "required")
         flag = parse_bool(required)
         if flag is None:
-            self.warning("survey", row.number, letter("required"),
-                         staff_text("required %(value)s is not yes or no; the question is taken as not required."),
+            self.warning("survey", row.number, letter("required"), "not_yes_no",
+                         staff_text("The required value %(value)s is not yes or no; the question is taken as not required."),
                          value=repr(str(required)[:60]))
         elif flag and qtype != "info":
             entry["required"] = True
         for ignored in ("default", "calculation"):
             if self.get("survey", values, ignored) is not None and qtype != "info":
-                self.warning("survey", row.number, letter(ignored),
-                             staff_text("the %(column)s is ignored: questions start empty and nothing is calculated."), column=ignored)
+                self.warning("survey", row.number, letter(ignored), "column_ignored",
+                             staff_text("The %(column)s is ignored: questions start empty and nothing is calculated."), column=ignored)
 
         conditions = list(group_conditions)
         relevant = _text_value(self.get("survey", values, "relevant"))
@@ -1151,9 +1145,8 @@ class XLSFormReader:
             try:
                 conditions.append(self.recode(xlsform_to_tree(relevant, None, rename)))
             except ExpressionError as error:
-                self.problem("survey", row.number, letter("relevant"),
-                             staff_text("the relevant %(expression)s cannot be translated: %(reason)s."),
-                             expression=repr(relevant[:200]), reason=_reason(error))
+                self.problem("survey", row.number, letter("relevant"), "relevant_untranslatable", RELEVANT_UNTRANSLATABLE,
+                             reason=error, expression=repr(relevant[:200]))
         if conditions:
             tree = conditions[0]
             for extra in conditions[1:]:
@@ -1168,8 +1161,8 @@ class XLSFormReader:
             if row.or_other:
                 entry["other"] = True
         elif _text_value(self.get("survey", values, "choice_filter")):
-            self.warning("survey", row.number, letter("choice_filter"),
-                         staff_text("the choice_filter is ignored: the question has no choices."))
+            self.warning("survey", row.number, letter("choice_filter"), "column_ignored",
+                         staff_text("The choice_filter is ignored: the question has no choices."))
         if row.type == "range":
             self.range(row, values, entry, place)
 
@@ -1202,14 +1195,15 @@ class XLSFormReader:
                 options.append(LocDict({"code": value, "label": LocDict({lang: value for lang in self.languages}, line=row.number)}, line=row.number))
                 options.item_lines.append(row.number)
             entry["options"] = options
-            self.warning("survey", row.number, letter, staff_text("the range %(start)s-%(end)s becomes a scale with the options %(options)s."),
+            self.warning("survey", row.number, letter, "range_recoded",
+                         staff_text("The range %(start)s-%(end)s becomes a scale with the options %(options)s."),
                          start=int(start), end=int(end), options=", ".join(o["code"] for o in options))
         else:
             entry["min"], entry["max"] = _plain(start), _plain(end)
             if not whole:
                 entry["decimals"] = True
-            self.warning("survey", row.number, letter,
-                         staff_text("the range becomes a number from %(start)s to %(end)s; the step %(step)s is not enforced."),
+            self.warning("survey", row.number, letter, "range_recoded",
+                         staff_text("The range becomes a number from %(start)s to %(end)s; the step %(step)s is not enforced."),
                          start=_plain(start), end=_plain(end), step=_plain(step))
 
     def constraint(
@@ -1235,9 +1229,9 @@ class XLSFormReader:
             tree = self.recode(xlsform_to_tree(constraint, row.code, rename))
             self.check_options(tree)
         except ExpressionError as error:
-            self.warning("survey", row.number, letter,
-                         staff_text("the constraint %(expression)s cannot be translated: %(reason)s; the constraint is dropped and "
-                                    "answers are not checked against it."), expression=repr(constraint[:200]), reason=_reason(error))
+            self.warning("survey", row.number, letter, "constraint_dropped",
+                         staff_text("The constraint %(expression)s cannot be translated; it is dropped and answers are not checked "
+                                    "against it."), reason=error, expression=repr(constraint[:200]))
             return
         if qtype in ("number", "year"):
             bounds = _bounds(tree, row.code or "", integer=row.type == "integer")
@@ -1295,19 +1289,20 @@ class XLSFormReader:
         slug = slug_for(wanted)
         if slug != wanted:
             if form_id:
-                self.warning("settings", settings_row, self.letter("settings", "form_id"),
-                             staff_text("form_id %(wanted)s becomes the slug '%(slug)s' (lower-case letters, digits, '-'); the "
+                self.warning("settings", settings_row, self.letter("settings", "form_id"), "slug_recoded",
+                             staff_text("The form_id %(wanted)s becomes the slug '%(slug)s' (lower-case letters, digits, '-'); the "
                                         "respondent link is /s/%(slug)s/."), wanted=repr(wanted[:60]), slug=slug)
             else:
-                self.warning("", None, None,
-                             staff_text("the file name %(wanted)s becomes the slug '%(slug)s' (lower-case letters, digits, '-'); "
+                self.warning("", None, None, "slug_recoded",
+                             staff_text("The file name %(wanted)s becomes the slug '%(slug)s' (lower-case letters, digits, '-'); "
                                         "the respondent link is /s/%(slug)s/."), wanted=repr(wanted[:60]), slug=slug)
         return slug
 
     def districts(self, list_name: str, lists: dict[str, list[tuple[int, tuple[Any, ...]]]]) -> LocList | None:
         entries = lists.get(list_name)
         if entries is None:
-            self.problem("settings", None, None, staff_text("the district list '%(list)s' is not in the choices sheet."), list=list_name)
+            self.problem("settings", None, None, "unknown_list",
+                         staff_text("The district list '%(list)s' is not in the choices sheet."), list=list_name)
             return None
         items = LocList(line=entries[0][0])
         for number, values in entries:
@@ -1411,7 +1406,7 @@ def load_xlsform_bytes(raw: bytes, source_name: str) -> LoadedQuestionnaire:
     try:
         check_workbook(raw)
     except WorkbookRefused as error:
-        raise _refuse(source_name, error.template, **error.params) from None
+        raise QuestionnaireError(source_name, error.problems) from None
     sheets = read_sheets(raw, source_name)
     reader = XLSFormReader(sheets, source_name)
     try:
@@ -1419,16 +1414,17 @@ def load_xlsform_bytes(raw: bytes, source_name: str) -> LoadedQuestionnaire:
     except QuestionnaireError:
         raise
     except RecursionError:
-        raise _refuse(source_name, staff_text("the form is nested too deeply to read.")) from None
-    own_errors = [p for p in reader.problems if p.severity == "error"]
+        raise _refuse(source_name, "too_deep", staff_text("The form is nested too deeply to read.")) from None
+    own_errors = [p for p in reader.problems if p.is_error]
     if data is None:
         raise QuestionnaireError(source_name, reader.problems)
     try:
         questionnaire, builder_warnings = build_questionnaire(data, source_name)
     except QuestionnaireError as error:
         # One error per cell: a missing choice list, say, also leaves the question without options.
-        reported = {problem.path for problem in own_errors}
-        follow_ups = [p for p in reader.relocate(error.problems) if p.severity != "error" or p.path not in reported]
+        reported = {(p.where.sheet, p.where.row, p.where.column) for p in own_errors}
+        follow_ups = [p for p in reader.relocate(error.problems)
+                      if not p.is_error or (p.where.sheet, p.where.row, p.where.column) not in reported]
         raise QuestionnaireError(source_name, _ordered(reader.problems + follow_ups)) from None
     problems = _ordered(reader.problems + reader.relocate(builder_warnings))
     if own_errors:
@@ -1437,6 +1433,7 @@ def load_xlsform_bytes(raw: bytes, source_name: str) -> LoadedQuestionnaire:
 
 
 def _ordered(problems: list[Problem]) -> list[Problem]:
+    """By sheet (survey, choices, settings, then the file as a whole) and row."""
     sheets = {"survey": 0, "choices": 1, "settings": 2}
-    return sorted(problems, key=lambda p: (sheets.get(re.split(r"[! ]", p.path, maxsplit=1)[0], 3), p.line or 0))
+    return sorted(problems, key=lambda p: (sheets.get(p.where.sheet, 3), p.where.row or p.where.line or 0))
 
