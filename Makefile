@@ -11,7 +11,7 @@ COMPILED := $(CATALOGUES:.po=.mo)
 
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: run serve test install translations browser-deps pdf-deps bench bench-exports bench-aggregate bench-throughput test-load extract-messages update-messages clean
+.PHONY: run serve test lint install translations browser-deps pdf-deps bench bench-exports bench-aggregate bench-throughput test-load extract-messages update-messages clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,8 +50,14 @@ serve: install translations pdf-deps
 	@$(BIN)/survey create-first-admin
 	exec $(BIN)/gunicorn -c gunicorn.conf.py
 
-test: install translations browser-deps pdf-deps
+test: install translations browser-deps pdf-deps lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# ruff with the rule set in pyproject.toml, and mypy over the package (both must be clean).
+LINTED := survey bench tests translations
+lint: install
+	$(BIN)/ruff check $(LINTED)
+	$(BIN)/mypy
 
 # Real-browser tests (tests/browser) use Debian's Chromium through Playwright and axe-core from
 # the npm registry. Installed here when missing; without them those tests are skipped locally.

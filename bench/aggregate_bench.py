@@ -42,12 +42,12 @@ def database_for(size: int) -> str:
     if path.exists():
         return url
     from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
 
     from bench.synthetic import insert_synthetic
-    from survey.store.migrate import upgrade_database
     from survey.questionnaire import load_questionnaire_path
+    from survey.store.migrate import upgrade_database
     from survey.store.questionnaires import import_questionnaire
-    from sqlalchemy.orm import Session
 
     partial = path.with_name(path.name + ".part")
     partial.unlink(missing_ok=True)
@@ -84,9 +84,9 @@ def run_aggregate(url: str) -> int:
 def run_baseline(url: str) -> int:
     import pandas as pd
     from sqlalchemy import create_engine
+    from sqlalchemy.orm import Session
 
     from survey.store.responses import load_versions
-    from sqlalchemy.orm import Session
 
     engine = create_engine(url)
     with Session(engine) as session:
@@ -136,10 +136,7 @@ def write_section(lines: list[str]) -> None:
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
     section = "## Aggregate\n\n" + "\n".join(lines) + "\n"
     pattern = re.compile(r"^## Aggregate\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _m: section + "\n", text).rstrip() + "\n"
-    else:
-        text = text.rstrip() + "\n\n" + section
+    text = pattern.sub(lambda _m: section + "\n", text).rstrip() + "\n" if pattern.search(text) else text.rstrip() + "\n\n" + section
     DOC.write_text(text, encoding="utf-8")
 
 

@@ -30,10 +30,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from survey.store.db import make_engine  # noqa: E402
-from survey.store.migrate import upgrade_database  # noqa: E402
 from survey.questionnaire import load_questionnaire_file  # noqa: E402
 from survey.questionnaire.model import Question, Questionnaire, QuestionType  # noqa: E402
+from survey.store.db import make_engine  # noqa: E402
+from survey.store.migrate import upgrade_database  # noqa: E402
 from survey.store.questionnaires import import_questionnaire  # noqa: E402
 
 SLUG = "needs-assessment"
@@ -186,7 +186,8 @@ def replace_section(path: Path, body: str) -> None:
 
 
 def _paragraph(text: str, bullet: bool = False) -> list[str]:
-    return textwrap.wrap(text, width=100, break_on_hyphens=False, initial_indent="- " if bullet else "", subsequent_indent="  " if bullet else "")
+    return textwrap.wrap(text, width=100, break_on_hyphens=False, initial_indent="- " if bullet else "",
+                         subsequent_indent="  " if bullet else "")
 
 
 def report(results: list[Measurement], baseline_mb: float, generation: dict[int, float]) -> str:

@@ -14,12 +14,13 @@ import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from survey.store.questionnaires import live_version, questionnaire_for_version  # noqa: E402
 from survey.seed import seeded_app  # noqa: E402
+from survey.store.questionnaires import live_version, questionnaire_for_version  # noqa: E402
 
 PAGE_BUDGET = 14_000
 SCRIPT_BUDGET = 5_000
@@ -80,7 +81,7 @@ def measure(app) -> list[PageWeight]:
             client = app.test_client()
             base = f"/s/{slug}/{language}"
 
-            def get(page: str, url: str) -> str:
+            def get(page: str, url: str, client: Any = client, slug: str = slug, language: str = language) -> str:
                 response = client.get(url, headers=gz)
                 results.append(_weigh(client, slug, language, page, response))
                 return _html(response).decode()

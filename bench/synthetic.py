@@ -9,16 +9,17 @@ from __future__ import annotations
 import datetime as dt
 import random
 import uuid
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.engine import Engine
 
+from survey.questionnaire.model import Questionnaire, QuestionType
 from survey.store.models import Questionnaire as QuestionnaireRow
 from survey.store.models import QuestionnaireVersion, Response
-from survey.questionnaire.model import Questionnaire, QuestionType
 
-START = dt.datetime(2026, 9, 1, 8, 0, tzinfo=dt.timezone.utc)
+START = dt.datetime(2026, 9, 1, 8, 0, tzinfo=dt.UTC)
 
 
 def synthetic_answers(questionnaire: Questionnaire, rng: random.Random) -> dict[str, Any]:
@@ -26,7 +27,7 @@ def synthetic_answers(questionnaire: Questionnaire, rng: random.Random) -> dict[
     for question in questionnaire.questions():
         if not question.takes_answer or rng.random() < 0.1:  # some questions left out
             continue
-        options = [o for o in question.all_options()]
+        options = list(question.all_options())
         if question.type is QuestionType.MULTIPLE_CHOICE:
             plain = [o.code for o in options if not o.exclusive]
             exclusive = [o.code for o in options if o.exclusive]

@@ -30,9 +30,9 @@ import subprocess
 import sys
 import tempfile
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -196,15 +196,14 @@ def measure_in_process(workdir: Path, count: int = 1000) -> dict[str, float]:
     """Milliseconds of CPU per request with Flask's test client (no sockets, no gunicorn, one
     thread): what each kind of request costs the application itself, far less noisy than the
     figures above on a shared machine."""
-    import time
-
     import gc
     import time
 
-    from bench.bare_app import app as bare, create_write_database
+    from bench.bare_app import app as bare
+    from bench.bare_app import create_write_database
     from survey.app import create_app
-    from survey.store.migrate import upgrade_database
     from survey.questionnaire import load_questionnaire_file
+    from survey.store.migrate import upgrade_database
     from survey.store.questionnaires import import_questionnaire
 
     def cost(request: Callable[[], object]) -> float:

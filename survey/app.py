@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import os
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import Flask
 from flask.cli import FlaskGroup
@@ -11,6 +12,7 @@ from flask_compress import Compress
 from flask_wtf.csrf import CSRFProtect
 
 from survey.store.db import Database
+from survey.web import request_db
 from survey.web.config import (
     default_settings,
     load_or_create_secret_key,
@@ -18,7 +20,6 @@ from survey.web.config import (
     suppression_threshold,
     trusted_hosts,
 )
-from survey.web import request_db
 from survey.web.sessions import SessionInterface
 
 csrf = CSRFProtect()

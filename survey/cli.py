@@ -3,19 +3,20 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 from sqlalchemy.orm import Session
 
+from survey.questionnaire import QuestionnaireError, load_questionnaire_path
 from survey.store.accounts import Role
 from survey.store.db import Database
 from survey.store.migrate import upgrade_database
-from survey.questionnaire import QuestionnaireError, load_questionnaire_path
 from survey.store.questionnaires import import_questionnaire, list_questionnaires
 
 
@@ -53,14 +54,14 @@ def _import_paths(paths: list[Path]) -> None:
     failed = False
     for file in files:
         try:
-            result = load_questionnaire_path(file)  # YAML or XLSForm (.xlsx)
+            found = load_questionnaire_path(file)  # YAML or XLSForm (.xlsx)
         except QuestionnaireError as error:
             click.echo(str(error), err=True)
             failed = True
             continue
-        for warning in result.warnings:
+        for warning in found.warnings:
             click.echo(str(warning), err=True)
-        loaded.append(result)
+        loaded.append(found)
     if failed:
         # A rejected file changes nothing: not even the valid files given with it are stored.
         raise click.ClickException("nothing was imported; fix the errors above and try again")
@@ -118,7 +119,8 @@ def _export_formats() -> str:
 @click.option("--district", "districts", multiple=True, help="Only responses from this district code (repeatable).")
 @click.option("--channel", "channels", multiple=True, help="Only responses from this channel code (repeatable).")
 @click.option("--version", "versions", multiple=True, help="Only responses to this questionnaire version (repeatable).")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file ('-' for standard output). Default: a new file in exports/.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file ('-' for standard output). Default: a new file "
+                                                                             "in exports/.")
 @click.option("--bom/--no-bom", default=False, help="Start a CSV with a UTF-8 byte order mark (for Excel).")
 @click.option("--delimiter", type=click.Choice([",", ";"]), default=",", show_default=True, help="';' for German Excel.")
 @with_appcontext
@@ -202,9 +204,9 @@ def delete_expired_drafts_command() -> None:
 @with_appcontext
 def delete_responses_command(slug: str, confirm: bool) -> None:
     """Delete a CLOSED questionnaire's responses and drafts, keeping the suppressed aggregate."""
-    from survey.web.config import current_threshold
     from survey.exports.retention import NotClosed, delete_raw_answers
     from survey.store.responses import UnknownQuestionnaire
+    from survey.web.config import current_threshold
 
     if not confirm:
         raise click.ClickException("this deletes every raw answer of the questionnaire for good; "
@@ -230,9 +232,9 @@ def delete_responses_command(slug: str, confirm: bool) -> None:
 @with_appcontext
 def report_command(slug: str, out: Path, language: str, include_open_text: bool, file_format: str | None) -> None:
     """Write the printable council report of a questionnaire (HTML with print CSS, or PDF)."""
-    from survey.web.config import current_threshold
     from survey.exports.report import UnknownReport, render_report
     from survey.exports.report_pdf import PdfUnavailable, html_to_pdf
+    from survey.web.config import current_threshold
 
     as_pdf = (file_format or ("pdf" if out.suffix.lower() == ".pdf" else "html")) == "pdf"
     with unit_of_work() as session:
@@ -283,8 +285,7 @@ def links_command(base_url: str) -> None:
 @with_appcontext
 def create_user_command(email: str, roles: tuple[str, ...], password_stdin: bool) -> None:
     """Create a staff account; the password is asked for (never given on the command line)."""
-    from survey.store import accounts
-    from survey.store import audit
+    from survey.store import accounts, audit
 
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -304,8 +305,7 @@ def create_user_command(email: str, roles: tuple[str, ...], password_stdin: bool
 @with_appcontext
 def create_first_admin_command(email: str) -> None:
     """Once, when there is no staff account yet: create an admin and print a one-time password."""
-    from survey.store import accounts
-    from survey.store import audit
+    from survey.store import accounts, audit
 
     with unit_of_work() as session:
         if accounts.count_users(session) > 0:
@@ -321,12 +321,13 @@ def create_first_admin_command(email: str) -> None:
 @click.command("export-form")
 @click.argument("slug")
 @click.option("--format", "form_format", type=click.Choice(["xlsform", "yaml"]), default="xlsform", show_default=True)
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file ('-' for standard output). Default: a new file in exports/.")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file ('-' for standard output). Default: a new file "
+                                                                             "in exports/.")
 @with_appcontext
 def export_form_command(slug: str, form_format: str, out: Path | None) -> None:
     """Write the newest version of a questionnaire as an XLSForm workbook or as YAML."""
-    from survey.questionnaire.formats.xlsform_writer import write_xlsform
     from survey.questionnaire.formats.xlsform_expressions import ExpressionError
+    from survey.questionnaire.formats.xlsform_writer import write_xlsform
     from survey.store.questionnaires import newest_version, questionnaire_for_version
 
     with unit_of_work() as session:
@@ -412,8 +413,8 @@ def import_fields_command(file: Path) -> None:
 @with_appcontext
 def load_sample_command(directory: Path | None) -> None:
     """Load the fictional sample municipality (default samples/musterstadt) into empty tables."""
-    from survey.store.sample import SAMPLE_DIR, load_sample
     from survey.files import TableImportError
+    from survey.store.sample import SAMPLE_DIR, load_sample
 
     with unit_of_work() as session:
         try:
@@ -423,10 +424,25 @@ def load_sample_command(directory: Path | None) -> None:
     click.echo(f"sample: {report.districts} districts, {report.fields} fields, {report.offers} offers added")
 
 
-COMMANDS = [create_user_command, create_first_admin_command, init_command, import_command, import_bundled_command, list_command, export_command,
-            delete_expired_drafts_command, delete_handled_contacts_command, links_command, export_form_command,
-            import_offers_command, import_districts_command, import_fields_command, load_sample_command,
-            delete_responses_command, report_command]
+COMMANDS = [
+    create_user_command,
+    create_first_admin_command,
+    init_command,
+    import_command,
+    import_bundled_command,
+    list_command,
+    export_command,
+    delete_expired_drafts_command,
+    delete_handled_contacts_command,
+    links_command,
+    export_form_command,
+    import_offers_command,
+    import_districts_command,
+    import_fields_command,
+    load_sample_command,
+    delete_responses_command,
+    report_command,
+]
 
 
 def register_commands(app: Flask) -> None:

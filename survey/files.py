@@ -1,6 +1,7 @@
-"""Spreadsheet files in and out: cells that stay data when a spreadsheet opens what we write, the safety check of every .xlsx workbook before a parser
-sees it (questionnaires, translation sheets, offers, districts, fields), and reading a CSV or
-XLSX table into rows of text cells keyed by column name.
+"""Spreadsheet files in and out: cells that stay data when a spreadsheet opens what we write,
+the safety check of every .xlsx workbook before a parser sees it (questionnaires, translation
+sheets, offers, districts, fields), and reading a CSV or XLSX table into rows of text cells keyed
+by column name.
 
 Shared by the imports of districts, integration fields and offers. Nothing here knows what the
 columns mean: the callers validate rows and report problems (survey/problems.py) placed at row
@@ -12,9 +13,10 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any, Iterable
+from typing import Any
 
 from survey.problems import Problem, Refused, Where, staff_text
 
@@ -232,7 +234,7 @@ def _read_xlsx(raw: bytes, file_name: str) -> Table:
         workbook.close()
 
 
-def _table_from_rows(rows: Iterable[tuple[int, list[object]]], limit: int | None = None) -> Table:
+def _table_from_rows(rows: Iterable[tuple[int, Sequence[object]]], limit: int | None = None) -> Table:
     table: Table | None = None
     for number, values in rows:
         cells = [_clean(value) for value in values]

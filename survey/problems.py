@@ -17,8 +17,9 @@ type catch its thin subclasses (``QuestionnaireError``, ``TableImportError``, ..
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
-from typing import Any, Iterable, Literal, Mapping
+from typing import Any, Literal
 
 Severity = Literal["error", "warning"]
 

@@ -23,14 +23,19 @@ Hidden values are ``SUPPRESSED`` ("."), never a number.
 from __future__ import annotations
 
 import io
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Sequence
 
 import numpy as np
 import pandas as pd
 
 from survey.analysis.frames import (
-    META_DISTRICT, META_LANGUAGE, ClosedQuestion, closed_questions, need_column, option_column,
+    META_DISTRICT,
+    META_LANGUAGE,
+    ClosedQuestion,
+    closed_questions,
+    need_column,
+    option_column,
 )
 from survey.analysis.suppression import SUPPRESSED, checked_threshold, secondary_mask, suppress_groups
 from survey.questionnaire.model import Questionnaire, QuestionType
@@ -146,7 +151,7 @@ def aggregate(frame: pd.DataFrame, questionnaire: Questionnaire | Sequence[Quest
             n_groups, n_options = counts.shape
             with np.errstate(divide="ignore", invalid="ignore"):
                 shares = np.where(sizes[:, None] > 0, counts / np.maximum(sizes[:, None], 1), np.nan)
-            n_values = np.where(hidden_groups, None, sizes).astype(object)
+            n_values = sizes.astype(object)
             n_values[hidden_groups] = SUPPRESSED
             count_values = counts.astype(object)
             count_values[hidden] = SUPPRESSED

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import io
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import matplotlib
 
 matplotlib.use("Agg")
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.figure import Figure
 
-from survey.analysis.suppression import SUPPRESSED  # noqa: E402
+from survey.analysis.suppression import SUPPRESSED
 
 matplotlib.rcParams["svg.hashsalt"] = "survey"
 matplotlib.rcParams["svg.fonttype"] = "none"  # text stays text: smaller, searchable, selectable
@@ -46,13 +46,13 @@ def bar_chart_svg(labels: Sequence[str], values: Sequence[object], *, percent: b
     figure = Figure(figsize=(7.0, height), dpi=72)
     axes = figure.add_subplot()
     positions = list(range(len(labels)))[::-1]
-    shown = [(p, n) for p, n in zip(positions, numbers) if n is not None]
+    shown = [(p, n) for p, n in zip(positions, numbers, strict=True) if n is not None]
     scale = 100.0 if percent else 1.0
     if shown:
         axes.barh([p for p, _ in shown], [n * scale for _, n in shown], color=BAR_COLOUR, hatch="//",
                   edgecolor="white", height=0.7)
     top = max([n * scale for _, n in shown], default=1.0) or 1.0
-    for position, number in zip(positions, numbers):
+    for position, number in zip(positions, numbers, strict=True):
         if number is None:
             text = SUPPRESSED
             x = 0.0

@@ -2,7 +2,8 @@
 and fields, and the published offers."""
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from sqlalchemy.orm import Session
 

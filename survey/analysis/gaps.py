@@ -12,8 +12,9 @@ reader that gets them from the database.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -128,7 +129,7 @@ def compute_gap_matrix(
 ) -> GapMatrix:
     threshold = checked_threshold(threshold)
     codes = [code for code, _ in districts] + [NO_DISTRICT]
-    respondents = {code: 0 for code in codes}
+    respondents = dict.fromkeys(codes, 0)
     with_need = {(d, f): 0 for d in codes for f in fields}
     need_languages: dict[tuple[str, str], set[str]] = {}
     total = 0
@@ -168,7 +169,7 @@ def compute_gap_matrix(
                     key=lambda c: (-(c.gap_score or 0), -c.with_need, c.district, c.field))
     ranks = {(c.district, c.field): position for position, c in enumerate(ranked, start=1)}
     cells = [_with_rank(c, ranks.get((c.district, c.field))) for c in cells]
-    return GapMatrix(tuple((*districts, (NO_DISTRICT, "")),), tuple(fields), tuple(cells), tuple(totals), threshold, total)
+    return GapMatrix((*districts, (NO_DISTRICT, "")), tuple(fields), tuple(cells), tuple(totals), threshold, total)
 
 
 def _with_rank(cell: GapCell, rank: int | None) -> GapCell:

@@ -17,13 +17,20 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from survey.analysis.aggregate import OVERALL, aggregate, group_sizes, weekly_counts
-from survey.store.responses import load_versions, response_state
 from survey.analysis.frames import (
-    META_CHANNEL, META_DISTRICT, META_LANGUAGE, META_SUBMITTED, ClosedQuestion, build_frame,
-    closed_questions, iter_rows, need_column,
+    META_CHANNEL,
+    META_DISTRICT,
+    META_LANGUAGE,
+    META_SUBMITTED,
+    ClosedQuestion,
+    build_frame,
+    closed_questions,
+    iter_rows,
+    need_column,
 )
 from survey.analysis.suppression import SUPPRESSED, apply_mask, checked_threshold, partition_mask
 from survey.questionnaire.model import Questionnaire
+from survey.store.responses import load_versions, response_state
 
 
 @dataclass

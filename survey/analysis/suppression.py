@@ -13,8 +13,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from survey.analysis.thresholds import (DEFAULT_THRESHOLD, MIN_THRESHOLD, SUPPRESSED,  # noqa: F401
-                                        ThresholdTooLow, checked_threshold)
+from survey.analysis.thresholds import DEFAULT_THRESHOLD, MIN_THRESHOLD, SUPPRESSED, ThresholdTooLow, checked_threshold  # noqa: F401
 
 
 def primary_mask(counts: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask_babel import lazy_gettext
@@ -13,10 +14,10 @@ from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
 
 from survey.languages import LANGUAGES, Language
-from survey.store.models import Offer
-from survey.store.municipality import DistrictInfo, FieldInfo, list_districts, list_fields
 from survey.offers.matching import direction_of, offer_text
 from survey.questionnaire.model import ResolvedText
+from survey.store.models import Offer
+from survey.store.municipality import DistrictInfo, FieldInfo, list_districts, list_fields
 
 # The seven default fields are interface strings, translated in every respondent catalogue;
 # a city's own fields use the labels staff gave them (FieldInfo.label).

@@ -11,14 +11,15 @@ filters that the person may bookmark on purpose.
 """
 from __future__ import annotations
 
-from typing import Any, Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from survey.directory.presenting import filter_query, municipality, present
-from survey.store.offers import published_offers
 from survey.offers.matching import offers_for_needs
 from survey.questionnaire.model import Questionnaire
+from survey.store.offers import published_offers
 
 NEEDS_KEY = "offer_needs"
 # Per field on the thank-you page; the rest are one link away (keeps the page light).

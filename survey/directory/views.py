@@ -15,9 +15,9 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from survey.directory import bp
 from survey.directory.presenting import Municipality, filter_query, municipality, present
 from survey.languages import LANGUAGES
+from survey.offers.matching import directory_offers
 from survey.store import contact_requests
 from survey.store.offers import published_offers
-from survey.offers.matching import directory_offers
 from survey.web.request_db import get_db
 
 ALIASES = {"fa-AF": "prs"}
@@ -39,7 +39,7 @@ def _check_language(lang: str) -> None:
 def _filters(city: Municipality) -> tuple[list[str], str | None, str | None, list[str]]:
     """The filters asked for in the query; values the city does not know are named, not dropped."""
     unknown: list[str] = []
-    fields = []
+    fields: list[str] = []
     for code in request.args.getlist("field"):
         (fields if code in city.field_codes else unknown).append(code)
     district = request.args.get("district") or None

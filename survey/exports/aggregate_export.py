@@ -9,9 +9,9 @@ from sqlalchemy.orm import Session
 
 from survey.analysis.aggregate import aggregate, to_csv
 from survey.analysis.frames import build_frame, iter_rows
-from survey.store.responses import load_versions
-from survey.files import neutralize
 from survey.exports.request import PreparedExport, Progress
+from survey.files import neutralize
+from survey.store.responses import load_versions
 
 
 def write_aggregate(prepared: PreparedExport, path: Path, progress: Progress | None = None) -> int:

@@ -11,8 +11,9 @@ language; a section's condition and the question's are joined with "and").
 from __future__ import annotations
 
 import csv
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from survey.exports.csv_export import csv_cell
 from survey.exports.labels import Labels
@@ -53,7 +54,7 @@ def codebook_rows(schema: Schema, labels: Labels) -> Iterator[list[Any]]:
         yield [name, "", "", "", "", "", "meta", 0, labels.word(name), "", "", ""]
 
 
-def write_codebook(prepared: "PreparedExport", path: Path, progress: "Progress | None" = None) -> int:
+def write_codebook(prepared: PreparedExport, path: Path, progress: Progress | None = None) -> int:
     """Returns the number of variables described (a codebook has no response rows)."""
     request = prepared.request
     schema = Schema(prepared.versions)

@@ -11,20 +11,21 @@ import csv
 import datetime as dt
 import io
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from survey.files import neutralize
 from survey.exports.labels import Labels
-from survey.store.responses import ResponseRecord
 from survey.exports.table import Table
 from survey.exports.variables import META_COLUMNS, TRAILING_COLUMNS
+from survey.files import neutralize
 from survey.questionnaire.model import Questionnaire
+from survey.store.responses import ResponseRecord
 
 if TYPE_CHECKING:
     from survey.exports.request import PreparedExport, Progress
 
-__all__ = ["META_COLUMNS", "TRAILING_COLUMNS", "ResponseRecord", "write_csv", "iter_csv_text", "csv_cell", "write_csv_file"]
+__all__ = ["META_COLUMNS", "TRAILING_COLUMNS", "ResponseRecord", "csv_cell", "iter_csv_text", "write_csv", "write_csv_file"]
 
 
 def csv_cell(value: Any) -> Any:
@@ -80,7 +81,7 @@ def iter_csv_text(
     yield buffer.getvalue()
 
 
-def write_csv_file(prepared: "PreparedExport", path: Path, progress: "Progress | None" = None) -> int:
+def write_csv_file(prepared: PreparedExport, path: Path, progress: Progress | None = None) -> int:
     """The registered ``csv`` format: the request's delimiter, byte order mark and labels."""
     request = prepared.request
     with open(path, "w", encoding="utf-8-sig" if request.bom else "utf-8", newline="") as handle:

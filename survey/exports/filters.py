@@ -10,7 +10,8 @@ for the command line; nothing is silently dropped.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from survey.questionnaire.model import Questionnaire
 from survey.store.responses import ResponseFilter, district_question_codes

@@ -25,9 +25,9 @@ directly (CSV) instead of running it as a background job.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from survey.exports.request import PreparedExport, Progress
 
@@ -54,7 +54,8 @@ class ExportFormat:
 
     def load_writer(self) -> Writer:
         module_name, _, function = self.writer.partition(":")
-        return getattr(importlib.import_module(module_name), function)  # type: ignore[no-any-return]
+        writer: Writer = getattr(importlib.import_module(module_name), function)
+        return writer
 
     def write(self, prepared: PreparedExport, path: Path, progress: Progress | None = None) -> int:
         return self.load_writer()(prepared, path, progress)

@@ -3,8 +3,9 @@ Suppressed figures are ".", as in the other aggregated exports."""
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Mapping, TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from survey.analysis.gaps import GapMatrix
 from survey.files import neutralize

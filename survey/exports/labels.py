@@ -7,7 +7,8 @@ languages get them in English.
 """
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
 from survey.languages import LANGUAGES
 from survey.questionnaire.model import Option, Questionnaire, Text

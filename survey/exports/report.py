@@ -18,12 +18,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy.orm import Session
 
 from survey.analysis.frames import iter_rows
-from survey.store.responses import UnknownQuestionnaire
 from survey.analysis.results import Results, compute_results
 from survey.analysis.suppression import SUPPRESSED
 from survey.languages import LANGUAGES
-from survey.store.municipality import field_labels
 from survey.questionnaire.model import QuestionType
+from survey.store.municipality import field_labels
+from survey.store.responses import UnknownQuestionnaire
 
 HERE = Path(__file__).resolve().parent
 STYLESHEET = HERE.parent / "static" / "report.css"
@@ -36,11 +36,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "count": "Anzahl", "share": "Anteil", "answer": "Antwort", "district": "Stadtteil",
         "fields": "Ergebnisse nach Handlungsfeld", "field": "Handlungsfeld", "need": "mit Beratungsbedarf",
         "by_district": "Ergebnisse nach Stadtteil", "gaps": "Bedarfe und Angebote",
-        "gaps_legend": "Je Stadtteil und Handlungsfeld: Anteil der Befragten mit Bedarf (mit Bedarf/Befragte) · Zahl der veröffentlichten Angebote für den Stadtteil oder die ganze Stadt. „.“: zu wenige Befragte.",
+        "gaps_legend": "Je Stadtteil und Handlungsfeld: Anteil der Befragten mit Bedarf (mit Bedarf/Befragte) · Zahl der "
+                       "veröffentlichten Angebote für den Stadtteil oder die ganze Stadt. „.“: zu wenige Befragte.",
         "open_text": "Antworten auf offene Fragen", "none": "keine",
         "suppression": "Werte unter {t} Befragten und Werte, aus denen sie sich errechnen ließen, sind durch „.“ ersetzt (Geheimhaltung).",
-        "method_text": "Mehrsprachige Online-Befragung. Die Befragung war anonym; gezählt werden abgeschickte Fragebögen. Anteile beziehen sich auf alle, die die jeweilige Frage beantwortet haben (n).",
-        "need_text": "Beratungsbedarf in einem Handlungsfeld: wie im Fragebogen für das Handlungsfeld festgelegt (z. B. Hilfe in diesem Bereich gewünscht).",
+        "method_text": "Mehrsprachige Online-Befragung. Die Befragung war anonym; gezählt werden abgeschickte Fragebögen. Anteile "
+                       "beziehen sich auf alle, die die jeweilige Frage beantwortet haben (n).",
+        "need_text": "Beratungsbedarf in einem Handlungsfeld: wie im Fragebogen für das Handlungsfeld festgelegt (z. B. Hilfe in diesem "
+                     "Bereich gewünscht).",
         "created": "Erstellt am", "to": "bis", "n": "n", "multiple": "Mehrfachnennungen möglich",
         "no_gaps": "Die Gegenüberstellung von Bedarfen und Angeboten ist noch nicht verfügbar.",
         "respondents": "Befragte",
@@ -51,11 +54,15 @@ TEXTS: dict[str, dict[str, str]] = {
         "count": "Number", "share": "Share", "answer": "Answer", "district": "District",
         "fields": "Results by integration field", "field": "Integration field", "need": "needing advice",
         "by_district": "Results by district", "gaps": "Needs and offers",
-        "gaps_legend": "Per district and integration field: share of respondents with a need (with a need/respondents) · number of published offers for the district or the whole city. \".\": too few respondents.",
+        "gaps_legend": "Per district and integration field: share of respondents with a need (with a need/respondents) · number of "
+                       "published offers for the district or the whole city. \".\": too few respondents.",
         "open_text": "Answers to open questions", "none": "none",
-        "suppression": "Values below {t} respondents, and values from which they could be worked out, are replaced by “.” (statistical disclosure control).",
-        "method_text": "Multilingual online survey. The survey was anonymous; submitted questionnaires are counted. Shares refer to everyone who answered the question (n).",
-        "need_text": "Need for advice in an integration field: as the questionnaire defines it for that field (e.g. help wanted in this area).",
+        "suppression": "Values below {t} respondents, and values from which they could be worked out, are replaced by “.” (statistical "
+                       "disclosure control).",
+        "method_text": "Multilingual online survey. The survey was anonymous; submitted questionnaires are counted. Shares refer to "
+                       "everyone who answered the question (n).",
+        "need_text": "Need for advice in an integration field: as the questionnaire defines it for that field (e.g. help wanted in this "
+                     "area).",
         "created": "Created on", "to": "to", "n": "n", "multiple": "several answers possible",
         "no_gaps": "The comparison of needs and offers is not available yet.",
         "respondents": "Respondents",
@@ -142,9 +149,9 @@ def render_report(session: Session, slug: str, threshold: int, language: str = "
             return None
         return {"title": closed.question.label.resolve(chain).text, "n": table["n"].iloc[0],
                 "multiple": closed.multiple,
-                "rows": [(option_label(code, o), c, s) for o, c, s in zip(table["option"], table["count"], table["share"])]}
+                "rows": [(option_label(code, o), c, s) for o, c, s in zip(table["option"], table["count"], table["share"], strict=True)]}
 
-    need_counts = dict(zip(results.by_field["group"], results.by_field["count"]))
+    need_counts = dict(zip(results.by_field["group"], results.by_field["count"], strict=True))
     fields = []
     for section in newest.sections:
         if section.field is None:
@@ -157,9 +164,10 @@ def render_report(session: Session, slug: str, threshold: int, language: str = "
     context = {
         "t": texts, "lang": language, "title": newest.title.resolve(chain).text, "results": results,
         "threshold": threshold, "today": dt.date.today().isoformat(),
-        "languages": [(_language_name(g, language), c) for g, c in zip(results.by_language["group"], results.by_language["count"])],
-        "channels": list(zip(results.by_channel["group"], results.by_channel["count"])),
-        "districts": [(district_label(g), c) for g, c in zip(results.by_district["group"], results.by_district["count"])],
+        "languages": [(_language_name(g, language), c)
+                      for g, c in zip(results.by_language["group"], results.by_language["count"], strict=True)],
+        "channels": list(zip(results.by_channel["group"], results.by_channel["count"], strict=True)),
+        "districts": [(district_label(g), c) for g, c in zip(results.by_district["group"], results.by_district["count"], strict=True)],
         "fields": fields,
         "need_columns": [labels_of_fields.get(c, c) for c in need_columns],
         "need_rows": [(district_label(i), row["n"], [row[c] for c in need_columns])

@@ -50,7 +50,7 @@ def _weasyprint() -> Any:
             # Without libharfbuzz-subset WeasyPrint warns that a future version will need it;
             # fonts are then embedded whole (bigger file, same text).
             warnings.simplefilter("ignore", DeprecationWarning)
-            import weasyprint  # noqa: PLC0415 - heavy, and needs system libraries: load on first use
+            import weasyprint
     except (ImportError, OSError) as error:  # OSError: Pango's shared libraries are missing
         raise PdfUnavailable(f"{INSTALL_HINT} ({error})") from None
     return weasyprint

@@ -2,16 +2,17 @@
 needs to fulfil it: the versions, the labels, the number of rows and the rows themselves."""
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from survey.exports.filters import check_filter, filter_from_options
 from survey.exports.labels import DEFAULT_LABEL_LANGUAGE, Labels
-from survey.store.responses import ResponseFilter, ResponseRecord, count_responses, iter_responses, load_versions
 from survey.questionnaire.model import Questionnaire
+from survey.store.responses import ResponseFilter, ResponseRecord, count_responses, iter_responses, load_versions
 
 # Called with (rows done, rows in total) every PROGRESS_EVERY rows and once at the end.
 Progress = Callable[[int, int], None]
@@ -40,7 +41,7 @@ class ExportRequest:
                 "extra": dict(self.extra), "threshold": self.threshold}
 
     @classmethod
-    def from_options(cls, slug: str, options: Mapping[str, Any]) -> "ExportRequest":
+    def from_options(cls, slug: str, options: Mapping[str, Any]) -> ExportRequest:
         """Refuses options without a threshold (a job queued before they had one): guessing one
         could publish smaller cells than the installation allows."""
         if "threshold" not in options:

@@ -22,17 +22,18 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 import pyreadstat
 
-from survey.files import neutralize
 from survey.exports.labels import Labels
 from survey.exports.variables import Kind, Schema, Variable, parse_date
 from survey.exports.xlsx_export import variable_label
+from survey.files import neutralize
 from survey.questionnaire.model import QuestionType
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ MAX_STRING_BYTES = 32_767
 CUT_MARK = "[…]"
 RESERVED = {"ALL", "AND", "BY", "EQ", "GE", "GT", "LE", "LT", "NE", "NOT", "OR", "TO", "WITH"}
 _INVALID = re.compile(r"[^A-Za-z0-9_.@#$]")
-_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
 def cut_bytes(text: str, limit: int, mark: str = "") -> str:
@@ -179,7 +180,7 @@ class _Dates:
     def series(self, rows: int) -> Any:
         values = self.values[:rows]
         parsed = [parse_date(v) for v in values]
-        if any(v is not None and p is None for v, p in zip(values, parsed)):
+        if any(v is not None and p is None for v, p in zip(values, parsed, strict=True)):
             # A stored value that is not a date is kept as text rather than lost.
             return pd.Series([_spss_text(v) for v in values], dtype=object)
         return pd.Series(parsed, dtype=object)
@@ -259,14 +260,14 @@ def _grow(targets: Iterable[_Target], capacity: int) -> None:
         target.buffer.grow(capacity)
 
 
-def write_sav(prepared: "PreparedExport", path: Path, progress: "Progress | None" = None) -> int:
+def write_sav(prepared: PreparedExport, path: Path, progress: Progress | None = None) -> int:
     schema = Schema(prepared.versions)
     targets, routes = _targets(schema, prepared.labels, prepared.request.labels)
     capacity = max(prepared.total, 1)
     _grow(targets, capacity)
     response_id, submitted, language = targets[0], targets[1], targets[2]
     version, channel, interviewer = targets[-3], targets[-2], targets[-1]
-    question_routes = list(zip((columns.values for columns in schema.columns), routes))
+    question_routes = list(zip((columns.values for columns in schema.columns), routes, strict=True))
     rows = 0
     for record in prepared.records(progress):
         if rows == capacity:  # responses arrived after counting

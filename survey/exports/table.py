@@ -6,12 +6,13 @@ separated by "; " when the analyst asked for labels.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any
 
 from survey.exports.labels import Labels
-from survey.store.responses import ResponseRecord
 from survey.exports.variables import Kind, QuestionColumns, Schema
 from survey.questionnaire.model import Questionnaire
+from survey.store.responses import ResponseRecord
 
 ValuesFunction = Callable[[Mapping[str, Any]], list[Any]]
 

@@ -11,9 +11,10 @@ Column names are the CSV's: ``help_areas`` (multiple choice: the chosen codes, s
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from survey.questionnaire.model import Option, Question, Questionnaire, QuestionType, Section
 

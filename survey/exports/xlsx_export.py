@@ -11,16 +11,17 @@ with "[…]" (the CSV has the full text).
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from survey.files import neutralize
 from survey.exports.labels import Labels
 from survey.exports.table import Table
 from survey.exports.variables import META_COLUMNS, TRAILING_COLUMNS, Kind, Schema, Variable, parse_date
+from survey.files import neutralize
 
 if TYPE_CHECKING:
     from survey.exports.request import PreparedExport, Progress
@@ -44,7 +45,7 @@ def _cell(value: Any) -> Any:
         return value
     if isinstance(value, dt.datetime):
         # Excel has no time zones: the UTC time, as the column header says.
-        return value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
     return text_cell(str(value))
 
 
@@ -87,7 +88,7 @@ def variable_label(variable: Variable, labels: Labels) -> str:
     return question
 
 
-def write_xlsx(prepared: "PreparedExport", path: Path, progress: "Progress | None" = None) -> int:
+def write_xlsx(prepared: PreparedExport, path: Path, progress: Progress | None = None) -> int:
     table = Table(prepared.versions, prepared.value_labels)
     convert = _converters(table)
     header = [text_cell(name) for name in table.header]
@@ -100,7 +101,7 @@ def write_xlsx(prepared: "PreparedExport", path: Path, progress: "Progress | Non
             sheet = workbook.create_sheet(f"data_{count // MAX_ROWS_PER_SHEET + 1}")
             sheet.append(header)
             in_sheet = 0
-        sheet.append([function(value) for function, value in zip(convert, row)])
+        sheet.append([function(value) for function, value in zip(convert, row, strict=True)])
         count += 1
         in_sheet += 1
     labels_sheet = workbook.create_sheet("labels")

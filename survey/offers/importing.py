@@ -11,12 +11,12 @@ import csv
 import datetime as dt
 import io
 import re
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
-from survey.files import FORMULA_PREFIXES, neutralize
+from survey.files import FORMULA_PREFIXES, TableImportError, neutralize, read_table, table_problem
 from survey.languages import LANGUAGES
 from survey.offers.inventory import CityCodes, OfferInput, validate
-from survey.files import TableImportError, read_table, table_problem
 from survey.problems import Problem, Where, staff_text
 
 TEXT_COLUMNS = ("provider_name", "provider_kind", "cost", "opening_hours", "contact_phone", "contact_email",
@@ -91,18 +91,18 @@ def _row_input(cells: dict[str, str], translations: list[tuple[str, str, str]],
             setattr(data, column, [item.strip() for item in SPLIT.split(cells[column]) if item.strip()])
     for column in BOOL_COLUMNS:
         if column in cells:
-            value = _bool(cells[column])
-            if value is None:
+            flag = _bool(cells[column])
+            if flag is None:
                 problems.append(table_problem(number, column, "not_yes_no", staff_text("'%(value)s' is not yes or no."),
                                               value=cells[column]))
             else:
-                setattr(data, column, value)
+                setattr(data, column, flag)
     if cells.get("barrier_free", "").strip():
-        value = _bool(cells["barrier_free"])
-        if value is None:
+        barrier_free = _bool(cells["barrier_free"])
+        if barrier_free is None:
             problems.append(table_problem(number, "barrier_free", "not_yes_no", staff_text(
                 "'%(value)s' is not yes, no or empty (unknown)."), value=cells["barrier_free"]))
-        data.barrier_free = value
+        data.barrier_free = barrier_free
     if cells.get("last_verified_on", "").strip():
         try:
             data.last_verified_on = _date(cells["last_verified_on"])

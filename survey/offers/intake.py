@@ -7,10 +7,12 @@ response stays stored next to it, so staff see both in the review, fix what does
 """
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 from survey.offers.inventory import TARGET_GROUP_ALIASES, OfferInput
 from survey.questionnaire.model import Questionnaire
@@ -72,9 +74,8 @@ def offer_input_from_answers(mapping: dict[str, str] | Any, answers: dict[str, A
             continue
         if attribute in ("title", "description"):
             getattr(data, attribute)[language] = str(value)
-        elif attribute in ("provider_name", "opening_hours", "contact_phone", "contact_email", "contact_address", "website"):
-            setattr(data, attribute, str(value))
-        elif attribute in ("provider_kind", "cost"):
+        elif attribute in ("provider_name", "opening_hours", "contact_phone", "contact_email", "contact_address", "website",
+                           "provider_kind", "cost"):
             setattr(data, attribute, str(value))
         elif attribute == "districts":
             codes = _as_list(value)
@@ -92,10 +93,9 @@ def offer_input_from_answers(mapping: dict[str, str] | Any, answers: dict[str, A
             for name, part in split_contact(str(value)).items():
                 setattr(data, name, part)
         elif attribute == "last_verified_on":
-            try:
+            # Not a date: the answer stays in the response; staff verify on approval anyway.
+            with contextlib.suppress(ValueError):
                 data.last_verified_on = dt.date.fromisoformat(str(value)[:10])
-            except ValueError:
-                pass  # the answer stays in the response; staff verify on approval anyway
     if data.barrier_free is not None and not isinstance(data.barrier_free, bool):
         data.barrier_free = None
     return data

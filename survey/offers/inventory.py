@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass, field, fields as dataclass_fields
-from typing import Any, Iterable, Protocol
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from survey.languages import LANGUAGES, MISLEADING_TAGS
@@ -63,7 +65,7 @@ class OfferInput:
     last_verified_on: dt.date | None = None
     status: str = "published"
 
-    def normalized(self) -> "OfferInput":
+    def normalized(self) -> OfferInput:
         """Texts trimmed, empty translations dropped, lists without repeats."""
         copy = OfferInput(**{f.name: getattr(self, f.name) for f in dataclass_fields(self)})
         copy.title = {k: v.strip() for k, v in self.title.items() if v and v.strip()}

@@ -11,8 +11,10 @@ offer, and the page weight budget is per page. Each entry still names all its fi
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any, Iterable, Mapping, Protocol, Sequence
+import dataclasses
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
 
 from survey.languages import LANGUAGES, fallback_chain
 from survey.questionnaire.model import ResolvedText
@@ -27,12 +29,19 @@ class OfferLike(Protocol):
     """What matching and the gap analysis read from an offer (survey.store.models.Offer, or a
     plain object in tests)."""
 
-    status: str
-    fields: list[str]
-    districts: list[str]
-    city_wide: bool
-    languages: list[str]
-    title: Mapping[str, str]
+    # Read-only, so that a stored offer's columns (list, dict) fit what is read here.
+    @property
+    def status(self) -> str: ...
+    @property
+    def fields(self) -> Sequence[str]: ...
+    @property
+    def districts(self) -> Sequence[str]: ...
+    @property
+    def city_wide(self) -> bool: ...
+    @property
+    def languages(self) -> Sequence[str]: ...
+    @property
+    def title(self) -> Mapping[str, str]: ...
 
 
 @dataclass(frozen=True)
@@ -40,7 +49,7 @@ class FieldGroup:
     """The offers listed under one needed field (may be empty: the page then says so)."""
 
     field: str
-    offers: list[Any] = field(default_factory=list)
+    offers: list[Any] = dataclasses.field(default_factory=list)
     # Offers listed under an earlier field that serve this one too (how many), so the page can
     # say "see above" instead of "no offer".
     listed_above: int = 0

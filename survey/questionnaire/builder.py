@@ -17,11 +17,12 @@ from __future__ import annotations
 import difflib
 import math
 import re
-from dataclasses import replace
 from collections import defaultdict
+from dataclasses import replace
 from typing import Any
 
 from survey.languages import LANGUAGES, MISLEADING_TAGS
+from survey.problems import Problem, Where, staff_text
 from survey.questionnaire import builtin_texts
 from survey.questionnaire.conditions.expression import Condition, ConditionSyntaxError, parse_condition
 from survey.questionnaire.errors import QuestionnaireError
@@ -33,13 +34,12 @@ from survey.questionnaire.model import (
     LanguageSpec,
     Option,
     Question,
-    QuestionType,
     Questionnaire,
+    QuestionType,
     Section,
     Text,
 )
 from survey.questionnaire.offer_mapping import MAPPABLE
-from survey.problems import Problem, Where, staff_text
 
 MAX_BOUND = 10**15  # the largest min/max of a number question
 SLUG_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{1,63}$")
@@ -268,7 +268,8 @@ class _Builder:
         questionnaire whose responses become offers for staff review."""
         if "offer_mapping" not in root:
             return {}
-        mapping = self.mapping(root["offer_mapping"], "offer_mapping", root.line_of("offer_mapping"), KEY_NOT_A_MAPPING, key="offer_mapping")
+        mapping = self.mapping(root["offer_mapping"], "offer_mapping", root.line_of("offer_mapping"), KEY_NOT_A_MAPPING,
+                               key="offer_mapping")
         if mapping is None:
             return {}
         questions = {q.code: q for section in sections for q in section.questions}
@@ -695,7 +696,8 @@ class _Builder:
     ) -> tuple[Condition | None, Text | None]:
         """The optional ``constraint`` an answer must meet (it may use the question's own code)
         and the ``constraint_message`` shown when it does not."""
-        message = self.text(entry.get("constraint_message"), f"{path}.constraint_message", entry.line_of("constraint_message"), required=False)
+        message = self.text(entry.get("constraint_message"), f"{path}.constraint_message", entry.line_of("constraint_message"),
+                            required=False)
         if "constraint" not in entry:
             if "constraint_message" in entry:
                 self.error(f"{path}.constraint_message", entry.line_of("constraint_message"), "message_without_constraint",

@@ -14,13 +14,16 @@ from __future__ import annotations
 import copy
 import re
 import unicodedata
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Collection, Iterable, Iterator, Mapping
+from typing import Any
 
 import yaml
 
 from survey.languages import LANGUAGES
+from survey.problems import Problem, Refused, Where, staff_text
 from survey.questionnaire.builder import MISSING_TRANSLATION, RESERVED_CODES
+from survey.questionnaire.conditions.expression import ConditionSyntaxError, parse_condition
 from survey.questionnaire.conditions.rules import (
     AND,
     NOT_A_NUMBER,
@@ -34,13 +37,10 @@ from survey.questionnaire.conditions.rules import (
     parse_built,
     parse_number,
 )
-from survey.questionnaire.conditions.expression import ConditionSyntaxError, parse_condition
 from survey.questionnaire.errors import QuestionnaireError
 from survey.questionnaire.formats.yaml_reader import load_questionnaire_text
 from survey.questionnaire.formats.yaml_writer import Data, dump_data
 from survey.questionnaire.model import IntegrationField, Questionnaire
-from survey.problems import Problem, Refused, Where, staff_text
-
 
 SOURCE_NAME = "web editor"
 TYPES_WITH_OPTIONS = ("single_choice", "multiple_choice", "scale")
@@ -281,7 +281,7 @@ def references_to(data: Data, codes: Collection[str], exclude_owners: Collection
 def option_references(data: Data, question_code: str) -> dict[str, list[Referrer]]:
     """Option code -> where a condition compares ``question_code`` with it."""
     found: dict[str, list[Referrer]] = {}
-    for where, source, owner in _conditions(data):
+    for where, source, _owner in _conditions(data):
         try:
             condition = parse_condition(source)
         except ConditionSyntaxError:
@@ -463,7 +463,8 @@ def option_rows(options: list[dict[str, Any]] | None) -> list[OptionRow]:
     return [OptionRow(str(o.get("code", "")), dict(o.get("label") or {}), bool(o.get("exclusive"))) for o in options or []]
 
 
-def _options_value(rows: list[OptionRow], old: list[dict[str, Any]] | None, languages: Collection[str], exclusive_allowed: bool) -> list[dict[str, Any]]:
+def _options_value(rows: list[OptionRow], old: list[dict[str, Any]] | None, languages: Collection[str],
+                   exclusive_allowed: bool) -> list[dict[str, Any]]:
     """Option data from form rows; audio and conditions of kept codes stay as they were."""
     previous = {option.get("code"): option for option in old or []}
     options = []
@@ -1026,7 +1027,7 @@ def _target_data(data: Data, target: Target) -> tuple[dict[str, Any], str]:
 def earlier_questions(data: Data, target: Target) -> list[tuple[dict[str, Any], dict[str, Any]]]:
     """(section, question) pairs a condition of ``target`` may use: the questions before it
     that take an answer."""
-    found = []
+    found: list[tuple[dict[str, Any], dict[str, Any]]] = []
     for section in data["sections"]:
         if target.question is None and section.get("code") == target.section:
             break

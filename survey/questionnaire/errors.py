@@ -1,7 +1,7 @@
 """A questionnaire file refused, with every problem found in it (survey/problems.py)."""
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from survey.problems import Problem, Refused
 

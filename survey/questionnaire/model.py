@@ -2,11 +2,12 @@
 the database."""
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
 from enum import StrEnum
+from functools import cached_property
 from types import MappingProxyType
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from survey.languages import LANGUAGES, fallback_chain
 from survey.questionnaire.conditions.expression import Condition

@@ -5,8 +5,8 @@ long as the codes do, so a translation made once can be applied again.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
-from typing import Iterator, Mapping
 
 from survey.questionnaire.model import Option, Question, Questionnaire, Section, Text
 
@@ -34,10 +34,14 @@ def translation_units(questionnaire: Questionnaire) -> Iterator[tuple[str, Text]
                 yield f"question.{question.code}.option.{option.code}", option.label
 
 
-def _add(text: Text | None, key: str, language: str, translations: Mapping[str, str]) -> Text | None:
-    if text is None or not translations.get(key, "").strip():
+def _add(text: Text, key: str, language: str, translations: Mapping[str, str]) -> Text:
+    if not translations.get(key, "").strip():
         return text
     return Text({**text.translations, language: translations[key].strip()})
+
+
+def _add_optional(text: Text | None, key: str, language: str, translations: Mapping[str, str]) -> Text | None:
+    return None if text is None else _add(text, key, language, translations)
 
 
 def _options(options: tuple[Option, ...], prefix: str, language: str, translations: Mapping[str, str]) -> tuple[Option, ...]:
@@ -69,20 +73,20 @@ def with_translations(
             questions.append(replace(
                 question,
                 label=_add(question.label, f"{prefix}.label", language, translations),
-                hint=_add(question.hint, f"{prefix}.hint", language, translations),
-                constraint_message=_add(question.constraint_message, f"{prefix}.constraint_message", language, translations),
+                hint=_add_optional(question.hint, f"{prefix}.hint", language, translations),
+                constraint_message=_add_optional(question.constraint_message, f"{prefix}.constraint_message", language, translations),
                 options=options,
             ))
         sections.append(replace(
             section,
             title=_add(section.title, f"section.{section.code}.title", language, translations),
-            intro=_add(section.intro, f"section.{section.code}.intro", language, translations),
+            intro=_add_optional(section.intro, f"section.{section.code}.intro", language, translations),
             questions=tuple(questions),
         ))
     return replace(
         questionnaire,
         title=_add(questionnaire.title, "title", language, translations),
-        intro=_add(questionnaire.intro, "intro", language, translations),
+        intro=_add_optional(questionnaire.intro, "intro", language, translations),
         districts=districts,
         sections=tuple(sections),
     )

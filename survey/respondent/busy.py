@@ -19,7 +19,8 @@ START, SUBMIT, RESUME = "start", "submit", "resume"
 
 
 def too_many_message() -> str:
-    return gettext("Very many people are answering right now. Nothing you entered is lost. Please wait a minute and press the button again.")
+    return gettext("Very many people are answering right now. Nothing you entered is lost. Please wait a minute and press the button "
+                   "again.")
 
 
 def database_busy_message() -> str:

@@ -3,7 +3,8 @@ device through the ordinary respondent pages. The mark lives in the signed sessi
 cannot be forged) and ends with the staff member's logout."""
 from __future__ import annotations
 
-from typing import Any, MutableMapping
+from collections.abc import MutableMapping
+from typing import Any
 
 INTERVIEW_KEY = "interview"
 

@@ -1,13 +1,12 @@
 """The respondent's error messages, one per error kind, in the respondent's language."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from flask_babel import gettext, ngettext
 from markupsafe import Markup
 
 from survey.questionnaire.model import Text
-
 from survey.respondent.page_answers import AnswerError
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from survey.questionnaire.model import (
     OTHER_OPTION_CODE,
@@ -267,9 +268,9 @@ def read_page(
             newly_shown.append(question.code)
             continue
         value, question_errors = read_question(question, form, working)
-        if not question_errors and value is not None and question.constraint is not None:
-            if not question.constraint.evaluate({**working, question.code: value}):
-                question_errors = [AnswerError(question.code, "constraint", {"message": question.constraint_message})]
+        if (not question_errors and value is not None and question.constraint is not None
+                and not question.constraint.evaluate({**working, question.code: value})):
+            question_errors = [AnswerError(question.code, "constraint", {"message": question.constraint_message})]
         errors.extend(question_errors)
         if question_errors:
             continue

@@ -2,7 +2,8 @@
 and the staff preview, which render the same template."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from markupsafe import Markup
 
@@ -37,7 +38,7 @@ def section_context(
     # script to show as soon as their condition holds; without script the server shows them.
     live = [q for q in section.questions if q.condition and any(n.code in on_page for n in q.condition.names())
             and has_options_to_offer(q, answers)]
-    referenced = {name.code for q in live for name in q.condition.names()} - on_page
+    referenced = {name.code for q in live if q.condition for name in q.condition.names()} - on_page
     return {
         "section": section,
         "questions": [with_offered_options(q, answers) for q in section.questions if q in visible or q in live],

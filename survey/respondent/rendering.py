@@ -5,11 +5,12 @@ chain, wrapped in an element carrying that language's ``lang`` and ``dir``.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from markupsafe import Markup, escape
 
-from survey.questionnaire.model import OTHER_OPTION_CODE, Question, Questionnaire, QuestionType, Section, Text
+from survey.questionnaire.model import OTHER_OPTION_CODE, Option, Question, Questionnaire, QuestionType, Section, Text
 from survey.respondent.page_answers import visible_questions, visible_sections
 
 Localizer = Callable[[Text | None], Markup]
@@ -35,7 +36,8 @@ def audio_names(questionnaire: Questionnaire) -> frozenset[str]:
     """Every audio file name the questionnaire refers to, in any language."""
     names: set[str] = set()
     for question in questionnaire.questions():
-        for item in (question, *question.options):
+        items: tuple[Question | Option, ...] = (question, *question.options)
+        for item in items:
             if item.audio is not None:
                 names.update(item.audio.translations.values())
     return frozenset(names)

@@ -13,14 +13,12 @@ from flask import abort, current_app, redirect, render_template, request, send_f
 from flask_babel import LazyString, format_date, gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from survey.directory.thanks import remember_needs, thanks_context
 from survey.languages import LANGUAGES
-from survey.store.models import QuestionnaireVersion
-from survey.store.offers import offer_from_response
 from survey.questionnaire.model import Questionnaire, Section
-from survey.store.questionnaires import code_is_channel, live_version, questionnaire_by_hash, questionnaire_for_version
-from survey.web import request_db
-from survey.web.request_db import get_db
-from survey.respondent import bp
+from survey.respondent import bp, busy
+from survey.respondent.interviewer import end_interview, is_interview
+from survey.respondent.messages import newly_shown_notice
 from survey.respondent.page_answers import (
     AnswerError,
     merge_page,
@@ -30,15 +28,16 @@ from survey.respondent.page_answers import (
     read_page,
     visible_sections,
 )
-from survey.web.errors import DATABASE_UNAVAILABLE
-from survey.respondent import busy
-from survey.respondent.interviewer import end_interview, is_interview
-from survey.respondent.messages import newly_shown_notice
 from survey.respondent.page_context import section_context
 from survey.respondent.rendering import answer_summary, audio_names, localizer
 from survey.store import drafts
 from survey.store.drafts import OpenDraft
-from survey.directory.thanks import remember_needs, thanks_context
+from survey.store.models import QuestionnaireVersion
+from survey.store.offers import offer_from_response
+from survey.store.questionnaires import code_is_channel, live_version, questionnaire_by_hash, questionnaire_for_version
+from survey.web import request_db
+from survey.web.errors import DATABASE_UNAVAILABLE
+from survey.web.request_db import get_db
 
 SESSION_KEY = "drafts"
 SUBMITTED_KEY = "submitted"
@@ -199,7 +198,7 @@ def start(slug: str, lang: str) -> Any:
         try:
             refusal = busy.refused(busy.START, slug)
             if refusal is None:
-                draft, handle = drafts.start_draft(db, version, lang, channel)
+                started, handle = drafts.start_draft(db, version, lang, channel)
         except DATABASE_UNAVAILABLE:
             request_db.discard()
             return _intro_again(slug, lang, busy.database_busy_message(), 503, busy.unavailable_headers())
@@ -211,7 +210,7 @@ def start(slug: str, lang: str) -> Any:
         else:
             session.pop(CHANNEL_KEY, None)
         _remember(slug, handle)
-        return redirect(_resume_url(slug, lang, questionnaire, draft))
+        return redirect(_resume_url(slug, lang, questionnaire, started))
     return redirect(_resume_url(slug, lang, _draft_questionnaire(draft), draft))
 
 

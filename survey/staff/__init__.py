@@ -8,8 +8,8 @@ bp = Blueprint("staff", __name__, url_prefix="/staff", template_folder="template
 from survey.staff import (  # noqa: E402,F401  (views register themselves on bp)
     auth,
     contacts,
-    districts,
     distribution,
+    districts,
     editor,
     exports,
     gaps,

@@ -1,24 +1,24 @@
 """Staff login, logout, password change, and the role check every staff view goes through."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from flask import abort, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import format_datetime, gettext, ngettext
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey.store import accounts
-from survey.store import audit
-from survey.web import limits
-from survey.store.accounts import Role
-from survey.store.models import StaffUser, utcnow
-from survey.web import request_db
-from survey.web.redirects import local_path
-from survey.web.request_db import get_db
 from survey.respondent.interviewer import end_interview
 from survey.staff import bp
+from survey.store import accounts, audit
+from survey.store.accounts import Role
+from survey.store.models import StaffUser, utcnow
+from survey.web import limits, request_db
+from survey.web.redirects import local_path
+from survey.web.request_db import get_db
 
 View = TypeVar("View", bound=Callable[..., Any])
 SESSION_USER, SESSION_EPOCH, SESSION_SEEN = "staff_user", "staff_epoch", "staff_seen"
@@ -116,7 +116,7 @@ def _safe_next(target: str | None) -> str:
 
 
 def _device_serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key, salt="staff-device")
+    return URLSafeTimedSerializer(str(current_app.config["SECRET_KEY"]), salt="staff-device")
 
 
 def _trusted_device(email: str) -> bool:
@@ -224,10 +224,8 @@ def change_password() -> Any:
         correct = accounts.verify_password(check, request.form.get("current", ""))
         new_hash = None
         if correct and request.form.get("new", "") == request.form.get("repeat", ""):
-            try:
+            with contextlib.suppress(accounts.AccountError):
                 new_hash = accounts.hash_password(request.form.get("new", ""))
-            except accounts.AccountError:
-                pass
         if not accounts.record_login(db, check, correct, trusted=True).ok:
             error = gettext("The current password is wrong.")
         elif request.form.get("new", "") != request.form.get("repeat", ""):

@@ -9,15 +9,14 @@ from typing import Any
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from survey.store import audit
-from survey.store.accounts import Role
-from survey.languages import LANGUAGES
-from survey.store.models import ContactRequest
-from survey.store import contact_requests
-from survey.web.request_db import get_db
 from survey.directory.presenting import municipality
+from survey.languages import LANGUAGES
 from survey.staff import bp
 from survey.staff.auth import actor, requires
+from survey.store import audit, contact_requests
+from survey.store.accounts import Role
+from survey.store.models import ContactRequest
+from survey.web.request_db import get_db
 
 
 @bp.get("/contacts")

@@ -7,17 +7,17 @@ from flask import Response, abort, current_app, flash, redirect, render_template
 from flask_babel import force_locale, gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey.store import audit
-from survey.store.accounts import Role
 from survey.distribution import public_link, qr_png, qr_svg
 from survey.languages import LANGUAGES
-from survey.store.questionnaires import add_channel, channels_of, code_is_channel, live_version, questionnaire_for_version
-from survey.web.request_db import get_db
 from survey.respondent import flyer_texts
 from survey.respondent.interviewer import start_interview
 from survey.staff import bp
 from survey.staff.auth import actor, requires
 from survey.staff.questionnaires import questionnaire_row
+from survey.store import audit
+from survey.store.accounts import Role
+from survey.store.questionnaires import add_channel, channels_of, code_is_channel, live_version, questionnaire_for_version
+from survey.web.request_db import get_db
 
 
 def _base_url() -> str:
@@ -48,7 +48,8 @@ def distribute(slug: str) -> Any:
         try:
             channel = add_channel(db, row, request.form.get("code", ""), request.form.get("description", ""))
         except ValueError:  # raised before anything is added
-            error = gettext("A channel code is 1 to 16 lower-case letters, digits or '-', not 'web', and not used yet in this questionnaire.")
+            error = gettext("A channel code is 1 to 16 lower-case letters, digits or '-', not 'web', and not used yet in this "
+                            "questionnaire.")
         else:
             audit.record(db, actor(), "channel_added", slug, channel=channel.code)
             flash(gettext("Channel %(code)s added.", code=channel.code))

@@ -2,21 +2,21 @@
 CSV/XLSX (all rows or none), field labels per language, deleting a district no offer uses."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from survey.store import audit
-from survey.store import municipality
-from survey.store.accounts import Role
+from survey.files import TableImportError
 from survey.languages import LANGUAGES
-from survey.web import request_db
-from survey.web.request_db import get_db
+from survey.problems import Problem
 from survey.staff import bp
 from survey.staff.auth import actor, requires
-from survey.problems import Problem
-from survey.files import TableImportError
+from survey.store import audit, municipality
+from survey.store.accounts import Role
+from survey.web import request_db
+from survey.web.request_db import get_db
 from survey.web.upload_limits import FILE_LIMITS
 
 MAX_UPLOAD = FILE_LIMITS["staff.districts_import"]

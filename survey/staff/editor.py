@@ -7,27 +7,35 @@ message next to its field.
 """
 from __future__ import annotations
 
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey.store import audit
-from survey.store.accounts import Role
-from survey.store.questionnaires import Editable, answered_codes, editable, save_edit, slug_exists
 from survey.languages import LANGUAGES
+from survey.problems import Problem
 from survey.questionnaire import editing
 from survey.questionnaire.conditions.rules import (
-    AND, CHOOSE_EARLIER_QUESTION, MANY_VALUES, NO_VALUE, NUMERIC_TYPES, OR, Rule, operators_for,
+    AND,
+    CHOOSE_EARLIER_QUESTION,
+    MANY_VALUES,
+    NO_VALUE,
+    NUMERIC_TYPES,
+    OR,
+    Rule,
+    operators_for,
 )
 from survey.questionnaire.editing import Edit, FormErrors, Target
-from survey.problems import Problem
-from survey.store.municipality import field_labels
-from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
 from survey.staff.problem_texts import problem_html
+from survey.store import audit
+from survey.store.accounts import Role
+from survey.store.municipality import field_labels
+from survey.store.questionnaires import Editable, answered_codes, editable, save_edit, slug_exists
+from survey.web.request_db import get_db
 
 
 def _errors(errors: FormErrors) -> dict[str, list[str]]:
@@ -152,7 +160,8 @@ def _condition_summary(data: editing.Data, target: Target) -> dict[str, Any] | N
     }
 
 
-def _render(template: str, current: Editable | None, slug: str, errors: dict[str, list[str]] | None = None, **context: Any) -> tuple[str, int]:
+def _render(template: str, current: Editable | None, slug: str, errors: dict[str, list[str]] | None = None,
+            **context: Any) -> tuple[str, int]:
     # Questionnaire texts shown in the (English or German) staff page carry their own language.
     text_lang = str(current.data.get("default_language", "de")) if current is not None else "de"
     context.setdefault("text_lang", text_lang)
@@ -478,7 +487,7 @@ def _condition_page(slug: str, current: Editable, target: Target) -> Any:
     if question is not None:
         codes = editing.option_codes_of(data, question) or []
         described = _describe_rule(Rule(chosen, "any_of", tuple(codes)), data)
-        options = list(zip(codes, described["choices"]))
+        options = list(zip(codes, described["choices"], strict=True))
     owner = (next(q for _s, q in editing.all_questions(data) if q.get("code") == target.question)
              if target.question else next(s for s in data["sections"] if s.get("code") == target.section))
     default = str(data.get("default_language"))

@@ -2,7 +2,7 @@
 handlers in survey/web/errors.py call these for requests to /staff/."""
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from flask import current_app, render_template, request
 from flask_babel import force_locale, format_decimal, gettext

@@ -5,36 +5,35 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 import tempfile
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 from flask import Response, abort, current_app, redirect, render_template, request, send_file, stream_with_context, url_for
 from flask_babel import format_decimal, get_locale, gettext, lazy_gettext
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey.store import audit
-from survey.store.accounts import Role
-from survey.store.db import Database
 from survey.exports import jobs
-from survey.store import export_jobs
 from survey.exports.csv_export import iter_csv_text
 from survey.exports.filters import FilterError, parse_filter
 from survey.exports.formats import FORMATS, ExportFormat, FormatNotApplicable, UnknownFormat, get_format
 from survey.exports.labels import UnknownLabelLanguage
 from survey.exports.request import ExportRequest, PreparedExport, prepare
-from survey.store.responses import UnknownQuestionnaire
 from survey.languages import LANGUAGES
-from survey.store.models import ExportJob
-from survey.store.models import Questionnaire as QuestionnaireRow
-from survey.store.questionnaires import channels_of, questionnaire_for_version
-from survey.store.responses import channels_used
-from survey.web.config import current_threshold
-from survey.web import request_db
-from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
 from survey.staff.questionnaires import questionnaire_row
+from survey.store import audit, export_jobs
+from survey.store.accounts import Role
+from survey.store.db import Database
+from survey.store.models import ExportJob
+from survey.store.models import Questionnaire as QuestionnaireRow
+from survey.store.questionnaires import channels_of, questionnaire_for_version
+from survey.store.responses import UnknownQuestionnaire, channels_used
+from survey.web import request_db
+from survey.web.config import current_threshold
+from survey.web.request_db import get_db
 
 REFRESH_SECONDS = 3
 FORMAT_TITLES = {
@@ -188,11 +187,15 @@ def export_start(slug: str) -> Any:
     folder, public_id = _export_dir(), job.public_id
     if current_app.config["EXPORT_JOBS_IN"] == "thread":
         database: Database = current_app.extensions["survey.db"]
-        request_db.after_commit(lambda: jobs.start_in_background(database.session_factory, public_id, folder))
+        request_db.after_commit(lambda: _started(jobs.start_in_background(database.session_factory, public_id, folder)))
     else:
         url = str(current_app.config["DATABASE_URL"])
-        request_db.after_commit(lambda: jobs.start_in_process(url, public_id, folder))
+        request_db.after_commit(lambda: _started(jobs.start_in_process(url, public_id, folder)))
     return redirect(url_for("staff.export_job", slug=slug, job_id=job.public_id), 303)
+
+
+def _started(_runner: object) -> None:
+    """The job runs on its own (a thread or a process); the request does not wait for it."""
 
 
 def _stamp() -> str:
@@ -240,8 +243,8 @@ def export_direct(slug: str) -> Any:
         export_format.write(prepared, path)
     except FormatNotApplicable:
         shutil.rmtree(folder, ignore_errors=True)
-        problem = gettext("This questionnaire does not say which answers mean a need, so there is no comparison of needs and offers.")
-        return _form_page(row, request.args, {"format": [problem]}, 422)
+        refusal = gettext("This questionnaire does not say which answers mean a need, so there is no comparison of needs and offers.")
+        return _form_page(row, request.args, {"format": [refusal]}, 422)
     except BaseException:
         shutil.rmtree(folder, ignore_errors=True)
         raise

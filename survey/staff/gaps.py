@@ -2,18 +2,22 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TYPE_CHECKING
 
 from flask import Response, abort, render_template
 from flask_babel import get_locale
 
-from survey.store import audit
-from survey.store.accounts import Role
-from survey.web.config import current_threshold
-from survey.store.municipality import field_labels
-from survey.web.request_db import get_db
 from survey.staff import bp
 from survey.staff.auth import actor, requires
 from survey.staff.questionnaires import questionnaire_row
+from survey.store import audit
+from survey.store.accounts import Role
+from survey.store.municipality import field_labels
+from survey.web.config import current_threshold
+from survey.web.request_db import get_db
+
+if TYPE_CHECKING:
+    from survey.analysis.gaps import GapMatrix  # pandas: loaded when a matrix is drawn
 
 
 def _field_names() -> dict[str, str]:
@@ -21,7 +25,7 @@ def _field_names() -> dict[str, str]:
     return field_labels(get_db(), language)
 
 
-def _matrix(slug: str):
+def _matrix(slug: str) -> GapMatrix | None:
     from survey.analysis.gap_source import NotANeedsQuestionnaire, gap_matrix_for
 
     questionnaire_row(slug)  # 404 for an unknown questionnaire
@@ -39,16 +43,17 @@ def gap_page(slug: str) -> str:
 
     row = questionnaire_row(slug)
     matrix = _matrix(slug)
+    level = None if matrix is None else (lambda cell: gap_level(cell, matrix))
     return render_template("staff/gaps.html", row=row, matrix=matrix, field_names=_field_names(),
-                           level=(lambda cell: gap_level(cell, matrix)), NO_DISTRICT=NO_DISTRICT)
+                           level=level, NO_DISTRICT=NO_DISTRICT)
 
 
 @bp.get("/q/<slug>/gaps/<district>/<field>")
 @requires(Role.ANALYST, Role.DESIGNER)
 def gap_cell(slug: str, district: str, field: str) -> str:
     from survey.analysis.gaps import NO_DISTRICT, gap_level
-    from survey.store.offers import published_offers
     from survey.offers.matching import serves
+    from survey.store.offers import published_offers
 
     row = questionnaire_row(slug)
     matrix = _matrix(slug)

@@ -11,26 +11,26 @@ from typing import Any
 from flask import Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext, lazy_gettext
 
-from survey.store import audit
-from survey.store import municipality
-from survey.store.accounts import Role
+from survey.files import TableImportError
 from survey.languages import LANGUAGES
-from survey.store.models import Offer, QuestionnaireVersion, Response as SurveyResponse
 from survey.offers import inventory
-from survey.store import offers as stored_offers
 from survey.offers.importing import export_offers
-from survey.store.offers import import_offers
 from survey.offers.intake import submitted_values
 from survey.offers.inventory import OfferInput, OfferInvalid
+from survey.problems import Problem, staff_text
+from survey.staff import bp
+from survey.staff.auth import actor, requires
+from survey.staff.problem_texts import problem_text
+from survey.store import audit, municipality
+from survey.store import offers as stored_offers
+from survey.store.accounts import Role
+from survey.store.models import Offer, QuestionnaireVersion
+from survey.store.models import Response as SurveyResponse
+from survey.store.offers import import_offers
 from survey.store.questionnaires import questionnaire_for_version
 from survey.web import request_db
 from survey.web.redirects import local_path
 from survey.web.request_db import get_db
-from survey.staff import bp
-from survey.staff.auth import actor, requires
-from survey.staff.problem_texts import problem_text
-from survey.files import TableImportError
-from survey.problems import Problem, staff_text
 from survey.web.upload_limits import FILE_LIMITS
 
 MAX_UPLOAD = FILE_LIMITS["staff.offer_import"]
@@ -227,7 +227,8 @@ def offer_archive(offer_id: int) -> Any:
 def offer_review() -> str:
     db = get_db()
     codes = stored_offers.city_codes(db)
-    pending = [(offer, inventory.validate(stored_offers.offer_input(offer), codes)) for offer in stored_offers.list_offers(db, status="pending")]
+    pending = [(offer, inventory.validate(stored_offers.offer_input(offer), codes))
+               for offer in stored_offers.list_offers(db, status="pending")]
     return render_template("staff/offers_review.html", pending=pending, **_choices())
 
 

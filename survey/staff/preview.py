@@ -9,17 +9,17 @@ from flask import abort, redirect, render_template, request, url_for
 from flask_babel import force_locale, gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey.store.accounts import Role
-from survey.web.i18n import staff_language
 from survey.questionnaire.model import Questionnaire, Section
-from survey.store.questionnaires import questionnaire_for_version
-from survey.respondent.page_answers import merge_page, neighbour_section, prune_hidden, read_page, visible_sections
 from survey.respondent.messages import newly_shown_notice
+from survey.respondent.page_answers import merge_page, neighbour_section, prune_hidden, read_page, visible_sections
 from survey.respondent.page_context import section_context
 from survey.respondent.rendering import answer_summary, localizer
 from survey.staff import bp
 from survey.staff.auth import requires
 from survey.staff.questionnaires import questionnaire_row, version_of
+from survey.store.accounts import Role
+from survey.store.questionnaires import questionnaire_for_version
+from survey.web.i18n import staff_language
 
 MAX_PREVIEW_ANSWERS = 200_000  # characters of JSON; a preview is one person clicking through
 
@@ -44,7 +44,7 @@ def preview(slug: str, number: int, lang: str) -> str:
 
 
 def _page(model: Questionnaire, slug: str, number: int, lang: str, section: Section, answers: dict[str, Any], **extra: Any) -> str:
-    from survey.languages import LANGUAGES  # noqa: PLC0415
+    from survey.languages import LANGUAGES
 
     staff = staff_language()
     with force_locale(staff.babel_locale):  # the page is in the respondent's language, the banner in the staff's

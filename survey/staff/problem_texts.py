@@ -8,7 +8,8 @@ place with translated labels ("Zeile 2, Spalte name"), which the page shows in i
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from flask import get_template_attribute
 from flask_babel import gettext

@@ -7,16 +7,19 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
+from survey.languages import LANGUAGES
+from survey.problems import Problem
+from survey.questionnaire import QuestionnaireError
+from survey.questionnaire.formats.yaml_writer import dump_questionnaire
+from survey.questionnaire.translation import completeness
+from survey.staff import bp
+from survey.staff.auth import actor, requires
+from survey.staff.problem_texts import problem_html
 from survey.store import audit
 from survey.store.accounts import Role
-from survey.languages import LANGUAGES
 from survey.store.models import Questionnaire as QuestionnaireRow
-from survey.store.municipality import check_questionnaire, list_districts, list_fields
 from survey.store.models import QuestionnaireVersion
-from survey.questionnaire import QuestionnaireError
-from survey.questionnaire.translation import completeness
-from survey.questionnaire.formats.yaml_writer import dump_questionnaire
-from survey.store.responses import counts_by_version
+from survey.store.municipality import check_questionnaire, list_districts, list_fields
 from survey.store.questionnaires import (
     DRAFT,
     find_questionnaire,
@@ -26,11 +29,8 @@ from survey.store.questionnaires import (
     save_draft,
     set_closed,
 )
+from survey.store.responses import counts_by_version
 from survey.web.request_db import get_db
-from survey.staff import bp
-from survey.staff.auth import actor, requires
-from survey.staff.problem_texts import problem_html
-from survey.problems import Problem
 from survey.web.upload_limits import FILE_LIMITS
 
 MAX_UPLOAD_BYTES = FILE_LIMITS["staff.upload"]

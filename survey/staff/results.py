@@ -8,27 +8,28 @@ suppression (survey.analysis)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey.store import audit
-from survey.store.accounts import Role
 from survey.analysis.thresholds import SUPPRESSED  # pandas-free: pandas and matplotlib load on first use
-from survey.web.config import current_threshold
 from survey.exports.report_pdf import PdfUnavailable, html_to_pdf, pdf_available
-from survey.languages import LANGUAGES
-from survey.store.municipality import field_labels
 from survey.exports.retention import NotClosed, delete_raw_answers
-from survey.store.responses import count_responses
-from survey.store.snapshots import latest_snapshot
-from survey.web import request_db
-from survey.web.request_db import get_db
+from survey.languages import LANGUAGES
 from survey.staff import bp
 from survey.staff.auth import actor, requires
 from survey.staff.questionnaires import questionnaire_row
+from survey.store import audit
+from survey.store.accounts import Role
+from survey.store.municipality import field_labels
+from survey.store.responses import count_responses
+from survey.store.snapshots import latest_snapshot
+from survey.web import request_db
+from survey.web.config import current_threshold
+from survey.web.request_db import get_db
 
 if TYPE_CHECKING:
     from survey.analysis.results import Results
@@ -40,8 +41,8 @@ def _language() -> str:
 
 
 def _results(slug: str, refresh: bool = False) -> Results:
-    from survey.store.responses import UnknownQuestionnaire
     from survey.analysis.results import cached_results
+    from survey.store.responses import UnknownQuestionnaire
 
     db = get_db()
     try:
@@ -89,13 +90,14 @@ class Labels:
 def _meta_tables(results: Results, labels: Labels) -> list[dict[str, Any]]:
     """The overview tables: per week, language, district, channel, integration field."""
     def rows(frame: Any, key: str, label: Any) -> list[tuple[str, Any]]:
-        return [(label(str(g)), c) for g, c in zip(frame[key], frame["count"])]
+        return [(label(str(g)), c) for g, c in zip(frame[key], frame["count"], strict=True)]
     return [
         {"name": "weekly", "title": gettext("Responses per week (week starting)"), "rows": rows(results.weekly, "week", str)},
         {"name": "language", "title": gettext("Responses by language"), "rows": rows(results.by_language, "group", labels.language_name)},
         {"name": "district", "title": gettext("Responses by district"), "rows": rows(results.by_district, "group", labels.district)},
         {"name": "channel", "title": gettext("Responses by channel"), "rows": rows(results.by_channel, "group", str)},
-        {"name": "field", "title": gettext("Respondents who need help, by integration field"), "rows": rows(results.by_field, "group", labels.field)},
+        {"name": "field", "title": gettext("Respondents who need help, by integration "
+                                           "field"), "rows": rows(results.by_field, "group", labels.field)},
     ]
 
 
@@ -112,7 +114,7 @@ def _question_blocks(results: Results, labels: Labels) -> list[dict[str, Any]]:
             "title": labels.question(code),
             "multiple": closed.multiple,
             "n": n,
-            "rows": [(labels.option(code, o), c, s) for o, c, s in zip(table["option"], table["count"], table["share"])],
+            "rows": [(labels.option(code, o), c, s) for o, c, s in zip(table["option"], table["count"], table["share"], strict=True)],
         })
     return blocks
 
@@ -200,7 +202,8 @@ def results_report(slug: str) -> Response | tuple[str, int]:
     open_text = request.args.get("open_text") == "yes"
     as_pdf = request.args.get("format") == "pdf"
     # The PDF must stand alone (stylesheet embedded); the HTML page links it, as the CSP asks.
-    stylesheet_href = None if as_pdf else current_app.jinja_env.globals["asset_url"]("report.css")
+    asset_url: Callable[[str], str] = current_app.jinja_env.globals["asset_url"]  # type: ignore[assignment]
+    stylesheet_href = None if as_pdf else asset_url("report.css")
     html = render_report(db, slug, current_threshold(), language, open_text, stylesheet_href=stylesheet_href)
     if as_pdf:
         try:

@@ -13,17 +13,14 @@ from flask import Response, abort, current_app, render_template, request
 from flask_babel import get_babel, gettext, refresh
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from survey.store import audit
-from survey.store import ui_overrides
-from survey.store.accounts import Role
 from survey.languages import LANGUAGES
-from survey.questionnaire.formats.translation_sheet import MAX_UPLOAD_BYTES, Status
 from survey.problems import Problem
-from survey.web import request_db
-from survey.web.request_db import get_db
+from survey.questionnaire.formats.translation_sheet import MAX_UPLOAD_BYTES, Status
 from survey.staff import bp
 from survey.staff.auth import actor, requires
 from survey.staff.questionnaires import questionnaire_row
+from survey.store import audit, ui_overrides
+from survey.store.accounts import Role
 from survey.store.translations import (
     Target,
     UiFolders,
@@ -33,6 +30,8 @@ from survey.store.translations import (
     target,
     translatable_languages,
 )
+from survey.web import request_db
+from survey.web.request_db import get_db
 
 STAMP_SEEN = "survey.ui_overrides_stamp"
 OVERRIDE_FOLDER = "survey.ui_overrides_folder"  # the Path, built once: this runs on every request
@@ -137,7 +136,8 @@ def upload_too_large(error: RequestEntityTooLarge) -> Any:
     if request.endpoint == "staff.translation_upload":
         return render_template(
             "staff/error.html", title=gettext("The file was not stored"),
-            message=gettext("The file is larger than %(kb)d KB; a translation file is far smaller. Is it the right file? Go back and choose the file downloaded on the Translations page.",
+            message=gettext("The file is larger than %(kb)d KB; a translation file is far smaller. Is it the right file? Go back and "
+                            "choose the file downloaded on the Translations page.",
                             kb=MAX_UPLOAD_BYTES // 1024),
         ), 413
     for handler in current_app.error_handler_spec.get(None, {}).get(413, {}).values():

@@ -6,13 +6,12 @@ from typing import Any
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from survey.store import accounts
-from survey.store import audit
+from survey.staff import bp
+from survey.staff.auth import actor, current_staff, requires
+from survey.store import accounts, audit
 from survey.store.accounts import Role
 from survey.store.models import StaffUser
 from survey.web.request_db import get_db
-from survey.staff import bp
-from survey.staff.auth import actor, current_staff, requires
 
 
 @bp.route("/users", methods=["GET", "POST"])
@@ -76,7 +75,8 @@ def update_user(user_id: int) -> Any:
         user.active = action == "activate"
         accounts.end_sessions(db, user)  # a deactivated user is logged out at once
         audit.record(db, actor(), f"user_{action}d", user.email)
-        flash(gettext("%(email)s is active again.", email=user.email) if user.active else gettext("%(email)s can no longer log in.", email=user.email))
+        flash(gettext("%(email)s is active again.", email=user.email) if user.active
+              else gettext("%(email)s can no longer log in.", email=user.email))
     elif action == "reset":
         password = accounts.reset_password(db, user)
         audit.record(db, actor(), "user_password_reset", user.email)

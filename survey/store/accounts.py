@@ -232,5 +232,5 @@ def _verify(password_hash: str, password: str) -> bool:
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
     # SQLite returns naive datetimes; they are stored in UTC.
     if value is not None and value.tzinfo is None:
-        return value.replace(tzinfo=dt.timezone.utc)
+        return value.replace(tzinfo=dt.UTC)
     return value

@@ -11,12 +11,13 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping, Sequence
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from survey.store.db import deleted_rows
 from survey.store.models import ContactRequest
 
 NAME_MAX, PHONE_MAX, EMAIL_MAX, MESSAGE_MAX = 200, 100, 254, 2000
@@ -126,4 +127,4 @@ def delete_handled(session: Session, retention_days: int, today: dt.date | None 
     result = session.execute(delete(ContactRequest).where(ContactRequest.handled_on.is_not(None),
                                                           ContactRequest.handled_on <= cutoff))
     session.flush()
-    return int(result.rowcount or 0)
+    return deleted_rows(result)

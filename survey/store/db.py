@@ -8,9 +8,9 @@ import sqlite3
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -110,6 +110,11 @@ class Database:
     session_factory: sessionmaker[Session]
 
     @classmethod
-    def from_url(cls, url: str) -> "Database":
+    def from_url(cls, url: str) -> Database:
         engine = make_engine(url)
         return cls(engine, sessionmaker(engine, expire_on_commit=False))
+
+
+def deleted_rows(result: Result[Any]) -> int:
+    """How many rows a DELETE or UPDATE statement touched."""
+    return int(cast(CursorResult[Any], result).rowcount or 0)

@@ -10,12 +10,13 @@ import hashlib
 import secrets
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from survey.store.db import deleted_rows
 from survey.store.models import Draft, QuestionnaireVersion, Response
 from survey.store.models import Questionnaire as QuestionnaireRow
 
@@ -29,7 +30,7 @@ def _hash(value: str) -> str:
 
 
 def today() -> dt.date:
-    return dt.datetime.now(dt.timezone.utc).date()
+    return dt.datetime.now(dt.UTC).date()
 
 
 def new_resume_code() -> str:
@@ -37,10 +38,14 @@ def new_resume_code() -> str:
     return f"{raw[:4]}-{raw[4:]}"
 
 
+# Letters read as the digits they look like.
+LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1", "S": "5", "Z": "2"})
+
+
 def normalize_resume_code(value: str) -> str:
     """Accept lower case, spaces, missing or extra dashes, and the look-alikes O/0 and I/1."""
     cleaned = "".join(char for char in value.upper() if char.isalnum())
-    cleaned = cleaned.translate(str.maketrans({"O": "0", "I": "1", "L": "1", "S": "5", "Z": "2"}))
+    cleaned = cleaned.translate(LOOKALIKES)
     return f"{cleaned[:4]}-{cleaned[4:]}" if len(cleaned) == RESUME_LENGTH else cleaned
 
 
@@ -98,9 +103,9 @@ class OpenDraft:
     last_saved_on: dt.date
 
 
-_DRAFT = Draft.__table__
-_VERSION = QuestionnaireVersion.__table__
-_QUESTIONNAIRE = QuestionnaireRow.__table__
+_DRAFT = cast(Table, Draft.__table__)
+_VERSION = cast(Table, QuestionnaireVersion.__table__)
+_QUESTIONNAIRE = cast(Table, QuestionnaireRow.__table__)
 _OPEN_DRAFT = (
     select(_DRAFT.c.id, _DRAFT.c.token_hash, _DRAFT.c.version_id, _VERSION.c.content_hash,
            _QUESTIONNAIRE.c.closed_at.is_not(None).label("closed"), _DRAFT.c.language, _DRAFT.c.answers,
@@ -164,8 +169,7 @@ def delete_draft(session: Session, draft: OpenDraft) -> None:
 
 def delete_expired_drafts(session: Session, retention_days: int) -> int:
     cutoff = today() - dt.timedelta(days=retention_days)
-    result = session.execute(delete(Draft).where(Draft.last_saved_on < cutoff))
-    return result.rowcount or 0
+    return deleted_rows(session.execute(delete(Draft).where(Draft.last_saved_on < cutoff)))
 
 
 def already_submitted(session: Session, token: str | None) -> bool:

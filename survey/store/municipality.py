@@ -7,17 +7,17 @@ Plain Python over a SQLAlchemy session: no Flask.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from survey.languages import LANGUAGES
-from survey.store.models import District, IntegrationFieldRow, Offer
-from survey.questionnaire.model import Questionnaire
 from survey.files import TableImportError, read_table, table_problem
+from survey.languages import LANGUAGES
 from survey.problems import Problem, Where, staff_text
+from survey.questionnaire.model import Questionnaire
+from survey.store.models import District, IntegrationFieldRow, Offer
 
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 # The problems both imports report.

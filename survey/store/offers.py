@@ -4,7 +4,8 @@ submission becoming a pending offer. Operations flush; the caller commits once."
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, fields as dataclass_fields
+from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -120,8 +121,9 @@ def list_offers(session: Session, status: str | None = None, field_code: str | N
 
 
 def count_by_status(session: Session) -> dict[str, int]:
-    rows = session.execute(select(Offer.status, func.count()).group_by(Offer.status))
-    return {status: count for status, count in rows}
+    # A list of rows: dict() of the result itself would take it for a mapping (it has keys()).
+    rows = session.execute(select(Offer.status, func.count()).group_by(Offer.status)).all()
+    return dict(rows)
 
 
 def offer_label(offer: Offer) -> str:

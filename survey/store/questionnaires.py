@@ -4,21 +4,20 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager, defer
 
-from survey.store.models import Questionnaire as QuestionnaireRow
-from survey.store.models import Channel, QuestionnaireVersion, Response, utcnow
 from survey.questionnaire import LoadedQuestionnaire, Questionnaire, QuestionnaireError, load_questionnaire_file
 from survey.questionnaire.editing import SOURCE_NAME
 from survey.questionnaire.formats.yaml_reader import load_questionnaire_text
 from survey.questionnaire.formats.yaml_writer import Data, dump_questionnaire, to_data
+from survey.store.models import Channel, QuestionnaireVersion, Response, utcnow
+from survey.store.models import Questionnaire as QuestionnaireRow
 from survey.store.translation_status import note_source_changes
-
 
 DRAFT, PUBLISHED, RETIRED = "draft", "published", "retired"
 
@@ -31,9 +30,14 @@ class ImportResult:
     status: str = PUBLISHED
 
 
-def _questionnaire_row(session: Session, slug: str, create: bool = False) -> QuestionnaireRow | None:
-    row = session.scalar(select(QuestionnaireRow).where(QuestionnaireRow.slug == slug))
-    if row is None and create:
+def _questionnaire_row(session: Session, slug: str) -> QuestionnaireRow | None:
+    return session.scalar(select(QuestionnaireRow).where(QuestionnaireRow.slug == slug))
+
+
+def _row_to_store(session: Session, slug: str) -> QuestionnaireRow:
+    """The questionnaire's row, made when the questionnaire is new."""
+    row = _questionnaire_row(session, slug)
+    if row is None:
         row = QuestionnaireRow(slug=slug)
         session.add(row)
         session.flush()
@@ -50,7 +54,7 @@ def import_questionnaire(session: Session, loaded: LoadedQuestionnaire, publish:
     if not publish:
         return save_draft(session, loaded)
     model = loaded.questionnaire
-    row = _questionnaire_row(session, model.slug, create=True)
+    row = _row_to_store(session, model.slug)
     existing = _version_with_content(session, row, loaded.content_hash)
     if existing is not None:
         if existing.status == DRAFT:
@@ -66,7 +70,7 @@ def save_draft(session: Session, loaded: LoadedQuestionnaire) -> ImportResult:
     """Keep ``loaded`` as the questionnaire's draft: the newest version if it is still a draft
     (published versions are frozen), else a new draft version."""
     model = loaded.questionnaire
-    row = _questionnaire_row(session, model.slug, create=True)
+    row = _row_to_store(session, model.slug)
     existing = _version_with_content(session, row, loaded.content_hash)
     if existing is not None:
         return ImportResult(model.slug, existing.number, created=False, status=existing.status)

@@ -17,8 +17,9 @@ import datetime as dt
 import hashlib
 import math
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import case
+from sqlalchemy import Table, case
 from sqlalchemy.orm import Session
 
 from survey.store.models import RateLimitBucket, utcnow
@@ -44,7 +45,7 @@ def bucket_key(kind: str, name: str = "") -> str:
 
 def window_start(now: dt.datetime, window_seconds: int) -> dt.datetime:
     epoch = math.floor(now.timestamp() / window_seconds) * window_seconds
-    return dt.datetime.fromtimestamp(epoch, tz=dt.timezone.utc)
+    return dt.datetime.fromtimestamp(epoch, tz=dt.UTC)
 
 
 def hit(session: Session, key: str, limit: int, window_seconds: int = 60, now: dt.datetime | None = None) -> Decision:
@@ -69,16 +70,16 @@ def _increment(session: Session, key: str, start: dt.datetime) -> int:
         from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
     else:  # pragma: no cover - only SQLite and PostgreSQL are supported
         raise NotImplementedError(f"rate limits need SQLite or PostgreSQL, not {dialect}")
-    table = RateLimitBucket.__table__
-    statement = insert(table).values(key=key, window_start=start, count=1)
+    table = cast(Table, RateLimitBucket.__table__)
+    first_hit = insert(table).values(key=key, window_start=start, count=1)
     # Same window (or a newer one, written by a host whose clock runs ahead): count on.
     # An older window: start again at 1. Decided inside the one statement, under the row lock.
-    current = table.c.window_start >= statement.excluded.window_start
-    statement = statement.on_conflict_do_update(
+    current = table.c.window_start >= first_hit.excluded.window_start
+    statement = first_hit.on_conflict_do_update(
         index_elements=[table.c.key],
         set_={
             "count": case((current, table.c.count + 1), else_=1),
-            "window_start": case((current, table.c.window_start), else_=statement.excluded.window_start),
+            "window_start": case((current, table.c.window_start), else_=first_hit.excluded.window_start),
         },
     ).returning(table.c.count)
     return int(session.execute(statement).scalar_one())

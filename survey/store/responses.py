@@ -10,13 +10,15 @@ Dates are days in UTC, like the exported ``submitted_at``.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Iterator, Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from survey.questionnaire.model import Questionnaire
+from survey.store.db import deleted_rows
 from survey.store.models import Draft, Offer, QuestionnaireVersion, Response
 from survey.store.models import Questionnaire as QuestionnaireRow
 from survey.store.questionnaires import questionnaire_for_version, version_rows
@@ -45,8 +47,8 @@ class ResponseRecord:
         """The submission time as an aware UTC datetime (SQLite returns naive ones, stored as UTC)."""
         submitted = self.submitted_at
         if submitted.tzinfo is None:
-            submitted = submitted.replace(tzinfo=dt.timezone.utc)
-        return submitted.astimezone(dt.timezone.utc)
+            submitted = submitted.replace(tzinfo=dt.UTC)
+        return submitted.astimezone(dt.UTC)
 
 
 @dataclass(frozen=True)
@@ -68,13 +70,13 @@ class ResponseFilter:
     def start(self) -> dt.datetime | None:
         if self.date_from is None:
             return None
-        return dt.datetime.combine(self.date_from, dt.time(), tzinfo=dt.timezone.utc)
+        return dt.datetime.combine(self.date_from, dt.time(), tzinfo=dt.UTC)
 
     def end_before(self) -> dt.datetime | None:
         """The first moment no longer included (midnight after ``date_to``)."""
         if self.date_to is None:
             return None
-        return dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time(), tzinfo=dt.timezone.utc)
+        return dt.datetime.combine(self.date_to + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
 
     def to_options(self) -> dict[str, Any]:
         """A JSON-safe form (for ExportJob.options and the audit log); empty fields left out."""
@@ -159,7 +161,7 @@ def count_responses(session: Session, slug: str, response_filter: ResponseFilter
 
 def counts_by_version(session: Session, row: QuestionnaireRow) -> dict[int, int]:
     """Version id -> number of responses."""
-    return dict(session.execute(  # type: ignore[arg-type]
+    return dict(session.execute(
         select(Response.version_id, func.count(Response.id))
         .where(Response.version_id.in_([version.id for version in row.versions]))
         .group_by(Response.version_id)
@@ -190,9 +192,9 @@ def delete_responses(session: Session, row: QuestionnaireRow) -> tuple[int, int]
     # An offer taken from a provider's answers keeps its content but no longer points at them.
     session.execute(update(Offer).where(Offer.source_response_id.in_(response_ids))
                     .values(source_response_id=None).execution_options(synchronize_session=False))
-    responses = session.execute(delete(Response).where(Response.version_id.in_(version_ids))
-                                .execution_options(synchronize_session=False)).rowcount or 0
-    drafts = session.execute(delete(Draft).where(Draft.version_id.in_(version_ids))
-                             .execution_options(synchronize_session=False)).rowcount or 0
+    responses = deleted_rows(session.execute(delete(Response).where(Response.version_id.in_(version_ids))
+                                             .execution_options(synchronize_session=False)))
+    drafts = deleted_rows(session.execute(delete(Draft).where(Draft.version_id.in_(version_ids))
+                                          .execution_options(synchronize_session=False)))
     session.flush()
     return responses, drafts

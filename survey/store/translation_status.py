@@ -6,15 +6,15 @@ questionnaire, language and key, and only where it matters; no row means "curren
 """
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from survey.store.models import TranslationStatus, utcnow
+from survey.questionnaire.formats.translation_sheet import source_hash
 from survey.questionnaire.model import Questionnaire, Text
 from survey.questionnaire.translation import translation_units
-from survey.questionnaire.formats.translation_sheet import source_hash
+from survey.store.models import TranslationStatus, utcnow
 
 
 def _rows(session: Session, questionnaire_id: int) -> dict[tuple[str, str], TranslationStatus]:

@@ -9,13 +9,9 @@ from pathlib import Path, PurePath
 
 from sqlalchemy.orm import Session
 
-from survey.store.models import Questionnaire as QuestionnaireRow
-from survey.store.models import QuestionnaireVersion
 from survey.languages import LANGUAGES
+from survey.problems import Problem, staff_text
 from survey.questionnaire.errors import QuestionnaireError
-from survey.questionnaire.formats.yaml_reader import load_questionnaire_text
-from survey.questionnaire.model import Questionnaire
-from survey.questionnaire.translation import with_translations
 from survey.questionnaire.formats.translation_sheet import (
     SheetError,
     SheetInfo,
@@ -30,9 +26,13 @@ from survey.questionnaire.formats.translation_sheet import (
     write_po,
     write_xlsx,
 )
+from survey.questionnaire.formats.yaml_reader import load_questionnaire_text
 from survey.questionnaire.formats.yaml_writer import dump_questionnaire
+from survey.questionnaire.model import Questionnaire
+from survey.questionnaire.translation import with_translations
+from survey.store.models import Questionnaire as QuestionnaireRow
+from survey.store.models import QuestionnaireVersion
 from survey.store.questionnaires import ImportResult, find_questionnaire, questionnaire_for_version, save_draft
-from survey.problems import Problem, staff_text
 from survey.store.translation_status import mark_translated, outdated_keys
 from survey.store.ui_overrides import save_overrides, ui_texts
 

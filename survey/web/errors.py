@@ -42,7 +42,8 @@ def register(app: Flask, staff_pages: WorkspacePages) -> None:
     def csrf_error(_error: CSRFError) -> tuple[str, int]:
         return _page(
             gettext("Your page had expired"),
-            gettext("For your safety the form could not be sent. Your answers from earlier pages are saved. Please go back, reload the page and send it again."),
+            gettext("For your safety the form could not be sent. Your answers from earlier pages are saved. Please go back, reload the "
+                    "page and send it again."),
             400,
         )
 

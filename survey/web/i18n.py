@@ -60,7 +60,7 @@ def _replace_broken(merged: dict[Any, str], bundled: dict[Any, str]) -> None:
 
 class LanguageBabel(Babel):
     @cached_property
-    def domain_instance(self) -> LanguageDomain:  # type: ignore[override]
+    def domain_instance(self) -> LanguageDomain:
         return LanguageDomain(domain=self.domain)
 
 

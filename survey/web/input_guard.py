@@ -7,7 +7,7 @@ and such a request gets a 400 page that says what to fix.
 """
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from flask import Flask, render_template, request
 from flask_babel import gettext
@@ -44,5 +44,6 @@ def register(app: Flask) -> None:
         return render_template(
             "error.html",
             title=gettext("This could not be saved"),
-            message=gettext("What you sent contains an invisible control character (U+0000) that cannot be stored. Please remove it, for example by typing the text again, and send it once more."),
+            message=gettext("What you sent contains an invisible control character (U+0000) that cannot be stored. Please remove it, for "
+                            "example by typing the text again, and send it once more."),
         ), 400

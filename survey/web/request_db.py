@@ -3,7 +3,8 @@ view returned (survey.app.SurveyApp.dispatch_request, like Indico's ``RH.process
 when the view raised, closed on teardown. Views and the operations they call only flush."""
 from __future__ import annotations
 
-from typing import Callable
+import contextlib
+from collections.abc import Callable
 
 from flask import current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
@@ -54,10 +55,8 @@ def discard() -> None:
     g.pop("after_commit", None)
     if session is None:
         return
-    try:
+    with contextlib.suppress(*DATABASE_UNAVAILABLE):
         session.rollback()
-    except DATABASE_UNAVAILABLE:
-        pass
 
 
 def close_db() -> None:

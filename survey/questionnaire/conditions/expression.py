@@ -23,9 +23,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator, Mapping, Union
+from typing import Any
 
 from survey.problems import Problem, staff_text
 
@@ -59,7 +60,7 @@ class ConditionSyntaxError(ValueError):
 
 @dataclass(frozen=True)
 class Literal:
-    value: Union[str, int, float, bool, None]
+    value: str | int | float | bool | None
 
 
 @dataclass(frozen=True)
@@ -71,24 +72,24 @@ class Name:
 @dataclass(frozen=True)
 class Unary:
     op: str  # "not" or "-"
-    operand: "Node"
+    operand: Node
 
 
 @dataclass(frozen=True)
 class Binary:
     op: str
-    left: "Node"
-    right: "Node"
+    left: Node
+    right: Node
 
 
 @dataclass(frozen=True)
 class Call:
     function: str
-    args: tuple["Node", ...]
+    args: tuple[Node, ...]
     position: int
 
 
-Node = Union[Literal, Name, Unary, Binary, Call]
+Node = Literal | Name | Unary | Binary | Call
 
 
 @dataclass(frozen=True)
@@ -118,9 +119,9 @@ class Condition:
         def visit(node: Node) -> None:
             if isinstance(node, Binary) and node.op in ("==", "!=", "in", "not in"):
                 for name_side, literal_side in ((node.left, node.right), (node.right, node.left)):
-                    if isinstance(name_side, Name) and isinstance(literal_side, Literal):
-                        if isinstance(literal_side.value, str):
-                            pairs.append((name_side, literal_side.value))
+                    if (isinstance(name_side, Name) and isinstance(literal_side, Literal)
+                            and isinstance(literal_side.value, str)):
+                        pairs.append((name_side, literal_side.value))
             if isinstance(node, Call) and node.function == "selected":
                 target, code = node.args
                 if isinstance(target, Name) and isinstance(code, Literal):

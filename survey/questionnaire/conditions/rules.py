@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Mapping, Sequence
 
+from survey.problems import Problem, Where, staff_text
 from survey.questionnaire.conditions.expression import (
     Binary,
     Call,
@@ -23,7 +24,6 @@ from survey.questionnaire.conditions.expression import (
     Unary,
     parse_condition,
 )
-from survey.problems import Problem, Where, staff_text
 
 AND, OR = "and", "or"
 

@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from survey.questionnaire.errors import QuestionnaireError
-from survey.problems import Problem, staff_text
 from survey.files import MAX_FILE_BYTES as MAX_XLSFORM_BYTES
 from survey.files import OLE_MAGIC, ZIP_MAGIC
+from survey.problems import Problem, staff_text
+from survey.questionnaire.errors import QuestionnaireError
 from survey.questionnaire.formats.xlsform_reader import load_xlsform_bytes
 from survey.questionnaire.formats.yaml_reader import LoadedQuestionnaire, load_questionnaire_bytes, unreadable_file
 

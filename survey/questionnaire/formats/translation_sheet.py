@@ -11,14 +11,15 @@ import hashlib
 import io
 import re
 import warnings
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from survey.languages import LANGUAGES, Language
+from survey.problems import Problem, Refused, Where, staff_text
 from survey.questionnaire.model import Questionnaire
 from survey.questionnaire.translation import translation_units
-from survey.problems import Problem, Refused, Where, staff_text
 
 SHEET_FORMAT = "kim-translation-sheet 1"
 MAX_UPLOAD_BYTES = 1024 * 1024  # a sheet of every text of a questionnaire is some 50 KB
@@ -129,7 +130,7 @@ def sheet_rows(
 
 def count_statuses(rows: Iterable[SheetRow]) -> dict[str, dict[Status, int]]:
     """{"texts": {...}, "ui": {...}}: rows per status, questionnaire and interface texts apart."""
-    counts: dict[str, dict[Status, int]] = {"texts": {s: 0 for s in Status}, "ui": {s: 0 for s in Status}}
+    counts: dict[str, dict[Status, int]] = {"texts": dict.fromkeys(Status, 0), "ui": dict.fromkeys(Status, 0)}
     for row in rows:
         counts["ui" if row.is_ui else "texts"][row.status] += 1
     return counts
@@ -202,7 +203,7 @@ def write_xlsx(info: SheetInfo, rows: Sequence[SheetRow]) -> bytes:
                 cell.alignment = Alignment(wrap_text=True, vertical="top", readingOrder=order)
             else:
                 cell.alignment = Alignment(vertical="top")
-    for letter, width in zip("ABCDEFG", (34, 55, 55, 12, 12, 40, 20)):
+    for letter, width in zip("ABCDEFG", (34, 55, 55, 12, 12, 40, 20), strict=True):
         sheet.column_dimensions[letter].width = width
     sheet.column_dimensions["G"].hidden = True
     sheet.freeze_panes = "A2"
@@ -406,7 +407,7 @@ def _about(sheet: Any) -> SheetInfo:
     values: dict[str, str] = {}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for number, row in enumerate(sheet.iter_rows(min_row=1, max_row=50, max_col=2), start=1):
+        for row in sheet.iter_rows(min_row=1, max_row=50, max_col=2):
             cells = list(row) + [None, None]
             label = _plain(cells[0]).lower()
             if label and label not in values:
@@ -452,7 +453,7 @@ def _translation_rows(sheet: Any) -> list[UploadedRow]:
                 raise _refuse("too_many_rows", staff_text("The sheet has more than %(maximum)s rows; a questionnaire has far "
                                                           "fewer texts."), maximum=MAX_ROWS)
 
-            def get(name: str) -> Any:
+            def get(name: str, cells: list[Any] = cells) -> Any:
                 index = columns.get(name)
                 return cells[index] if index is not None and index < len(cells) else None
 
@@ -475,8 +476,8 @@ def _read_po(raw: bytes, filename: str) -> UploadedFile:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise SheetError([Problem("not_utf8", staff_text("The file is not UTF-8; save it as UTF-8."), where=Where(line=line))]) from None
+        number = raw[: error.start].count(b"\n") + 1
+        raise SheetError([Problem("not_utf8", staff_text("The file is not UTF-8; save it as UTF-8."), where=Where(line=number))]) from None
     if "\x00" in text:
         raise _refuse("not_text", staff_text("The file contains NUL characters; it is not a .po text file."))
     # Babel reads a string without its quotes by cutting off its first and last character, so a
@@ -511,7 +512,7 @@ def _read_po(raw: bytes, filename: str) -> UploadedFile:
         source = message.id if isinstance(message.id, str) else message.id[0]
         string = message.string if isinstance(message.string, str) else (message.string[0] if message.string else "")
         rows.append(UploadedRow(
-            row=message.lineno, key=message.context or "", source=_clean(source), translation=_clean(string or ""),
+            row=message.lineno or 0, key=message.context or "", source=_clean(source), translation=_clean(string or ""),
             source_hash="", confirmed=not message.fuzzy, fuzzy=message.fuzzy,
             problem=None if isinstance(message.id, str) else Problem("plural", staff_text(
                 "This is a plural entry; write one translation per entry.")),

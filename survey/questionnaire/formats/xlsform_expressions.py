@@ -17,9 +17,11 @@ exported with ``condition_to_xlsform`` imports again as the same condition.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
+from survey.problems import Problem, staff_text
 from survey.questionnaire.conditions.expression import (
     MAX_DEPTH,
     MAX_LENGTH,
@@ -33,7 +35,6 @@ from survey.questionnaire.conditions.expression import (
     Unary,
     parse_condition,
 )
-from survey.problems import Problem, staff_text
 
 NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_.-]*$")
 # Functions people use in XLSForms that have no counterpart here, with a friendlier sentence.

@@ -17,27 +17,28 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import typing
 import warnings
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
-import typing
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from survey.files import WorkbookRefused, check_workbook
 from survey.languages import LANGUAGES
+from survey.problems import Problem, Severity, Where, staff_text
 from survey.questionnaire.builder import AUDIO_NAME_PATTERN, DEFAULT_MAX_LENGTH, HARD_MAX_LENGTH, build_questionnaire
 from survey.questionnaire.conditions.expression import Binary, Call, Condition, Literal, Name, Node, Unary, _equal
 from survey.questionnaire.errors import QuestionnaireError
-from survey.questionnaire.formats.yaml_reader import LoadedQuestionnaire
 from survey.questionnaire.formats.located_yaml import LocDict, LocList
-from survey.questionnaire.model import IntegrationField, QuestionType
-from survey.questionnaire.formats.yaml_writer import dump_questionnaire
 from survey.questionnaire.formats.xlsform_expressions import (
     ExpressionError,
     condition_source,
     xlsform_to_tree,
 )
-from survey.problems import Problem, Severity, Where, staff_text
+from survey.questionnaire.formats.yaml_reader import LoadedQuestionnaire
+from survey.questionnaire.formats.yaml_writer import dump_questionnaire
+from survey.questionnaire.model import IntegrationField, QuestionType
 
 MAX_ROWS = 20000  # per sheet
 MAX_COLUMNS = 200
@@ -575,7 +576,8 @@ class XLSFormReader:
         for sheet in ("survey", "choices", "settings"):
             for key, column in self.columns.get(sheet, {}).items():
                 base, _, tag = key.partition("::")
-                if tag and base in ("hint", "constraint_message", "audio", "label", "form_title", "kim_intro") and tag not in self.languages:
+                translatable = ("hint", "constraint_message", "audio", "label", "form_title", "kim_intro")
+                if tag and base in translatable and tag not in self.languages:
                     header_row = self.sheets[sheet].rows[0][0]
                     self.warning(sheet, header_row, column.letter, "no_label_column",
                                  staff_text("The column '%(header)s' is skipped: there is no label column in that language."),
@@ -616,11 +618,11 @@ class XLSFormReader:
                              staff_text("The type '%(type)s' cannot be read; write '%(select)s LIST' or '%(select)s LIST or_other'."),
                              type=raw, select=kind)
                 row.skipped = True
-        elif len(lowered) > 1 and kind not in ("begin_group", "end_group", "begin_repeat", "end_repeat"):
-            if kind not in METADATA_TYPES and kind not in UNSUPPORTED_TYPES:
-                self.problem("survey", number, self.letter("survey", "type"), "bad_type",
-                             staff_text("The type '%(type)s' cannot be read."), type=raw)
-                row.skipped = True
+        elif (len(lowered) > 1 and kind not in ("begin_group", "end_group", "begin_repeat", "end_repeat")
+              and kind not in METADATA_TYPES and kind not in UNSUPPORTED_TYPES):
+            self.problem("survey", number, self.letter("survey", "type"), "bad_type",
+                         staff_text("The type '%(type)s' cannot be read."), type=raw)
+            row.skipped = True
         return row
 
     def read(self) -> LocDict | None:
@@ -890,7 +892,8 @@ class XLSFormReader:
         letter = lambda key: self.letter("survey", key) or ""  # noqa: E731
 
         def new_section(row: SurveyRow, code: str, implicit_section: bool) -> LocDict:
-            place = Place("survey", row.number, {"code": letter("name"), "condition": letter("relevant"), "field": letter("kim_field"), "need": letter("kim_need"),
+            place = Place("survey", row.number, {"code": letter("name"), "condition": letter("relevant"),
+                                                 "field": letter("kim_field"), "need": letter("kim_need"),
                                                  "title": letter(f"label::{self.default_language}")})
             values = values_by_row[row.number]
             entry = LocDict(line=row.number)
@@ -1003,7 +1006,8 @@ class XLSFormReader:
         root["title"] = self.title_text(settings_row, settings_values)
         intro = None
         if settings_row is not None:
-            intro = self.text("settings", settings_row, settings_values, "kim_intro", self.places.setdefault("intro", Place("settings", settings_row)), "")
+            intro_place = self.places.setdefault("intro", Place("settings", settings_row))
+            intro = self.text("settings", settings_row, settings_values, "kim_intro", intro_place, "")
         if intro is not None:
             root["intro"] = intro
         if districts_list:
@@ -1020,13 +1024,15 @@ class XLSFormReader:
             # "attr=question attr=question"; a pair without '=' is passed on for the builder to refuse.
             pairs = [item.partition("=") for item in offer_mapping.split()]
             root["offer_mapping"] = LocDict({a: c if sep else None for a, sep, c in pairs}, line=settings_row or 1)
-            self.places.setdefault("offer_mapping", Place("settings", settings_row or 1, {"": self.letter("settings", "kim_offer_mapping") or ""}))
+            self.places.setdefault("offer_mapping",
+                                   Place("settings", settings_row or 1, {"": self.letter("settings", "kim_offer_mapping") or ""}))
         for key in root:
             root.key_lines[key] = 1
         self.assign_paths(root)
         self.places.setdefault("languages", Place("survey", self.sheets["survey"].rows[0][0]))
         self.places.setdefault("sections", Place("survey", self.sheets["survey"].rows[0][0]))
-        self.places.setdefault("default_language", Place("settings", settings_row or 1, {"": self.letter("settings", "default_language") or ""}))
+        self.places.setdefault("default_language",
+                               Place("settings", settings_row or 1, {"": self.letter("settings", "default_language") or ""}))
         self.places.setdefault("slug", Place("settings", settings_row or 1, {"": self.letter("settings", "form_id") or ""}))
         self.mark_partial(root)
         return root
@@ -1192,7 +1198,8 @@ class XLSFormReader:
             options = LocList(line=row.number)
             for position in range(count):
                 value = str(int(start + position * step))
-                options.append(LocDict({"code": value, "label": LocDict({lang: value for lang in self.languages}, line=row.number)}, line=row.number))
+                label = LocDict(dict.fromkeys(self.languages, value), line=row.number)
+                options.append(LocDict({"code": value, "label": label}, line=row.number))
                 options.item_lines.append(row.number)
             entry["options"] = options
             self.warning("survey", row.number, letter, "range_recoded",
@@ -1275,7 +1282,7 @@ class XLSFormReader:
             fallback = _text_value(self.get("settings", values, "form_id")) or self.source_stem()
             title = LocDict(dict(title or {}), line=settings_row or 1)
             title[self.default_language] = fallback[:MAX_TEXT_CHARS]
-            title.key_lines = {language: settings_row or 1 for language in title}
+            title.key_lines = dict.fromkeys(title, settings_row or 1)
             place.columns[""] = self.letter("settings", "form_id") or ""
             self.texts.append(title)
         return title

@@ -13,9 +13,9 @@ from typing import Any
 
 from survey.questionnaire.builder import DEFAULT_MAX_LENGTH
 from survey.questionnaire.conditions.expression import Binary, Call, Literal, Name, Node
+from survey.questionnaire.formats.xlsform_expressions import ExpressionError, _number, _xpath_string, condition_to_xlsform
 from survey.questionnaire.formats.xlsform_reader import column_language
 from survey.questionnaire.model import IntegrationField, Option, Question, Questionnaire, QuestionType, Section, Text
-from survey.questionnaire.formats.xlsform_expressions import ExpressionError, _number, _xpath_string, condition_to_xlsform
 
 SURVEY_ORDER = ("type", "name", "label", "hint", "required", "relevant", "constraint", "constraint_message",
                 "choice_filter", "appearance", "kim_type", "kim_field", "kim_need", "kim_max_length", "audio")
@@ -134,7 +134,7 @@ def _option_filter(question: Question) -> tuple[str | None, list[dict[str, str]]
         if target is not None:
             return template % target.code, [{"filter": value(tree)} for tree in trees]
     parts = []
-    for option, tree in zip(options, trees):
+    for option, tree in zip(options, trees, strict=True):
         test = f"name = {_xpath_string(option.code)}"
         parts.append(f"({test} and ({condition_to_xlsform(tree)}))" if tree is not None else test)
     return " or ".join(parts), [{} for _ in options]
@@ -180,7 +180,7 @@ def _question_rows(question: Question, districts_list: str, survey: _Sheet, choi
     if qtype is QuestionType.DISTRICT:
         return
     if question.is_choice:
-        for option, cells in zip(question.options, filter_cells or [{} for _ in question.options]):
+        for option, cells in zip(question.options, filter_cells or [{} for _ in question.options], strict=True):
             _option_row(choices, list_name, option, cells)
 
 

@@ -5,9 +5,9 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from survey.problems import Problem, Where, staff_text
 from survey.questionnaire.builder import build_questionnaire
 from survey.questionnaire.errors import QuestionnaireError
-from survey.problems import Problem, Where, staff_text
 from survey.questionnaire.formats.located_yaml import YamlSyntaxError, read_yaml
 from survey.questionnaire.model import Questionnaire
 
