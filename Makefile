@@ -11,7 +11,7 @@ COMPILED := $(CATALOGUES:.po=.mo)
 
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: run serve test lint install translations browser-deps pdf-deps bench bench-exports bench-aggregate bench-throughput test-load extract-messages update-messages clean
+.PHONY: run serve test lint office-deps install translations browser-deps pdf-deps bench bench-exports bench-aggregate bench-throughput test-load extract-messages update-messages clean
 
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -50,7 +50,7 @@ serve: install translations pdf-deps
 	@$(BIN)/survey create-first-admin
 	exec $(BIN)/gunicorn -c gunicorn.conf.py
 
-test: install translations browser-deps pdf-deps lint
+test: install translations browser-deps pdf-deps office-deps lint
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 # ruff with the rule set in pyproject.toml, and mypy over the package (both must be clean).
@@ -71,6 +71,12 @@ browser-deps: $(AXE)
 	@if ! command -v chromium >/dev/null 2>&1 || ! [ -x /usr/sbin/nginx ]; then \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(BROWSER_PACKAGES) >/dev/null; \
 	  else echo "Browser tests need Debian's chromium and nginx: sudo apt-get install $(BROWSER_PACKAGES)"; fi; fi
+
+# The proof that our CSV files stay data opens them in LibreOffice (tests/test_spreadsheets_keep_data.py).
+office-deps:
+	@command -v soffice >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libreoffice-calc-nogui >/dev/null; \
+	  else echo "The spreadsheet tests need LibreOffice: sudo apt-get install libreoffice-calc-nogui"; fi; }
 
 # The council report as PDF (WeasyPrint) needs Pango from the system; installed here when missing
 # (as root), otherwise only a hint: everything else, the HTML report included, works without it.

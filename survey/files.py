@@ -16,7 +16,7 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
-from typing import Any
+from typing import Any, Final
 
 from survey.problems import Problem, Refused, Where, staff_text
 
@@ -25,16 +25,32 @@ MAX_CELL = 10_000
 
 # --- cells written to spreadsheets -------------------------------------------------------------
 
-# A cell starting with one of these is run as a formula by Excel or LibreOffice
-# (CSV injection, cf. LimeSurvey CVE-2019-16184).
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n")
+# A cell starting with one of these is run as a formula by Excel or LibreOffice (CSV injection,
+# cf. LimeSurvey CVE-2019-16184); the fullwidth forms count too, since spreadsheets fold them.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+# A program that splits a line on a separator without honouring quotes (a CSV read with the other
+# separator, a text import) starts a new cell after it: a formula character there is one, too.
+_AFTER_SEPARATOR = re.compile("([,;\t|][ ]*)([=+\\-@\uff1d\uff0b\uff0d\uff20])")
+_NEUTRALISED_AFTER_SEPARATOR = re.compile("([,;\t|][ ]*)'([=+\\-@\uff1d\uff0b\uff0d\uff20])")
+# Every CSV we write quotes its text cells, so a cell holding either separator stays one cell
+# whichever separator a spreadsheet splits on; numbers stay bare.
+CSV_QUOTING: Final = csv.QUOTE_NONNUMERIC
 
 
 def neutralize(value: Any) -> Any:
-    """Prefix text that a spreadsheet would read as a formula with an apostrophe; numbers stay."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+    """Text a spreadsheet would read as a formula, at its start or after a separator, gets an
+    apostrophe in front of the formula character; numbers stay."""
+    if not isinstance(value, str):
+        return value
+    text = _AFTER_SEPARATOR.sub(r"\1'\2", value)
+    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
+
+
+def restore(value: str) -> str:
+    """What ``neutralize`` changed, taken back (a table we wrote, imported again)."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
+        value = value[1:]
+    return _NEUTRALISED_AFTER_SEPARATOR.sub(r"\1\2", value)
 
 
 # --- the .xlsx container ---------------------------------------------------------------------

@@ -33,7 +33,7 @@ def test_init_import_list_export_on_a_fresh_sqlite_database(tmp_path):
     written = Path(result.output.strip().splitlines()[-1])
     assert written.parent == tmp_path / "exports"
     raw = written.read_bytes()
-    assert raw.startswith(b"\xef\xbb\xbfresponse_id;submitted_at;language;district;")
+    assert raw.startswith(b'\xef\xbb\xbf"response_id";"submitted_at";"language";"district";')
     assert (tmp_path / "instance" / "secret_key").exists()
     result = CliRunner().invoke(main, ["export", "nope"], env=env)
     assert result.exit_code != 0 and "no questionnaire with the slug 'nope'" in result.output

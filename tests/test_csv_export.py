@@ -60,5 +60,5 @@ def test_formula_cells_are_neutralised_but_numbers_are_not():
 
 def test_semicolon_dialect_for_german_excel():
     _count, text = export([{"remark": "a;b"}], delimiter=";")
-    assert text.splitlines()[0].startswith("response_id;submitted_at;language;help;")
+    assert text.splitlines()[0].startswith('"response_id";"submitted_at";"language";"help";')
     assert list(csv.reader(io.StringIO(text), delimiter=";"))[1][10] == "a;b"

@@ -39,8 +39,8 @@ def test_closed_questionnaire_keeps_the_aggregate(db):
     snapshot = delete_raw_answers(db, "mini-agg", "admin@example.org", 5)
     assert responses(db) == 0 and db.scalar(select(func.count(Draft.id))) == 0
     assert snapshot.kind == "aggregate-csv" and snapshot.responses == 20
-    assert "problems,multiple_choice,housing,housing,mould,overall,all,20,15,0.75" in snapshot.content
-    assert ",.," in snapshot.content
+    assert '"problems","multiple_choice","housing","housing","mould","overall","all",20,15,0.75' in snapshot.content
+    assert ',".",' in snapshot.content
     assert latest_snapshot(db, "mini-agg").id == snapshot.id
     event = next(e for e in recent_events(db) if e.action == "delete-responses")
     assert event.target == "mini-agg" and event.detail["responses"] == 20 and event.detail["drafts"] == 1
@@ -66,7 +66,7 @@ def test_admin_button_with_confirmation(app, db_session_factory):
     page = admin.get("/staff/q/mini-agg/results").get_data(as_text=True)
     assert "raw answers deleted" in page and "/staff/q/mini-agg/results/snapshot.csv" in page
     csv_text = admin.get("/staff/q/mini-agg/results/snapshot.csv").get_data(as_text=True)
-    assert csv_text.startswith("question,") and ",15," in csv_text
+    assert csv_text.startswith('"question",') and ",15," in csv_text
 
 
 def test_analyst_cannot_delete(app, db_session_factory):

@@ -38,6 +38,7 @@ from survey.analysis.frames import (
     option_column,
 )
 from survey.analysis.suppression import SUPPRESSED, checked_threshold, secondary_mask, suppress_groups
+from survey.files import CSV_QUOTING
 from survey.questionnaire.model import Questionnaire, QuestionType
 
 COLUMNS = ["question", "question_type", "section", "field", "option", "breakdown", "group", "n", "count", "share"]
@@ -205,7 +206,7 @@ def weekly_counts(frame: pd.DataFrame, column: str, threshold: int | None = None
 def to_csv(table: pd.DataFrame) -> str:
     """The published CSV: hidden values as ".", empty shares (nobody answered) empty."""
     buffer = io.StringIO()
-    table.to_csv(buffer, index=False, lineterminator="\n")
+    table.to_csv(buffer, index=False, lineterminator="\n", quoting=CSV_QUOTING)
     return buffer.getvalue()
 
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from survey.analysis.aggregate import aggregate, to_csv
 from survey.analysis.frames import build_frame, iter_rows
 from survey.exports.request import PreparedExport, Progress
-from survey.files import neutralize
+from survey.files import CSV_QUOTING, neutralize
 from survey.store.responses import load_versions
 
 
@@ -43,4 +43,4 @@ def _neutralized(table: Any) -> Any:
 
 def _write(table: Any, path: Path, delimiter: str = ",", bom: bool = False) -> None:
     with open(path, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as handle:
-        _neutralized(table).to_csv(handle, index=False, sep=delimiter, lineterminator="\n")
+        _neutralized(table).to_csv(handle, index=False, sep=delimiter, lineterminator="\n", quoting=CSV_QUOTING)

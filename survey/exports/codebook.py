@@ -19,6 +19,7 @@ from survey.exports.csv_export import csv_cell
 from survey.exports.labels import Labels
 from survey.exports.variables import META_COLUMNS, TRAILING_COLUMNS, Kind, Schema, Variable
 from survey.exports.xlsx_export import variable_label
+from survey.files import CSV_QUOTING
 
 if TYPE_CHECKING:
     from survey.exports.request import PreparedExport, Progress
@@ -59,7 +60,7 @@ def write_codebook(prepared: PreparedExport, path: Path, progress: Progress | No
     request = prepared.request
     schema = Schema(prepared.versions)
     with open(path, "w", encoding="utf-8-sig" if request.bom else "utf-8", newline="") as handle:
-        writer = csv.writer(handle, delimiter=request.delimiter, lineterminator="\r\n")
+        writer = csv.writer(handle, delimiter=request.delimiter, lineterminator="\r\n", quoting=CSV_QUOTING)
         for row in codebook_rows(schema, prepared.labels):
             writer.writerow([csv_cell(value) for value in row])
     if progress is not None:

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from survey.exports.labels import Labels
 from survey.exports.table import Table
 from survey.exports.variables import META_COLUMNS, TRAILING_COLUMNS
-from survey.files import neutralize
+from survey.files import CSV_QUOTING, neutralize
 from survey.questionnaire.model import Questionnaire
 from survey.store.responses import ResponseRecord
 
@@ -54,7 +54,7 @@ def write_csv(
     labels: Labels | None = None,
 ) -> int:
     """Write the header and one row per record (streamed); returns the number of rows."""
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n", quoting=CSV_QUOTING)
     count = -1
     for row in _rows(versions, records, labels):
         writer.writerow(row)
@@ -68,7 +68,7 @@ def iter_csv_text(
 ) -> Iterator[str]:
     """The same CSV as pieces of text of ``batch`` rows, for a streamed HTTP download."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n", quoting=CSV_QUOTING)
     for number, row in enumerate(_rows(versions, records, labels), start=1):
         writer.writerow(row)
         if number % batch == 0:

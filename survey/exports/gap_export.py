@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from survey.analysis.gaps import GapMatrix
-from survey.files import neutralize
+from survey.files import CSV_QUOTING, neutralize
 
 if TYPE_CHECKING:
     from survey.exports.request import PreparedExport, Progress
@@ -19,7 +19,7 @@ def write_gap_csv(matrix: GapMatrix, out: TextIO, field_names: Mapping[str, str]
     # District and field names are typed by staff: neutralise them like any other text cell.
     for column in ("district_name", "field_name"):
         frame[column] = frame[column].map(neutralize)
-    frame.to_csv(out, index=False, lineterminator="\n")
+    frame.to_csv(out, index=False, lineterminator="\n", quoting=CSV_QUOTING)
     return len(frame)
 
 

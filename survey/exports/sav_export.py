@@ -297,9 +297,11 @@ def write_sav(prepared: PreparedExport, path: Path, progress: Progress | None = 
     frame = _frame(targets, rows)
     pyreadstat.write_sav(
         frame, str(path),
-        file_label=cut_bytes(prepared.labels.text(prepared.versions[0].title), 64),
-        column_labels={t.name: cut_bytes(t.label, MAX_VARIABLE_LABEL_BYTES) for t in targets},
-        variable_value_labels={t.name: {n: cut_bytes(text, MAX_VALUE_LABEL_BYTES) for n, text in t.value_labels.items()}
+        file_label=cut_bytes(neutralize(prepared.labels.text(prepared.versions[0].title)), 64),
+        # Labels are questionnaire texts: a program that shows them in a spreadsheet must not run one.
+        column_labels={t.name: cut_bytes(neutralize(t.label), MAX_VARIABLE_LABEL_BYTES) for t in targets},
+        variable_value_labels={t.name: {n: cut_bytes(neutralize(text), MAX_VALUE_LABEL_BYTES)
+                                        for n, text in t.value_labels.items()}
                                for t in targets if t.value_labels},
         variable_measure={t.name: t.measure for t in targets},
         variable_format={t.name: t.number_format for t in targets if t.number_format},

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from survey.files import FORMULA_PREFIXES, TableImportError, neutralize, read_table, table_problem
+from survey.files import CSV_QUOTING, TableImportError, neutralize, read_table, restore, table_problem
 from survey.languages import LANGUAGES
 from survey.offers.inventory import CityCodes, OfferInput, validate
 from survey.problems import Problem, Where, staff_text
@@ -37,10 +37,8 @@ SPLIT = re.compile(r"[;,]")
 
 
 def _text(value: str) -> str:
-    # The export prefixes formula-like text with an apostrophe (CSV injection); take it off again.
-    if value.startswith("'") and value[1:].startswith(FORMULA_PREFIXES):
-        return value[1:]
-    return value
+    # The export neutralises formula-like text with apostrophes (CSV injection); take them off again.
+    return restore(value)
 
 
 def _bool(value: str) -> bool | None:
@@ -181,7 +179,7 @@ def export_offers(offers: Iterable[Any]) -> str:
     columns[columns.index("description_de") + 1:columns.index("description_de") + 1] = [
         f"{attribute}_{tag}" for tag in languages for attribute in ("title", "description")]
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
+    writer = csv.writer(buffer, quoting=CSV_QUOTING)
     writer.writerow(columns)
     for offer in offers:
         row: dict[str, object] = {
