@@ -1,5 +1,10 @@
-"""Hostile values and the checks for them, shared by the tests of hostile input
-(tests/*/test_hostile_input.py, tests/*/test_hostile_imports.py)."""
+"""Hostile values and the checks for them, shared by the unit, store and web tests of hostile
+input (tests/*/test_hostile_input.py, tests/*/test_hostile_imports.py).
+
+Every payload goes through the domain functions that receive it (unit and store tests); the web
+tests post a representative few (REPRESENTATIVE) through every form, so each form is still proven
+end to end: escaped wherever shown, refused with a 4xx and a message, never a 500.
+"""
 from __future__ import annotations
 
 import csv
@@ -56,6 +61,12 @@ PAYLOADS: dict[str, str] = {
 HTML_PAYLOADS = ("script", "attribute", "js_link", "svg")
 
 
+# Posted through every form by the web tests: markup as text and in an attribute, a formula, a
+# text over every limit, NUL (refused by the input guard with a 400) and control characters.
+REPRESENTATIVE = ("script", "attribute", "formula_eq", "long", "nul", "control")
+# What can reach the database at all: the input guard refuses U+0000 in any form field or query
+# argument (survey/web/input_guard.py), and PostgreSQL could not store it.
+STORABLE = tuple(name for name in PAYLOADS if "\x00" not in PAYLOADS[name])
 
 
 def server_ok(response: Any, context: str = "") -> None:
