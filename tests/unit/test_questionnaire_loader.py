@@ -166,6 +166,20 @@ def test_yaml_syntax_error_and_duplicate_keys_report_lines():
     assert message.startswith("mini.yaml:2:") and "duplicate key 'slug' (first at line 1)" in message
 
 
+def test_a_refused_document_keeps_pyyamls_words_and_line():
+    """libyaml reads the files; where it words an error otherwise (the first) or reads on where
+    PyYAML refuses (a "?" ending a plain value in braces, a tab as white space), the staff get
+    PyYAML's refusal as before."""
+    for original, changed, words in [
+        ("slug: mini\n", "slug: mini: other\n", "mapping values are not allowed here"),
+        ("title: {de: Arbeit, en: Work}", "title: {de: Arbeit?, en: Work}", "expected ',' or '}', but got '?'"),
+        ("title: {de: Arbeit, en: Work}", "title: {de:\tArbeit, en: Work}", "found character '\\t' that cannot start any token"),
+    ]:
+        [message] = refused(VALID.replace(original, changed))
+        assert words in message, message
+        assert message.startswith(f"mini.yaml:{VALID[:VALID.index(original)].count(chr(10)) + 1}:"), message
+
+
 def test_unknown_key_and_wrong_shapes():
     messages = refused(VALID.replace("required: true", "requried: true"))
     assert any("unknown key 'requried'. Did you mean 'required'?" in m for m in messages)

@@ -17,6 +17,14 @@ def test_settings_come_from_prefixed_environment(tmp_path, monkeypatch):
     assert create_app().config["SECRET_KEY"] == key  # generated once, then kept
 
 
+def test_test_only_password_hashing_outside_the_tests_is_logged(tmp_path, caplog):
+    create_app({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "SECRET_KEY": "x"}, instance_path=str(tmp_path))
+    assert "SURVEY_INSECURE_PASSWORD_HASHING is set" in caplog.text
+    caplog.clear()
+    create_app({"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "SECRET_KEY": "x"}, instance_path=str(tmp_path))
+    assert "SURVEY_INSECURE_PASSWORD_HASHING" not in caplog.text
+
+
 def test_request_log_loses_client_addresses(tmp_path, monkeypatch):
     """The development server's log keeps the request, not the address (tests/test_privacy_logs.py
     checks a real server)."""

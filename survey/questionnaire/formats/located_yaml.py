@@ -62,13 +62,13 @@ def read_yaml(text: str) -> Any:
     libyaml (``CSafeLoader``) reads the document, about ten times faster than the pure-Python
     loader; its nodes carry the same line marks. A document libyaml refuses is read again by
     the pure-Python loader, so a refusal keeps the words and line the staff have always been
-    shown (libyaml words some errors differently). libyaml takes a tab as white space where
-    PyYAML refuses it, so a document with a tab is read by PyYAML alone, as before.
+    shown (libyaml words some errors differently). Where libyaml reads on but PyYAML refuses (a
+    tab as white space; "?" in a plain value inside brackets or braces), PyYAML decides, as before.
     """
     if "\t" not in text:
         try:
             return _read(_FAST_LOADER(text))
-        except (yaml.YAMLError, UnicodeEncodeError, RecursionError):
+        except (yaml.YAMLError, UnicodeEncodeError, RecursionError, _PyYamlReadsOtherwise):
             # UnicodeEncodeError: libyaml reads UTF-8, which a lone surrogate cannot be encoded in.
             pass
     try:
@@ -91,6 +91,10 @@ def read_yaml(text: str) -> Any:
         raise YamlSyntaxError(staff_text("YAML syntax error: %(problem)s"), line, problem=problem) from None
     except yaml.YAMLError as error:
         raise YamlSyntaxError(staff_text("YAML error: %(error)s"), None, error=str(error)) from None
+
+
+class _PyYamlReadsOtherwise(Exception):
+    """The document holds what libyaml accepts and PyYAML refuses: PyYAML reads it instead."""
 
 
 def _read(loader: yaml.SafeLoader | yaml.CSafeLoader) -> Any:
@@ -136,16 +140,21 @@ class _Budget:
                            "write the parts out instead of repeating aliases"), line, maximum=MAX_NODES)
 
 
-def _convert(node: yaml.Node, loader: yaml.SafeLoader | yaml.CSafeLoader, budget: _Budget) -> Any:
+def _convert(node: yaml.Node, loader: yaml.SafeLoader | yaml.CSafeLoader, budget: _Budget, in_flow: bool = False) -> Any:
     line = node.start_mark.line + 1
     budget.spend(line)
-    if not isinstance(node, yaml.ScalarNode) and node.tag not in _PLAIN_TAGS:
-        raise YamlSyntaxError(staff_text("the YAML tag %(tag)s is not allowed; remove it"), line, tag=repr(node.tag))
+    if not isinstance(node, yaml.ScalarNode):
+        if node.tag not in _PLAIN_TAGS:
+            raise YamlSyntaxError(staff_text("the YAML tag %(tag)s is not allowed; remove it"), line, tag=repr(node.tag))
+        in_flow = in_flow or bool(node.flow_style)
+    elif in_flow and not node.style and "?" in node.value and not isinstance(loader, yaml.SafeLoader):
+        # PyYAML ends a plain value at "?" inside [...] or {...} and refuses the rest; libyaml reads on.
+        raise _PyYamlReadsOtherwise
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)  # resolves YAML merge keys (<<)
         result = LocDict(line=line)
         for key_node, value_node in node.value:
-            key = _convert(key_node, loader, budget)
+            key = _convert(key_node, loader, budget, in_flow)
             if isinstance(key, (dict, list)):
                 raise YamlSyntaxError(staff_text("a mapping key must be a plain value"), key_node.start_mark.line + 1)
             if key in result:
@@ -153,13 +162,13 @@ def _convert(node: yaml.Node, loader: yaml.SafeLoader | yaml.CSafeLoader, budget
                     staff_text("duplicate key %(key)s (first at line %(first)s); remove one of them"),
                     key_node.start_mark.line + 1, key=repr(key), first=result.key_lines[key],
                 )
-            result[key] = _convert(value_node, loader, budget)
+            result[key] = _convert(value_node, loader, budget, in_flow)
             result.key_lines[key] = key_node.start_mark.line + 1
         return result
     if isinstance(node, yaml.SequenceNode):
         items = LocList(line=line)
         for item_node in node.value:
-            items.append(_convert(item_node, loader, budget))
+            items.append(_convert(item_node, loader, budget, in_flow))
             items.item_lines.append(item_node.start_mark.line + 1)
         return items
     value = loader.construct_object(node, deep=True)
