@@ -13,19 +13,19 @@ AXE := tests/browser/node_modules/axe-core/axe.min.js
 
 .PHONY: run serve test install translations browser-deps pdf-deps bench bench-exports bench-aggregate bench-throughput test-load extract-messages update-messages clean
 
+# The venv's own pip is recent enough. --no-compile: Python compiles a module when it is first
+# imported, not every module of every package at install time (a third of the install).
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test,postgres]"
+	$(BIN)/pip install --quiet --no-compile -e ".[test,postgres]"
 	touch $(STAMP)
 
 install: $(STAMP)
 
-translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
-	$(PYBABEL) compile --statistics -i $< -o $@
-
-translations/%/LC_MESSAGES/staff.mo: translations/%/LC_MESSAGES/staff.po $(STAMP)
-	$(PYBABEL) compile --statistics -i $< -o $@
+# One pybabel per catalogue compiles every language of it (a process per file cost seconds).
+$(COMPILED) &: $(CATALOGUES) $(STAMP)
+	$(PYBABEL) compile --statistics -d translations -D messages
+	$(PYBABEL) compile --statistics -d translations -D staff
 
 translations: $(COMPILED)
 
@@ -49,8 +49,10 @@ serve: install translations pdf-deps
 	@$(BIN)/survey create-first-admin
 	exec $(BIN)/gunicorn -c gunicorn.conf.py
 
+# Two workers (pytest-xdist); the browser tests stay in one of them, and so do the load tests
+# (tests/conftest.py). PYTEST_ARGS="-n 0" runs everything in one process.
 test: install translations browser-deps pdf-deps
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
 # Real-browser tests (tests/browser) use Debian's Chromium through Playwright and axe-core from
 # the npm registry. Installed here when missing; without them those tests are skipped locally.
@@ -99,7 +101,7 @@ bench-throughput: install translations
 # The load and fault tests at full size (200 concurrent respondents; CI runs 40), on SQLite and,
 # with SURVEY_TEST_DATABASE_URL, on PostgreSQL (docs/reliability.md).
 test-load: install translations
-	SURVEY_FULL_LOAD=1 $(BIN)/python -m pytest -m load tests/test_load.py
+	SURVEY_FULL_LOAD=1 $(BIN)/python -m pytest -m load tests/load/test_load.py
 
 # Translators' workflow (see README): extract the strings, merge them into every catalogue.
 extract-messages: install

@@ -26,7 +26,7 @@ os.environ.setdefault("SURVEY_INSECURE_PASSWORD_HASHING", "1")
 
 import pytest  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
-from sqlalchemy import Engine, text  # noqa: E402
+from sqlalchemy import Engine, make_url, text  # noqa: E402
 from sqlalchemy.orm import Session, sessionmaker  # noqa: E402
 
 from survey.questionnaire import LoadedQuestionnaire, load_questionnaire_file  # noqa: E402
@@ -47,6 +47,11 @@ FORBIDDEN_FIXTURES = {
 }
 
 
+# Under pytest-xdist (make test: -n 2 --dist loadgroup) each of these folders runs in one worker:
+# one Chromium and one live server, and one load at a time on the two cores.
+XDIST_GROUPS = {"browser", "load"}
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     misplaced = []
     for item in items:
@@ -54,6 +59,8 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         wrong = FORBIDDEN_FIXTURES.get(folder, set()) & set(getattr(item, "fixturenames", ()))
         if wrong:
             misplaced.append(f"{item.nodeid} uses {sorted(wrong)}: not a tests/{folder} test")
+        if folder in XDIST_GROUPS:
+            item.add_marker(pytest.mark.xdist_group(folder))
     if misplaced:
         raise pytest.UsageError("\n".join(misplaced))
 
@@ -81,7 +88,13 @@ def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
 def postgresql_engine() -> Iterator[Engine]:
     if not POSTGRES_URL:
         pytest.skip("SURVEY_TEST_DATABASE_URL not set")
-    engine = make_engine(POSTGRES_URL)
+    url = make_url(POSTGRES_URL)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1, ... under pytest-xdist
+    if worker:  # each worker its own schema of the one test database
+        with make_engine(POSTGRES_URL).begin() as connection:
+            connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS test_{worker}"))
+        url = url.update_query_dict({"options": f"-csearch_path=test_{worker}"})
+    engine = make_engine(url.render_as_string(hide_password=False))
     with engine.begin() as connection:  # what an earlier run left behind
         Base.metadata.drop_all(connection)
         connection.execute(text("DROP TABLE IF EXISTS alembic_version"))

@@ -16,6 +16,8 @@ import pytest
 from tests.conftest import ROOT
 from tests.web.test_privacy_logs import CLIENT_ADDRESS, IDENTIFYING_HEADERS, OWN_REFERRER_PATH, SLUG, leaks, raw_request
 
+pytestmark = pytest.mark.load
+
 
 def free_port() -> int:
     with socket.socket() as probe:
