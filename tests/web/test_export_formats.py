@@ -23,7 +23,14 @@ from survey.store.models import AuditEvent, ExportJob
 from tests.conftest import BUNDLED
 from tests.staff_helpers import logged_in
 from tests.store.test_export_formats import SLUG, add_responses
-from tests.store.test_export_formats import stored  # noqa: F401  (a fixture the analysts' pages use too)
+
+
+@pytest.fixture()
+def stored(db, bundled):
+    """The responses of tests/store/test_export_formats.py, stored."""
+    add_responses(db)
+    db.commit()
+    return db
 
 
 def test_the_staff_csv_download_keeps_streaming_with_filters(app, db_session_factory, stored):

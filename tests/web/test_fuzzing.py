@@ -1,15 +1,5 @@
-"""Property-based fuzzing (hypothesis): whatever arrives, the code answers with a result or its
-own typed error, never another exception.
-
-- the YAML questionnaire loader: random text, mutated YAML text and mutated documents
-  -> a LoadedQuestionnaire or a QuestionnaireError;
-- the XLSForm loader: a real workbook with random cells -> the same;
-- the condition language: random strings -> a Condition or a ConditionSyntaxError; random
-  well-formed expressions evaluated against random answers -> a bool;
-- the respondent pages: random form posts to every section page -> never a 5xx.
-
-Example counts stay moderate (100 each) so the suite stays fast; SURVEY_FUZZ_EXAMPLES raises them.
-"""
+"""Property-based fuzzing of the respondent pages (hypothesis): random form posts to every
+section page never get a 5xx. The loaders and the condition language: tests/unit/test_fuzzing.py."""
 from __future__ import annotations
 
 import re

@@ -22,7 +22,6 @@ import pytest
 from markupsafe import escape
 from sqlalchemy import func, select
 
-from survey.files import FORMULA_PREFIXES
 from survey.store.models import AuditEvent, Offer
 from survey.store.models import Questionnaire as QuestionnaireRow
 from survey.store.questionnaires import questionnaire_for_version
@@ -38,9 +37,10 @@ from tests.hostile import (
     TEXT_CELLS,
     VALID_ROW,
     add_city,
+    assert_cells_neutralised,
+    assert_escaped,
     fill_po,
     fill_sheet,
-    assert_escaped,
     assert_not_unpacked,
     offer_csv,
     offer_xlsx,
@@ -108,10 +108,7 @@ def assert_export_neutralised(designer: Staff, expected_rows: int) -> list[list[
     assert response.status_code == 200 and response.mimetype == "text/csv"
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert len(rows) == expected_rows + 1
-    for row in rows[1:]:
-        for cell in row:
-            if cell.startswith(FORMULA_PREFIXES):
-                assert re.fullmatch(r"-?\d+(\.\d+)?", cell), f"formula cell not neutralised: {cell[:50]!r}"
+    assert_cells_neutralised(rows)
     return rows
 
 
