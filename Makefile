@@ -49,10 +49,10 @@ serve: install translations pdf-deps
 	@$(BIN)/survey create-first-admin
 	exec $(BIN)/gunicorn -c gunicorn.conf.py
 
-# Two workers (pytest-xdist); the browser tests stay in one of them, and so do the load tests
-# (tests/conftest.py). PYTEST_ARGS="-n 0" runs everything in one process.
+# Two workers (pytest-xdist), each taking whole test files: one Chromium and one live server for
+# the respondent's browser tests. PYTEST_ARGS="-n 0" runs everything in one process.
 test: install translations browser-deps pdf-deps
-	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # Real-browser tests (tests/browser) use Debian's Chromium through Playwright and axe-core from
 # the npm registry. Installed here when missing; without them those tests are skipped locally.

@@ -47,11 +47,6 @@ FORBIDDEN_FIXTURES = {
 }
 
 
-# Under pytest-xdist (make test: -n 2 --dist loadgroup) each of these folders runs in one worker:
-# one Chromium and one live server, and one load at a time on the two cores.
-XDIST_GROUPS = {"browser", "load"}
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     misplaced = []
     for item in items:
@@ -59,8 +54,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         wrong = FORBIDDEN_FIXTURES.get(folder, set()) & set(getattr(item, "fixturenames", ()))
         if wrong:
             misplaced.append(f"{item.nodeid} uses {sorted(wrong)}: not a tests/{folder} test")
-        if folder in XDIST_GROUPS:
-            item.add_marker(pytest.mark.xdist_group(folder))
     if misplaced:
         raise pytest.UsageError("\n".join(misplaced))
 
@@ -172,3 +165,4 @@ class Browser:
         match = re.search(r'class="code" dir="ltr">([A-Z0-9-]+)<', self.html)
         assert match, "no resume code on the page"
         return match.group(1)
+
