@@ -296,6 +296,16 @@ def zip_variants(good: bytes) -> dict[str, bytes]:
 # --- offer tables ---
 
 
+def assert_offer_texts_kept_as_expected(name: str, stored_in: tuple[str, ...] | None) -> None:
+    """``stored_in``: the text columns an offer row was imported with the payload in (None: refused
+    in every one). Markup, formulas and code are text like any other; a text over the cell limit
+    or with control characters is refused."""
+    if name in HTML_PAYLOADS or name.startswith("formula") or name in ("sql", "template", "js_url"):
+        assert stored_in == TEXT_CELLS, f"{name} should be stored as text"
+    if name in ("long", "control", "nul"):
+        assert stored_in is None  # over the cell limit / control characters: refused, named
+
+
 def add_city(session: Session) -> None:
     """Two districts and the default integration fields, which the offer rows name."""
     session.add_all([District(code="mitte", name="Mitte", position=0), District(code="nord", name="Nord", position=1)])
