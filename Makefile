@@ -13,19 +13,19 @@ AXE := tests/browser/node_modules/axe-core/axe.min.js
 
 .PHONY: run serve test lint office-deps install translations browser-deps pdf-deps bench bench-exports bench-aggregate bench-throughput test-load extract-messages update-messages clean
 
+# The venv's own pip is recent enough. --no-compile: Python compiles a module when it is first
+# imported, not every module of every package at install time (a third of the install).
 $(STAMP): setup.cfg pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e ".[test,postgres]"
+	$(BIN)/pip install --quiet --no-compile -e ".[test,postgres]"
 	touch $(STAMP)
 
 install: $(STAMP)
 
-translations/%/LC_MESSAGES/messages.mo: translations/%/LC_MESSAGES/messages.po $(STAMP)
-	$(PYBABEL) compile --statistics -i $< -o $@
-
-translations/%/LC_MESSAGES/staff.mo: translations/%/LC_MESSAGES/staff.po $(STAMP)
-	$(PYBABEL) compile --statistics -i $< -o $@
+# One pybabel per catalogue compiles every language of it (a process per file cost seconds).
+$(COMPILED) &: $(CATALOGUES) $(STAMP)
+	$(PYBABEL) compile --statistics -d translations -D messages
+	$(PYBABEL) compile --statistics -d translations -D staff
 
 translations: $(COMPILED)
 
@@ -50,8 +50,10 @@ serve: install translations pdf-deps
 	@$(BIN)/survey create-first-admin
 	exec $(BIN)/gunicorn -c gunicorn.conf.py
 
+# Two workers (pytest-xdist), each taking whole test files: one Chromium and one live server for
+# the respondent's browser tests. PYTEST_ARGS="-n 0" runs everything in one process.
 test: install translations browser-deps pdf-deps office-deps lint
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # ruff with the rule set in pyproject.toml, and mypy over the package (both must be clean).
 LINTED := survey bench tests translations
@@ -112,7 +114,7 @@ bench-throughput: install translations
 # The load and fault tests at full size (200 concurrent respondents; CI runs 40), on SQLite and,
 # with SURVEY_TEST_DATABASE_URL, on PostgreSQL (docs/reliability.md).
 test-load: install translations
-	SURVEY_FULL_LOAD=1 $(BIN)/python -m pytest -m load tests/test_load.py
+	SURVEY_FULL_LOAD=1 $(BIN)/python -m pytest -m load tests/load/test_load.py
 
 # Translators' workflow (see README): extract the strings, merge them into every catalogue.
 extract-messages: install

@@ -37,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.load_client import Respondent, Server, sqlite_url, temporary_postgres  # noqa: E402
+from tests.load.load_client import Respondent, Server, sqlite_url, temporary_postgres  # noqa: E402
 
 DOC = ROOT / "docs" / "performance.md"
 HEADING = "## Throughput"

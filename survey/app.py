@@ -71,6 +71,9 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     app.permanent_session_lifetime = 60 * 60 * 24 * (int(app.config["DRAFT_RETENTION_DAYS"]) + 1)
 
     app.extensions["survey.db"] = Database.from_url(app.config["DATABASE_URL"])
+    from survey.store.accounts import INSECURE_HASHING
+    if INSECURE_HASHING and not app.testing:
+        app.logger.warning("SURVEY_INSECURE_PASSWORD_HASHING is set: staff passwords are hashed with test-only parameters")
 
     @app.teardown_appcontext
     def close_session(_exc: BaseException | None) -> None:

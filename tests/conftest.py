@@ -1,52 +1,105 @@
-"""Fixtures: one database per backend (SQLite always; PostgreSQL when SURVEY_TEST_DATABASE_URL is
-set), migrated once, and a session per test bound to an outer transaction that is rolled back."""
+"""Fixtures shared by every kind of test.
+
+The suite is laid out by what a test needs (README, "Tests"):
+
+    tests/unit     no database, no app: domain functions
+    tests/store    a database, no Flask: run on SQLite and again on PostgreSQL
+                   (SURVEY_TEST_DATABASE_URL; tests/store/conftest.py)
+    tests/web      one Flask app per session and its test client, SQLite (tests/web/conftest.py)
+    tests/browser  Chromium through Playwright (tests/browser/conftest.py)
+    tests/load     real HTTP against gunicorn subprocesses
+
+Every database test runs in a transaction that is rolled back afterwards: its session joins it
+with savepoints, so a commit inside the test ends a savepoint, not the transaction.
+"""
 from __future__ import annotations
 
+import functools
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+
+# Before survey is imported: argon2id at its cheapest parameters (survey/store/accounts.py).
+# Production hashing costs a quarter of a second a password, and staff log in hundreds of times.
+os.environ.setdefault("SURVEY_INSECURE_PASSWORD_HASHING", "1")
 
 import pytest
-from flask import Flask
 from flask.testing import FlaskClient
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from survey.app import create_app
+from survey.questionnaire import LoadedQuestionnaire, load_questionnaire_file
 from survey.store.db import make_engine
 from survey.store.migrate import upgrade_database
 from survey.store.models import Base
-from survey.questionnaire import load_questionnaire_file
 from survey.store.questionnaires import import_questionnaire
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "questionnaires"
+DATA = ROOT / "tests" / "data"
 POSTGRES_URL = os.environ.get("SURVEY_TEST_DATABASE_URL")
 
-BACKENDS = [
-    "sqlite",
-    pytest.param("postgresql", marks=pytest.mark.skipif(not POSTGRES_URL, reason="SURVEY_TEST_DATABASE_URL not set")),
-]
+# What each folder's tests may not ask for: the folder says what a test needs.
+FORBIDDEN_FIXTURES = {
+    "unit": {"engine", "db", "db_session_factory", "bundled", "app", "fresh_app", "browser", "new_browser"},
+    "store": {"app", "fresh_app", "browser", "new_browser"},
+}
 
 
-def _reset_postgres(engine: Engine) -> None:
-    with engine.begin() as connection:
-        Base.metadata.drop_all(connection)
-        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    misplaced = []
+    for item in items:
+        folder = Path(str(item.fspath)).relative_to(ROOT / "tests").parts[0]
+        wrong = FORBIDDEN_FIXTURES.get(folder, set()) & set(getattr(item, "fixturenames", ()))
+        if wrong:
+            misplaced.append(f"{item.nodeid} uses {sorted(wrong)}: not a tests/{folder} test")
+    if misplaced:
+        raise pytest.UsageError("\n".join(misplaced))
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def engine(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-        engine = make_engine(url)
-    else:
-        engine = make_engine(POSTGRES_URL or "")
-        _reset_postgres(engine)
+@functools.cache
+def bundled_questionnaires() -> tuple[LoadedQuestionnaire, ...]:
+    """questionnaires/*.yaml, read and validated once per test process (the loaded questionnaires
+    are immutable, so every test may share them)."""
+    return tuple(load_questionnaire_file(path) for path in sorted(BUNDLED.glob("*.yaml")))
+
+
+def _migrated(engine: Engine) -> Engine:
     upgrade_database(engine)
+    return engine
+
+
+@pytest.fixture(scope="session")
+def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    engine = _migrated(make_engine(f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"))
     yield engine
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgresql_engine() -> Iterator[Engine]:
+    if not POSTGRES_URL:
+        pytest.skip("SURVEY_TEST_DATABASE_URL not set")
+    url = make_url(POSTGRES_URL)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")  # gw0, gw1, ... under pytest-xdist
+    if worker:  # each worker its own schema of the one test database
+        with make_engine(POSTGRES_URL).begin() as connection:
+            connection.execute(text(f"CREATE SCHEMA IF NOT EXISTS test_{worker}"))
+        url = url.update_query_dict({"options": f"-csearch_path=test_{worker}"})
+    engine = make_engine(url.render_as_string(hide_password=False))
+    with engine.begin() as connection:  # what an earlier run left behind
+        Base.metadata.drop_all(connection)
+        connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    yield _migrated(engine)
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(sqlite_engine: Engine) -> Engine:
+    """SQLite; tests/store/conftest.py makes it SQLite and PostgreSQL for the store tests."""
+    return sqlite_engine
 
 
 @pytest.fixture()
@@ -66,27 +119,11 @@ def db(db_session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 @pytest.fixture()
-def app(engine: Engine, db_session_factory: sessionmaker[Session], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Flask:
-    monkeypatch.setenv("SURVEY_INSTANCE_PATH", str(tmp_path / "instance"))
-    app = create_app({
-        "TESTING": True,
-        "DATABASE_URL": engine.url.render_as_string(hide_password=False),
-        "SECRET_KEY": "test-secret",
-        "EXPORT_DIR": str(tmp_path / "exports"),
-        "EXPORT_JOBS_IN": "thread",  # the database lives in the test's transaction
-    })
-    app.extensions["survey.db"].engine.dispose()
-    app.extensions["survey.db"].engine = engine
-    app.extensions["survey.db"].session_factory = db_session_factory
-    return app
-
-
-@pytest.fixture()
 def bundled(db_session_factory: sessionmaker[Session]) -> None:
-    """Import the bundled questionnaires into the test transaction."""
+    """The bundled questionnaires in the test's transaction (read once per session)."""
     with db_session_factory() as session:
-        for path in sorted(BUNDLED.glob("*.yaml")):
-            import_questionnaire(session, load_questionnaire_file(path))
+        for loaded in bundled_questionnaires():
+            import_questionnaire(session, loaded)
         session.commit()
 
 
@@ -102,13 +139,13 @@ class Browser:
         self.status = 0
         self.url = ""
 
-    def _record(self, response: Any) -> "Browser":
+    def _record(self, response: Any) -> Browser:
         self.html = response.get_data(as_text=True)
         self.status = response.status_code
         self.url = response.request.path
         return self
 
-    def get(self, url: str, **kwargs: Any) -> "Browser":
+    def get(self, url: str, **kwargs: Any) -> Browser:
         return self._record(self.client.get(url, follow_redirects=True, **kwargs))
 
     def csrf(self) -> str:
@@ -116,7 +153,7 @@ class Browser:
         assert match, "no CSRF token on the page"
         return match.group(1)
 
-    def post(self, url: str | None = None, data: dict[str, Any] | None = None, **kwargs: Any) -> "Browser":
+    def post(self, url: str | None = None, data: dict[str, Any] | None = None, **kwargs: Any) -> Browser:
         """Post to ``url`` (default: the current page) with the page's CSRF token."""
         payload = {"csrf_token": self.csrf(), **(data or {})}
         if "_shown" not in payload:
@@ -130,12 +167,3 @@ class Browser:
         assert match, "no resume code on the page"
         return match.group(1)
 
-
-@pytest.fixture()
-def browser(app: Flask, bundled: None) -> Browser:
-    return Browser(app.test_client())
-
-
-@pytest.fixture()
-def new_browser(app: Flask, bundled: None) -> Any:
-    return lambda: Browser(app.test_client())

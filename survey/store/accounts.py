@@ -7,19 +7,32 @@ and counted (``record_login``); browsers that logged in before are counted apart
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
-from argon2 import PasswordHasher
+from argon2 import PasswordHasher, profiles
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from survey.store.models import StaffUser, utcnow
 
-_hasher = PasswordHasher()  # argon2id with the library's current recommended parameters
+# SURVEY_INSECURE_PASSWORD_HASHING=1: real argon2id at its cheapest parameters, for the test
+# suite only (tests/conftest.py sets it, as central-backend's tests swap bcrypt with BCRYPT=no):
+# hundreds of staff logins would otherwise cost a quarter of a second each. Never in production.
+INSECURE_HASHING = os.environ.get("SURVEY_INSECURE_PASSWORD_HASHING") == "1"
+
+
+def password_hasher(insecure: bool = False) -> PasswordHasher:
+    """argon2id with argon2-cffi's recommended parameters; ``insecure``: its cheapest ones.
+    A login rehashes a password whose hash was made with other parameters than these."""
+    return PasswordHasher.from_parameters(profiles.CHEAPEST) if insecure else PasswordHasher()
+
+
+_hasher = password_hasher(INSECURE_HASHING)
 # Verifying against this keeps the time of a login for an unknown e-mail like that of a known one.
 _DUMMY_HASH = _hasher.hash("not a password of anyone")
 

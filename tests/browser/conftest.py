@@ -6,15 +6,15 @@ from __future__ import annotations
 import os
 import shutil
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from werkzeug.serving import make_server
 
 from survey.questionnaire import load_questionnaire_file
-from survey.store.questionnaires import import_questionnaire
 from survey.seed import seeded_app
+from survey.store.questionnaires import import_questionnaire
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
@@ -63,18 +63,24 @@ def live_server(browser_available: None, tmp_path_factory: pytest.TempPathFactor
     server.shutdown()
 
 
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
 @pytest.fixture(scope="session")
-def chromium(browser_available: None) -> Iterator[object]:
+def playwright(browser_available: None) -> Iterator[object]:
+    """One Playwright for the session: its synchronous API cannot be started twice at once."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        yield browser
-        browser.close()
+    with sync_playwright() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def chromium(playwright) -> Iterator[object]:
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+    yield browser
+    browser.close()
 
 
 @pytest.fixture()

@@ -2,12 +2,12 @@
 from Chromium's back/forward cache, which Playwright switches off unless asked (issue 17)."""
 from __future__ import annotations
 
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
 from tests.browser.answering import PAGES, complete_page
-from tests.browser.conftest import CHROMIUM, PHONE
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 
 SLUG = "needs-assessment"
 COMMENT = "Mein Kommentar – تعليقي"
@@ -15,18 +15,11 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def chromium_with_bfcache(browser_available: None) -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            ignore_default_args=["--disable-back-forward-cache"],
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-        )
-        yield browser
-        browser.close()
+def chromium_with_bfcache(playwright) -> Iterator[object]:
+    browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
+                                         ignore_default_args=["--disable-back-forward-cache"])
+    yield browser
+    browser.close()
 
 
 def test_the_back_button_after_sending_shows_no_answer_and_no_resume_code(chromium_with_bfcache, live_server):

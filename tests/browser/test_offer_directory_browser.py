@@ -3,19 +3,20 @@ sample city's offers; axe-core, no sideways scrolling, 44 px targets, a screensh
 from __future__ import annotations
 
 import threading
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 from werkzeug.serving import make_server
 
-from survey.store.sample import load_sample
 from survey.seed import seeded_app
+from survey.store.sample import load_sample
 from tests.browser.conftest import AXE
 from tests.browser.test_respondent_browser import AXE_TAGS, external_requests, shoot
 
 pytestmark = pytest.mark.browser
 NARROW = {"width": 320, "height": 640}
-SMALL_TARGETS = """() => [...document.querySelectorAll('.option, button, select, input[type=text], input[type=tel], input[type=email], textarea, .footer-links a, .contact-links a')]
+SMALL_TARGETS = """() => [...document.querySelectorAll(
+        '.option, button, select, input[type=text], input[type=tel], input[type=email], textarea, .footer-links a, .contact-links a')]
     .filter(e => e.offsetParent !== null)
     .map(e => [e.outerHTML.slice(0, 60), e.getBoundingClientRect().height])
     .filter(([, h]) => h < 44)"""

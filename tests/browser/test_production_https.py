@@ -12,16 +12,16 @@ import csv
 import io
 import os
 import subprocess
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import openpyxl
 import pytest
 
 from tests.browser.answering import PAGES, complete_page
-from tests.browser.conftest import PHONE
-from tests.load_client import ROOT, SLUG, VENV_BIN, Server, free_port, sqlite_url
-from tests.nginx_proxy import SERVER_NAME, NginxProxy, missing
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
+from tests.browser.nginx_proxy import SERVER_NAME, NginxProxy, missing
+from tests.load.load_client import ROOT, SLUG, VENV_BIN, Server, free_port, sqlite_url
 
 pytestmark = pytest.mark.browser
 
@@ -73,21 +73,12 @@ def https_context(chromium, production: NginxProxy):
 
 
 @pytest.fixture(scope="module")
-def chromium(browser_available: None) -> Iterator[object]:
+def chromium(playwright) -> Iterator[object]:
     """Chromium that resolves the production host name to the local nginx."""
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser.conftest import CHROMIUM
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  f"--host-resolver-rules=MAP {SERVER_NAME} 127.0.0.1"],
-        )
-        yield browser
-        browser.close()
+    browser = playwright.chromium.launch(
+        executable_path=CHROMIUM, args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {SERVER_NAME} 127.0.0.1"])
+    yield browser
+    browser.close()
 
 
 def test_a_respondent_answers_to_the_end_and_an_analyst_logs_in_and_exports_over_https(https_context, production):

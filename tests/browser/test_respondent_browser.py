@@ -108,7 +108,8 @@ def test_follow_up_appears_at_once_with_script(new_context, live_server):
 
 
 def respondent_urls(page, base: str, lang: str):
-    """Visit every respondent page in ``lang``, yielding a name for each."""
+    """Visit every respondent page in ``lang``, yielding a name for each once it has loaded (a
+    click returns once the navigation has started; a check run before the page is there fails)."""
     page.goto(f"{base}/s/{SLUG}/?lang={lang}")
     yield "intro"
     page.goto(f"{base}/s/{SLUG}/{lang}/accessibility")
@@ -118,20 +119,24 @@ def respondent_urls(page, base: str, lang: str):
     page.goto(f"{base}/s/{SLUG}/{lang}/")
     page.click("form button.primary")
     page.click("button[value=next]")
+    page.wait_for_load_state()
     yield "errors"
     for section, data in PAGES:
         yield section
         fill(page, data)
         page.click("button[value=next]")
+        page.wait_for_load_state()
         if f"/p/{section}" in page.url:
             yield section + " (follow-ups)"
             fill(page, data)
             page.click("button[value=next]")
+            page.wait_for_load_state()
     yield "review"
     page.goto(f"{base}/s/{SLUG}/{lang}/delete")
     yield "delete"
     page.goto(f"{base}/s/{SLUG}/{lang}/review")
     page.click("form button.primary")
+    page.wait_for_load_state()
     yield "thanks"
 
 
