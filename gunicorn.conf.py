@@ -82,9 +82,14 @@ loglevel = os.environ.get("SURVEY_LOG_LEVEL", "info")
 logger_class = "survey.web.gunicorn_logging.PrivacyLogger"
 
 # Forwarded headers: gunicorn trusts nobody's; the application alone decides, with
-# SURVEY_PROXY_COUNT, how many proxies' X-Forwarded-Proto/Host to believe (X-Forwarded-For is
-# never used). One switch instead of two that could disagree.
+# SURVEY_PROXY_COUNT, how many proxies' X-Forwarded-Proto/Host to believe, and reads the address
+# in X-Forwarded-For only to turn it into a rate-limit token (survey/web/clients.py). One switch
+# instead of two that could disagree.
 forwarded_allow_ips = ""
+
+# The rate-limit tokens' seed is made here, in the master process, so that every worker forked
+# from it gives a client the same token (it is never written anywhere; a restart makes a new one).
+import survey.web.clients  # noqa: E402, F401
 proxy_protocol = "off"
 
 # No runtime control socket: signals (HUP, TERM) are enough, and several instances on one host

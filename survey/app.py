@@ -13,6 +13,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from survey.store.db import Database
 from survey.web import request_db
+from survey.web.clients import ClientTokens
 from survey.web.config import (
     default_settings,
     load_or_create_secret_key,
@@ -59,14 +60,16 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
         app.config["SECRET_KEY"] = load_or_create_secret_key(app.instance_path)
     app.config["SESSION_COOKIE_SECURE"] = bool(app.config["SECURE_COOKIES"])
     app.session_interface = SessionInterface()
-    if int(app.config["PROXY_COUNT"]):
+    hops = int(app.config["PROXY_COUNT"])
+    if hops:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        # Trust X-Forwarded-Proto/Host from that many proxies; never X-Forwarded-For
-        # (respondents' addresses are not wanted anywhere), never X-Forwarded-Prefix (the app is
-        # served at the root of its host; a client's prefix would move every link).
-        hops = int(app.config["PROXY_COUNT"])
+        # Trust X-Forwarded-Proto/Host from that many proxies; never X-Forwarded-For as an
+        # address (below it only becomes a rate-limit token), never X-Forwarded-Prefix (the app
+        # is served at the root of its host; a client's prefix would move every link).
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=0, x_proto=hops, x_host=hops, x_prefix=0)  # type: ignore[method-assign]
+    # Outermost: the client's address becomes a per-minute token before anything else runs.
+    app.wsgi_app = ClientTokens(app.wsgi_app, hops)  # type: ignore[method-assign]
     # One day more than the draft is kept: the cookie is refreshed once a day (survey.web.sessions).
     app.permanent_session_lifetime = 60 * 60 * 24 * (int(app.config["DRAFT_RETENTION_DAYS"]) + 1)
 

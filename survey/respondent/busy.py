@@ -2,10 +2,12 @@
 (503). The respondent sees the page they were on again, with what they entered, a message in
 their language and a button to press again; nothing is lost.
 
-Only the steps that create something are limited, per questionnaire (``SURVEY_RATE_LIMIT_SUBMISSIONS``
-each per minute): starting a new draft, the final submission, and resume-code attempts (which
-could otherwise be used to guess codes). Saving a page of an existing draft is never limited:
-a respondent in the middle of the survey must always be able to save.
+Only the steps that create something are limited, per questionnaire and per minute, for each
+client (``SURVEY_RATE_LIMIT_CLIENT_SUBMISSIONS``) and for all together
+(``SURVEY_RATE_LIMIT_SUBMISSIONS``): the first saved answers (which create the draft; pressing
+"Start" stores nothing), the final submission, and resume-code attempts (which could otherwise be
+used to guess codes). Saving a page of an existing draft is never limited: a respondent in the
+middle of the survey must always be able to save.
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ def database_busy_message() -> str:
 def refused(step: str, slug: str) -> rate_limits.Decision | None:
     """Count this ``step`` for the questionnaire (survey.web.limits: committed at once); the
     refusal if the limit is reached, else None."""
-    return limits.refused("RATE_LIMIT_SUBMISSIONS", step, slug)
+    return limits.refused("RATE_LIMIT_SUBMISSIONS", "RATE_LIMIT_CLIENT_SUBMISSIONS", step, slug)
 
 
 def retry_headers(seconds: int) -> dict[str, str]:

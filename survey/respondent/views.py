@@ -35,6 +35,7 @@ from survey.store.drafts import OpenDraft
 from survey.store.models import QuestionnaireVersion
 from survey.store.offers import offer_from_response
 from survey.store.questionnaires import code_is_channel, live_version, questionnaire_by_hash, questionnaire_for_version
+from survey.store.rate_limits import Decision
 from survey.web import request_db
 from survey.web.errors import DATABASE_UNAVAILABLE
 from survey.web.request_db import get_db
@@ -42,6 +43,7 @@ from survey.web.request_db import get_db
 SESSION_KEY = "drafts"
 SUBMITTED_KEY = "submitted"
 CHANNEL_KEY = "channel"
+STARTING_KEY = "starting"
 REVIEW = "review"  # resume point after the last page
 AUDIO_TYPES = {".ogg": "audio/ogg", ".opus": "audio/ogg", ".mp3": "audio/mpeg", ".m4a": "audio/mp4", ".webm": "audio/webm"}
 
@@ -72,6 +74,27 @@ def _forget(slug: str, submitted: bool = False) -> None:
     if not handles:
         session.pop(SESSION_KEY, None)
         session.permanent = False  # nothing left to resume: the cookie ends with the browser
+
+
+def _mark_starting(slug: str, channel: str) -> None:
+    """The respondent pressed "Start" (their consent) and has saved no answer yet: kept in the
+    browser's session only, with the channel they came by."""
+    session[STARTING_KEY] = {**(session.get(STARTING_KEY) or {}), slug: channel}
+
+
+def _starting_channel(slug: str) -> str | None:
+    """The channel of a start without a draft yet, or None when the respondent has not started."""
+    channel = (session.get(STARTING_KEY) or {}).get(slug)
+    return channel if isinstance(channel, str) else None
+
+
+def _forget_starting(slug: str) -> None:
+    starting = dict(session.get(STARTING_KEY) or {})
+    if starting.pop(slug, None) is not None:
+        if starting:
+            session[STARTING_KEY] = starting
+        else:
+            session.pop(STARTING_KEY, None)
 
 
 def _questionnaire(slug: str) -> tuple[QuestionnaireVersion, Questionnaire]:
@@ -114,20 +137,27 @@ def _context(slug: str, lang: str, draft: OpenDraft | None = None) -> tuple[Ques
         _version, questionnaire = _questionnaire(slug)
     if lang not in questionnaire.language_codes:
         abort(404)
-    handle = _handle(slug)
-    kept_until = None
-    if draft is not None:
-        # Announced on every page: an unannounced timeout would fail WCAG 2.2.1 / 2.2.6.
-        kept_until = draft.last_saved_on + timedelta(days=int(current_app.config["DRAFT_RETENTION_DAYS"]))
     return questionnaire, {
         "questionnaire": questionnaire,
         "slug": slug,
         "lang": lang,
         "t": localizer(questionnaire, lang),
-        "resume_code": handle["c"] if handle and draft is not None else None,
-        "has_draft": draft is not None,
+        **_draft_context(slug, draft),
+    }
+
+
+def _draft_context(slug: str, draft: OpenDraft | None) -> dict[str, Any]:
+    """What every page says about the respondent's draft: its resume code and how long it is kept."""
+    if draft is None:
+        return {"resume_code": None, "has_draft": False, "kept_until": None}
+    handle = _handle(slug)
+    # Announced on every page: an unannounced timeout would fail WCAG 2.2.1 / 2.2.6.
+    kept_until = draft.last_saved_on + timedelta(days=int(current_app.config["DRAFT_RETENTION_DAYS"]))
+    return {
+        "resume_code": handle["c"] if handle else None,
+        "has_draft": True,
         # Formatted only when a page is rendered: most submissions redirect.
-        "kept_until": LazyString(format_date, kept_until, "long") if kept_until else None,
+        "kept_until": LazyString(format_date, kept_until, "long"),
     }
 
 
@@ -187,31 +217,37 @@ def _intro_again(slug: str, lang: str, message: str, status: int, headers: dict[
 
 @bp.post("/<slug>/<lang>/start")
 def start(slug: str, lang: str) -> Any:
-    db = get_db()
+    """Consent given: the first page. No draft is stored yet (a flood of starts costs the database
+    nothing); the first answer saved creates it (``_start_draft``)."""
     draft = _draft(slug)
-    if draft is None:
-        version, questionnaire = _questionnaire(slug)
-        if lang not in questionnaire.language_codes:
-            abort(404)
-        channels = dict(session.get(CHANNEL_KEY) or {})
-        channel = channels.pop(slug, "web")
-        try:
-            refusal = busy.refused(busy.START, slug)
-            if refusal is None:
-                started, handle = drafts.start_draft(db, version, lang, channel)
-        except DATABASE_UNAVAILABLE:
-            request_db.discard()
-            return _intro_again(slug, lang, busy.database_busy_message(), 503, busy.unavailable_headers())
-        if refusal is not None:
-            return _intro_again(slug, lang, busy.too_many_message(), 429, busy.retry_headers(refusal.retry_after))
-        # The channel is forgotten only once the draft that records it exists.
-        if channels:
-            session[CHANNEL_KEY] = channels
-        else:
-            session.pop(CHANNEL_KEY, None)
-        _remember(slug, handle)
-        return redirect(_resume_url(slug, lang, questionnaire, started))
-    return redirect(_resume_url(slug, lang, _draft_questionnaire(draft), draft))
+    if draft is not None:
+        return redirect(_resume_url(slug, lang, _draft_questionnaire(draft), draft))
+    _version, questionnaire = _questionnaire(slug)
+    if lang not in questionnaire.language_codes:
+        abort(404)
+    channels = dict(session.get(CHANNEL_KEY) or {})
+    _mark_starting(slug, channels.pop(slug, None) or _starting_channel(slug) or "web")
+    if channels:
+        session[CHANNEL_KEY] = channels
+    else:
+        session.pop(CHANNEL_KEY, None)
+    return redirect(_section_url(slug, lang, visible_sections(questionnaire, {})[0]))
+
+
+def _start_draft(slug: str, lang: str, answers: dict[str, Any], resume_at: str | None) -> OpenDraft | Decision:
+    """The draft of a respondent who started, created with their first answers; or why not now
+    (a rate limit reached: nothing is stored, the page shows what they entered)."""
+    refusal = busy.refused(busy.START, slug)
+    if refusal is not None:
+        return refusal
+    version, _questionnaire_model = _questionnaire(slug)
+    channel = _starting_channel(slug) or "web"
+    _draft_row, handle = drafts.start_draft(get_db(), version, lang, channel, answers, resume_at)
+    _remember(slug, handle)
+    _forget_starting(slug)
+    started = drafts.find_draft(get_db(), handle.token)
+    assert started is not None  # just written, in this transaction
+    return started
 
 
 def _render_section(
@@ -224,6 +260,7 @@ def _render_section(
     notice: str | None = None,
     status: int = 200,
     retry_message: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Any:
     html = render_template(
         "respondent/section.html",
@@ -233,20 +270,20 @@ def _render_section(
         **context,
     )
     if retry_message:
-        return html, status, busy.unavailable_headers()
+        return html, status, headers or busy.unavailable_headers()
     return html, status
 
 
 @bp.route("/<slug>/<lang>/p/<section_code>", methods=["GET", "POST"])
 def section(slug: str, lang: str, section_code: str) -> Any:
     draft = _draft(slug)
-    if draft is None:
+    if draft is None and _starting_channel(slug) is None:
         return redirect(url_for("respondent.intro", slug=slug, lang=lang))
     questionnaire, context = _context(slug, lang, draft)
     current = questionnaire.section(section_code)
     if current is None:
         abort(404)
-    answers = dict(draft.answers)
+    answers = dict(draft.answers) if draft is not None else {}
     if request.method == "GET":
         if current not in visible_sections(questionnaire, answers):
             following = neighbour_section(questionnaire, answers, current, +1)
@@ -274,9 +311,18 @@ def section(slug: str, lang: str, section_code: str) -> Any:
         else:
             destination = neighbour_section(questionnaire, merged, current, +1)
     resume_at = destination.code if destination else (current.code if action == "back" else REVIEW)
-    db = get_db()
     try:
-        saved = drafts.save_answers(db, draft, merged, resume_at, target_lang)
+        if draft is not None:
+            saved = drafts.save_answers(get_db(), draft, merged, resume_at, target_lang)
+        elif merged:  # the first answer: now there is something to keep
+            started = _start_draft(slug, target_lang, merged, resume_at)
+            if isinstance(started, Decision):
+                return _render_section(page_questionnaire, page_context, current, merged, form, result.errors or None,
+                                       status=429, retry_message=busy.too_many_message(),
+                                       headers=busy.retry_headers(started.retry_after))
+            saved, context = True, {**context, **_draft_context(slug, started)}
+        else:
+            saved = True  # nothing answered yet: nothing to store
     except DATABASE_UNAVAILABLE:
         # Locked or unreachable: the same page again, filled in with what was just posted.
         request_db.discard()
@@ -304,10 +350,10 @@ def section(slug: str, lang: str, section_code: str) -> Any:
 @bp.get("/<slug>/<lang>/review")
 def review(slug: str, lang: str) -> Any:
     draft = _draft(slug)
-    if draft is None:
+    if draft is None and _starting_channel(slug) is None:
         return redirect(url_for("respondent.intro", slug=slug, lang=lang))
     questionnaire, context = _context(slug, lang, draft)
-    return _render_review(questionnaire, context, draft.answers)
+    return _render_review(questionnaire, context, draft.answers if draft is not None else {})
 
 
 def _render_review(questionnaire: Questionnaire, context: dict[str, Any], answers: dict[str, Any],
@@ -322,21 +368,26 @@ def submit(slug: str, lang: str) -> Any:
     handle = _handle(slug)
     db = get_db()
     draft = _draft(slug)
-    if draft is None:
+    if draft is None and _starting_channel(slug) is None:
         # A second click, the back button or a replayed form: the response is already stored.
         if (handle and drafts.already_submitted(db, handle["t"])) or slug in session.get(SUBMITTED_KEY, []):
             _forget(slug, submitted=True)
             return redirect(url_for("respondent.thanks", slug=slug, lang=lang))
         return redirect(url_for("respondent.intro", slug=slug, lang=lang))
     questionnaire, context = _context(slug, lang, draft)
-    answers = prune_hidden(questionnaire, draft.answers)
+    answers = prune_hidden(questionnaire, draft.answers if draft is not None else {})
     missing = missing_answers(questionnaire, answers)
     if missing is not None:
         incomplete, errors = missing
         return _render_section(questionnaire, context, incomplete, answers, errors=errors, status=422)
     try:
-        refusal = busy.refused(busy.SUBMIT, slug)
-        if refusal is None:
+        refusal, stored = None, None
+        if draft is None:  # sent without a single answer (every question optional)
+            started = _start_draft(slug, lang, answers, REVIEW)
+            refusal, draft = (started, None) if isinstance(started, Decision) else (None, started)
+        if draft is not None:
+            refusal = busy.refused(busy.SUBMIT, slug)
+        if refusal is None and draft is not None:
             draft.language = lang
             stored = drafts.submit_draft(db, draft, answers, interviewer_entered=is_interview(session, slug))
             if stored is None:
@@ -427,5 +478,6 @@ def delete(slug: str, lang: str) -> Any:
             db = get_db()
             drafts.delete_draft(db, draft)
         _forget(slug)
+        _forget_starting(slug)
         return render_template("respondent/deleted.html", **{**context, "has_draft": False, "resume_code": None})
     return render_template("respondent/delete.html", **context)

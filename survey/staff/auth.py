@@ -163,7 +163,7 @@ def login() -> Any:
         db = get_db()
         # All logins together, before any password is checked: bounds guessing across many
         # accounts (each account also locks itself) and the Argon2 work an attacker can cause.
-        refusal = limits.refused("RATE_LIMIT_LOGINS", "login")
+        refusal = limits.refused("RATE_LIMIT_LOGINS", "RATE_LIMIT_CLIENT_LOGINS", "login")
         if refusal is not None:
             error = gettext("Too many login attempts in the last minute. Please wait a minute and try again.")
             return (render_template("staff/login.html", error=error, next=request.form.get("next", "")), 429,

@@ -58,8 +58,11 @@ class DraftHandle:
 
 
 def start_draft(
-    session: Session, version: QuestionnaireVersion, language: str, channel: str = "web"
+    session: Session, version: QuestionnaireVersion, language: str, channel: str = "web",
+    answers: dict[str, Any] | None = None, current_section: str | None = None,
 ) -> tuple[Draft, DraftHandle]:
+    """A new draft with the respondent's first answers (the pages create it with the first answer
+    saved, never before: a start alone stores nothing)."""
     token = secrets.token_urlsafe(32)
     for _ in range(10):
         code = new_resume_code()
@@ -70,7 +73,8 @@ def start_draft(
         resume_code_hash=_hash(code),
         version_id=version.id,
         language=language,
-        answers={},
+        answers=dict(answers or {}),
+        current_section=current_section,
         consented=True,
         channel=channel,
         started_on=today(),

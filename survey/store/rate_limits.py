@@ -1,8 +1,11 @@
 """Fixed-window rate limits kept in the database, so every worker process and every host shares
 them (app servers stay stateless). No Flask here.
 
-Keys name *what* is limited (``submit:<slug>``, ``login``), never who: there are no IP addresses
-to key on, by design. One row per key (table ``rate_limit_bucket``), so the table never grows.
+Keys name *what* is limited (``submit:<slug>``, ``login``) and, for the per-client limits, a
+token of the client (survey/web/clients.py: a keyed hash that changes every minute), never an
+address. One row per key: the global keys' rows are reused window after window; a client's row
+lives one window, since its token changes with the window, and rows of past windows are deleted
+(``purge_past_clients``), so the table holds only the current minute's clients.
 
 A hit is one atomic upsert (``INSERT ... ON CONFLICT DO UPDATE ... RETURNING``, on SQLite and
 PostgreSQL): concurrent requests, even the very first two for a key, cannot lose a count or
@@ -19,9 +22,10 @@ import math
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import Table, case
+from sqlalchemy import Table, case, delete, select
 from sqlalchemy.orm import Session
 
+from survey.store.db import deleted_rows
 from survey.store.models import RateLimitBucket, utcnow
 
 MAX_KEY_LENGTH = 128  # the column's length
@@ -41,6 +45,27 @@ def bucket_key(kind: str, name: str = "") -> str:
     if len(key) <= MAX_KEY_LENGTH:
         return key
     return f"{kind}:sha256:{hashlib.sha256(name.encode('utf-8')).hexdigest()}"[:MAX_KEY_LENGTH]
+
+
+CLIENT_PREFIX = "client:"
+
+
+def client_bucket_key(kind: str, client: str, name: str = "") -> str:
+    """The key of one client's count of ``kind`` (for ``name``) in the current window."""
+    return bucket_key(f"{CLIENT_PREFIX}{kind}:{client}", name)
+
+
+def purge_past_clients(session: Session, now: dt.datetime | None = None, window_seconds: int = 60) -> int:
+    """Delete the client rows of windows that have ended (their tokens never come again). Rows
+    another transaction holds are left for the next purge (PostgreSQL), so two purges never wait
+    for each other or for a hit. Only flushes."""
+    start = window_start(now or utcnow(), window_seconds)
+    table = cast(Table, RateLimitBucket.__table__)
+    past = (table.c.key.startswith(CLIENT_PREFIX, autoescape=True)) & (table.c.window_start < start)
+    if session.get_bind().dialect.name == "postgresql":
+        stale = select(table.c.key).where(past).with_for_update(skip_locked=True)
+        return deleted_rows(session.execute(delete(table).where(table.c.key.in_(stale))))
+    return deleted_rows(session.execute(delete(table).where(past)))
 
 
 def window_start(now: dt.datetime, window_seconds: int) -> dt.datetime:

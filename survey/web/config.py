@@ -65,9 +65,17 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         # Per questionnaire: new drafts, final submissions and resume-code attempts each. Generous,
         # because a flyer campaign sends hundreds of phones at once; it only stops floods.
         "RATE_LIMIT_SUBMISSIONS": 600,
+        # The same for one client (survey/web/clients.py: a token that changes every minute,
+        # never an address): a flooding client is stopped long before the ceiling above, so the
+        # others are not. Shelter Wi-Fi and mobile carriers put many phones behind one address,
+        # hence still generous.
+        "RATE_LIMIT_CLIENT_SUBMISSIONS": 60,
         # All staff logins together (each account also locks after five failures): keeps
         # password guessing across many accounts, and its Argon2 work, bounded.
         "RATE_LIMIT_LOGINS": 60,
+        # Logins from one client: a guessing client stops here, and the office next door can
+        # still log in.
+        "RATE_LIMIT_CLIENT_LOGINS": 10,
         # Background exports run in a process of their own ("process"), or in a thread of the
         # web worker ("thread": the test suite, whose database lives in one transaction).
         "EXPORT_JOBS_IN": "process",

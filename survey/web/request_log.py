@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 
-_ADDRESS_PREFIX = re.compile(r"^\S+ - - \[")
+_ADDRESS_PREFIX = re.compile(r"^\S* - - \[")  # empty: survey.web.clients took it out already
 NO_ADDRESS = "-"
 
 

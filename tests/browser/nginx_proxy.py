@@ -15,10 +15,12 @@ import socket
 import ssl
 import subprocess
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.load.load_client import ROOT, free_port
+from tests.load.load_client import ROOT, Server, free_port, sqlite_url
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 CONFIG = ROOT / "deploy" / "nginx.conf"
@@ -51,17 +53,19 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
     return certificate, key
 
 
-class _LoopbackHTTPS(http.client.HTTPSConnection):
-    """HTTPS to 127.0.0.1 for a host name that does not resolve here."""
+class LoopbackHTTPS(http.client.HTTPSConnection):
+    """HTTPS to 127.0.0.1 for a host name that does not resolve here, from ``source`` (any
+    127.x.y.z address works on Linux: that is how tests play clients at different addresses)."""
 
-    def __init__(self, server_name: str, port: int) -> None:
+    def __init__(self, server_name: str, port: int, source: str = "127.0.0.1", timeout: float = 10) -> None:
         context = ssl.create_default_context()
         context.check_hostname = False
         context.verify_mode = ssl.CERT_NONE
-        super().__init__(server_name, port, timeout=10, context=context)
+        super().__init__(server_name, port, timeout=timeout, context=context)
+        self.source = source
 
     def connect(self) -> None:
-        sock = socket.create_connection(("127.0.0.1", self.port), self.timeout)
+        sock = socket.create_connection(("127.0.0.1", self.port), self.timeout, source_address=(self.source, 0))
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
@@ -133,7 +137,7 @@ class NginxProxy:
                 server_name: str = SERVER_NAME) -> http.client.HTTPResponse:
         """One HTTPS request to the proxy, naming ``server_name`` in SNI and Host as a browser
         would (the certificate is not checked); the body is read."""
-        connection = _LoopbackHTTPS(server_name, self.https_port)
+        connection = LoopbackHTTPS(server_name, self.https_port)
         connection.request(method, path, headers=headers or {})
         response = connection.getresponse()
         response.body = response.read()  # type: ignore[attr-defined]
@@ -150,3 +154,26 @@ class NginxProxy:
             self.process.kill()
             self.process.wait()
         self.process = None
+
+
+@contextmanager
+def production(workdir: Path, extra_env: dict[str, str] | None = None,
+               before_start: Callable[[Server], None] | None = None) -> Iterator[tuple[Server, NginxProxy]]:
+    """gunicorn (gunicorn.conf.py, SQLite, SURVEY_PROXY_COUNT=1) behind nginx with deploy/nginx.conf,
+    answering for its public address https://SERVER_NAME:port; ``before_start`` runs once the
+    database is ready (to create accounts)."""
+    https_port = free_port()
+    server = Server(sqlite_url(workdir), workdir / "app", workers=1, threads=4,
+                    extra_env={"SURVEY_PROXY_COUNT": "1", "SURVEY_PUBLIC_BASE_URL": f"https://{SERVER_NAME}:{https_port}",
+                               **(extra_env or {})})
+    server.prepare()
+    if before_start is not None:
+        before_start(server)
+    server.start()
+    proxy = NginxProxy(workdir / "nginx", upstream_port=server.port, https_port=https_port)
+    try:
+        proxy.start()
+        yield server, proxy
+    finally:
+        proxy.stop()
+        server.kill()

@@ -21,7 +21,8 @@ import pytest
 from tests.browser.answering import PAGES, complete_page
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 from tests.browser.nginx_proxy import SERVER_NAME, NginxProxy, missing
-from tests.load.load_client import ROOT, SLUG, VENV_BIN, Server, free_port, sqlite_url
+from tests.browser.nginx_proxy import production as production_shape
+from tests.load.load_client import ROOT, SLUG, VENV_BIN, Server
 
 pytestmark = pytest.mark.browser
 
@@ -37,24 +38,14 @@ def production(tmp_path_factory: pytest.TempPathFactory, browser_available: None
         if os.environ.get("SURVEY_REQUIRE_BROWSER") == "1":
             pytest.fail(reason)
         pytest.skip(reason)
-    workdir = tmp_path_factory.mktemp("production")
-    https_port = free_port()
-    # Production answers only for its public address (survey.wsgi): the one nginx serves.
-    server = Server(sqlite_url(workdir), workdir / "app", workers=1, threads=4,
-                    extra_env={"SURVEY_PROXY_COUNT": "1",
-                               "SURVEY_PUBLIC_BASE_URL": f"https://{SERVER_NAME}:{https_port}"})
-    server.prepare()
-    subprocess.run([str(VENV_BIN / "survey"), "create-user", STAFF_EMAIL, "--role", "analyst", "--password-stdin"],
-                   input=STAFF_PASSWORD, text=True, env=server.env(), cwd=ROOT, check=True, capture_output=True,
-                   timeout=60)
-    server.start()
-    proxy = NginxProxy(workdir / "nginx", upstream_port=server.port, https_port=https_port)
-    try:
-        proxy.start()
+
+    def create_analyst(server: Server) -> None:
+        subprocess.run([str(VENV_BIN / "survey"), "create-user", STAFF_EMAIL, "--role", "analyst", "--password-stdin"],
+                       input=STAFF_PASSWORD, text=True, env=server.env(), cwd=ROOT, check=True, capture_output=True,
+                       timeout=60)
+
+    with production_shape(tmp_path_factory.mktemp("production"), before_start=create_analyst) as (_server, proxy):
         yield proxy
-    finally:
-        proxy.stop()
-        server.kill()
 
 
 @pytest.fixture()

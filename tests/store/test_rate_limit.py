@@ -97,3 +97,21 @@ def test_concurrent_hits_lose_no_count_and_allow_exactly_the_limit(committing_fa
         with committing_factory() as session:
             session.execute(delete(RateLimitBucket).where(RateLimitBucket.key == key))
             session.commit()
+
+
+def test_past_minutes_client_rows_are_purged_and_nothing_else(db):
+    earlier, now = T0 - dt.timedelta(seconds=60), T0
+    for key in (rate_limits.client_bucket_key("start", "a" * 32, "x"), rate_limits.client_bucket_key("login", "b" * 32)):
+        rate_limits.hit(db, key, 5, now=earlier)
+    current = rate_limits.client_bucket_key("start", "c" * 32, "x")
+    rate_limits.hit(db, current, 5, now=now)
+    rate_limits.hit(db, "start:x", 5, now=earlier)  # a global row: reused window after window
+    rate_limits.hit(db, "client_start_not_a_client_row", 5, now=earlier)  # named alike, but no client row
+    assert rate_limits.purge_past_clients(db, now=now) == 2
+    assert sorted(db.scalars(select(RateLimitBucket.key))) == sorted([current, "start:x", "client_start_not_a_client_row"])
+    assert rate_limits.purge_past_clients(db, now=now) == 0
+
+
+def test_a_client_key_fits_the_column_with_a_long_name():
+    key = rate_limits.client_bucket_key("submit", "f" * 32, "q" * 200)
+    assert key.startswith("client:submit:" + "f" * 32) and len(key) <= rate_limits.MAX_KEY_LENGTH

@@ -72,6 +72,7 @@ def test_a_draft_cookie_is_sent_when_it_changes_and_refreshed_once_a_day(app, bu
     browser = Browser(app.test_client())
     browser.get("/s/needs-assessment/en/")
     browser.post("/s/needs-assessment/en/start")
+    browser.post(data={"action": "next", "district": "mitte"})  # the first answer: now a draft to keep
     assert "/p/" in browser.url
     page = browser.url
 

@@ -74,6 +74,8 @@ def test_every_page_with_a_draft_announces_when_unfinished_answers_are_deleted(b
     browser.get("/s/needs-assessment/en/")
     assert "will be deleted after" not in browser.html  # nothing stored yet, nothing to announce
     browser.post("/s/needs-assessment/en/start")
+    assert "will be deleted after" not in browser.html  # started, but still nothing stored
+    browser.post(data={"action": "next", "district": "mitte"})  # the first answer makes the draft
     retention = app.config["DRAFT_RETENTION_DAYS"]
     expected = dt.date.today() + dt.timedelta(days=retention)
     assert f"will be deleted after {expected:%B} {expected.day}, {expected.year}" in browser.html

@@ -11,7 +11,7 @@ from sqlalchemy import event, func, select
 
 from survey.store.models import Draft, Response
 from tests.staff_helpers import logged_in
-from tests.web.test_rate_limit import complete_everything
+from tests.web.test_rate_limit import complete_everything, page_form
 from tests.web.test_respondent_flow import ABOUT, start_in
 
 SLUG = "needs-assessment"
@@ -50,11 +50,16 @@ def assert_friendly(html: str) -> None:
     assert "SELECT" not in html and "UPDATE" not in html and "INSERT" not in html
 
 
-def test_a_locked_database_while_saving_a_page_shows_the_page_again_with_the_answers(browser, db, database):
+@pytest.mark.parametrize("failing", ["INSERT INTO draft", "UPDATE draft"])
+def test_a_locked_database_while_saving_a_page_shows_the_page_again_with_the_answers(browser, db, database, failing):
+    """The first answers create the draft (INSERT), later ones change it (UPDATE): either failing
+    gives the page back, filled in."""
     start_in(browser, "ar")
-    database.fail("UPDATE draft")
-    response = browser.client.post(f"/s/{SLUG}/ar/p/about", data={
-        "csrf_token": browser.csrf(), "action": "next", **ABOUT, "arrival_year": "2019"})
+    if failing == "UPDATE draft":
+        browser.post(data={"action": "next", **ABOUT, "arrival_year": "2018"})
+        browser.get(f"/s/{SLUG}/ar/p/about")
+    database.fail(failing)
+    response = browser.client.post(f"/s/{SLUG}/ar/p/about", data=page_form(browser, {**ABOUT, "arrival_year": "2019"}))
     html = response.get_data(as_text=True)
     assert response.status_code == 503 and response.headers["Retry-After"].isdigit()
     assert_friendly(html)
@@ -63,7 +68,8 @@ def test_a_locked_database_while_saving_a_page_shows_the_page_again_with_the_ans
     assert 'value="mitte" checked' in html and 'value="28_44" checked' in html
     assert 'value="2019"' in html
     assert f'action="/s/{SLUG}/ar/p/about"' in html
-    assert db.scalar(select(Draft)).answers == {}  # nothing half-saved
+    stored = db.scalar(select(Draft))
+    assert (stored.answers["arrival_year"] == 2018) if failing == "UPDATE draft" else stored is None  # nothing half-saved
     database.repair()
     browser._record(response)  # the re-rendered page is what the respondent sends again
     browser.post(data={"action": "next", **ABOUT, "arrival_year": "2019"})
@@ -90,17 +96,21 @@ def test_a_failed_submission_keeps_the_answers_and_can_be_sent_again(browser, db
 
 
 @pytest.mark.parametrize("failing", ["INSERT INTO draft", "INSERT INTO rate_limit_bucket"])
-def test_a_failed_start_offers_the_start_button_again(browser, db, database, failing):
-    browser.get(f"/s/{SLUG}/tr/")
+def test_a_failed_first_save_offers_the_page_again_and_stores_nothing(browser, db, database, failing):
+    """Starting stores nothing; the first answers do (the draft and the count of new drafts)."""
+    start_in(browser, "tr")
     database.fail(failing)
-    response = browser.client.post(f"/s/{SLUG}/tr/start", data={"csrf_token": browser.csrf()})
+    response = browser.client.post(f"/s/{SLUG}/tr/p/about", data=page_form(browser, ABOUT))
     html = response.get_data(as_text=True)
     assert response.status_code == 503 and '<html lang="tr"' in html
     assert_friendly(html)
-    assert f'action="/s/{SLUG}/tr/start"' in html
+    assert f'action="/s/{SLUG}/tr/p/about"' in html and 'value="mitte" checked' in html
+    assert db.scalar(select(func.count(Draft.id))) == 0
     database.repair()
-    browser.post(f"/s/{SLUG}/tr/start")
-    assert browser.url == f"/s/{SLUG}/tr/p/about"
+    browser._record(response)
+    browser.post(data={"action": "next", **ABOUT})
+    assert browser.url == f"/s/{SLUG}/tr/p/needs"
+    assert db.scalar(select(func.count(Draft.id))) == 1
 
 
 def test_a_database_down_on_any_respondent_page_gives_a_friendly_503_in_the_language(browser, database):
