@@ -1,6 +1,8 @@
 """The respondent blueprint: public survey pages under /s/."""
 from flask import Blueprint, Response
 
+from survey.respondent.script_posts import answer_the_script
+
 bp = Blueprint("respondent", __name__, url_prefix="/s", template_folder="templates")
 
 
@@ -14,5 +16,7 @@ def no_store(response: Response) -> Response:
         response.headers["Cache-Control"] = "no-store"
     return response
 
+
+bp.after_request(answer_the_script)
 
 from survey.respondent import views  # noqa: E402,F401  (registers the routes)

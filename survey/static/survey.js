@@ -1,6 +1,110 @@
-// Progressive enhancement, optional: every page works without it. Shows or hides a follow-up
-// question as soon as its condition holds, evaluating the same condition tree as the server
-// (survey/questionnaire/conditions.py). Nothing is sent anywhere; nothing is stored.
+// Progressive enhancement, optional: every page works without it.
+
+// A lost connection never loses a page. The answers of the page are kept in sessionStorage (this
+// tab only; gone when it closes, and as soon as the server confirmed the save), and the form is
+// sent by this script, so that a failed request leaves the respondent on her page with a message
+// instead of the browser's error page. A retry sends the same answers again: saving a page is
+// idempotent on the server. The server marks its answers to these posts (X-Survey-Answered) and
+// names a redirect's target instead of redirecting (survey/respondent/script_posts.py).
+(function () {
+  "use strict";
+  var PREFIX = "survey-kept:";
+  var store = null;
+  try { store = window.sessionStorage; store.getItem(PREFIX); } catch (e) { store = null; }
+
+  function forget(scope) {
+    if (!store) return;
+    for (var i = store.length - 1; i >= 0; i--) {
+      var name = store.key(i);
+      if (name && name.indexOf(PREFIX + scope) === 0) store.removeItem(name);
+    }
+  }
+  // After sending or deleting: nothing of the answers stays in this tab either.
+  var done = document.querySelector("[data-forget-kept]");
+  if (done) forget(done.getAttribute("data-forget-kept"));
+
+  var form = document.querySelector("form[data-send]");
+  if (!form || !window.fetch || !window.FormData || !window.URLSearchParams) return;
+  var key = PREFIX + location.pathname;
+  var notice = document.getElementById("connection-lost");
+
+  function fields() {
+    return form.querySelectorAll("input[name]:not([type=hidden]), textarea[name], select[name]:not([name=new_language])");
+  }
+  function keep() {
+    if (!store) return;
+    var list = fields(), names = [], pairs = [];
+    for (var i = 0; i < list.length; i++) {
+      var f = list[i];
+      if (names.indexOf(f.name) < 0) names.push(f.name);
+      if ((f.type === "checkbox" || f.type === "radio") ? f.checked : f.value !== "") pairs.push([f.name, f.value]);
+    }
+    try { store.setItem(key, JSON.stringify({names: names, pairs: pairs})); } catch (e) { /* full: nothing kept */ }
+  }
+  function restore() {
+    var kept = null;
+    try { kept = store && JSON.parse(store.getItem(key) || "null"); } catch (e) { kept = null; }
+    if (!kept || !kept.names) return;
+    var list = fields();
+    for (var i = 0; i < list.length; i++) {
+      var f = list[i], values = [];
+      if (kept.names.indexOf(f.name) < 0) continue;
+      for (var j = 0; j < kept.pairs.length; j++) if (kept.pairs[j][0] === f.name) values.push(kept.pairs[j][1]);
+      if (f.type === "checkbox" || f.type === "radio") f.checked = values.indexOf(f.value) >= 0;
+      else f.value = values.length ? values[0] : "";
+    }
+    form.dispatchEvent(new Event("change"));
+  }
+  function failed() {
+    form.removeAttribute("aria-busy");
+    if (notice) notice.hidden = false;
+  }
+
+  restore();
+  form.addEventListener("input", keep);
+  form.addEventListener("change", keep);
+  var clicked = null, sending = false;
+  form.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest("button") : null;
+    if (button) clicked = button;
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (sending) return;
+    var button = event.submitter || clicked, data = new FormData(form);
+    if (button && button.name) data.append(button.name, button.value);
+    keep();
+    sending = true;
+    form.setAttribute("aria-busy", "true");
+    if (notice) notice.hidden = true;
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller ? setTimeout(function () { controller.abort(); }, 45000) : null;
+    // getAttribute: the buttons are named "action", which shadows form.action.
+    fetch(form.getAttribute("action"), {method: "POST", body: new URLSearchParams(data), credentials: "same-origin",
+                        headers: {"X-Survey-Script": "1"}, signal: controller ? controller.signal : undefined})
+      .then(function (response) {
+        // Not our answer (a proxy's error page, a portal's login page): as if there were no connection.
+        if (!response.headers.get("X-Survey-Answered")) throw new Error("no answer from the survey");
+        var target = response.headers.get("X-Survey-Location");
+        if (target) {
+          forget(location.pathname);
+          location.assign(target);
+          return null;
+        }
+        // The server's own page (a question to correct, a busy server): shown as it came.
+        return response.text().then(function (html) {
+          document.open();
+          document.write(html);
+          document.close();
+        });
+      })
+      .catch(function () { sending = false; failed(); })
+      .then(function () { if (timer) clearTimeout(timer); });
+  });
+})();
+
+// Shows or hides a follow-up question as soon as its condition holds, evaluating the same
+// condition tree as the server (survey/questionnaire/conditions/expression.py).
 (function () {
   "use strict";
   var form = document.querySelector("form[data-conditional]");

@@ -36,7 +36,7 @@ def fill(page, data) -> None:
 def complete_page(page, data, javascript: bool) -> None:
     start = page.url
     fill(page, data)
-    page.click("button[value=next]")
+    click_and_wait(page, "button[value=next]", javascript)
     for _round in range(3):
         if page.url != start:
             break
@@ -45,5 +45,15 @@ def complete_page(page, data, javascript: bool) -> None:
         assert not javascript, f"stayed on {start} although the script shows follow-ups"
         assert page.locator(".notice").is_visible(), page.locator("main").inner_text()[:500]
         fill(page, data)
-        page.click("button[value=next]")
+        click_and_wait(page, "button[value=next]", javascript)
     assert page.url != start, f"could not leave {start}"
+
+
+def click_and_wait(page, selector: str, javascript: bool) -> None:
+    """Press a form's button. With script the page is sent by survey.js, so the next page comes
+    after the click returned: wait until the address changed or the page answered in place."""
+    start = page.url
+    page.click(selector)
+    if javascript:
+        page.wait_for_function("start => location.href !== start || !document.querySelector('form[aria-busy]')", arg=start)
+        page.wait_for_load_state()

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.answering import PAGES, complete_page
+from tests.browser.answering import PAGES, click_and_wait, complete_page
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 
 SLUG = "needs-assessment"
@@ -33,7 +33,7 @@ def test_the_back_button_after_sending_shows_no_answer_and_no_resume_code(chromi
                 data = {**data, "comments": COMMENT}
             complete_page(page, data, javascript=True)
         assert page.url.endswith("/ar/review") and COMMENT in page.locator("main").inner_text()
-        page.click("form button.primary")
+        click_and_wait(page, "form button.primary", javascript=True)
         assert page.url.endswith("/ar/thanks")
 
         # Back through the whole history of the tab, as the next person holding the phone might.

@@ -18,7 +18,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.browser.answering import PAGES, complete_page
+from tests.browser.answering import PAGES, click_and_wait, complete_page
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 from tests.browser.nginx_proxy import SERVER_NAME, NginxProxy, missing
 from tests.browser.nginx_proxy import production as production_shape
@@ -88,7 +88,7 @@ def test_a_respondent_answers_to_the_end_and_an_analyst_logs_in_and_exports_over
             data = {**data, "comments": COMMENT}
         complete_page(respondent, data, javascript=True)
     assert respondent.url.endswith("/ar/review")
-    respondent.click("form button.primary")
+    click_and_wait(respondent, "form button.primary", javascript=True)
     assert respondent.url.endswith("/ar/thanks"), respondent.locator("main").inner_text()[:300]
     cookies = respondent.context.cookies()
     assert cookies and all(cookie["secure"] for cookie in cookies)

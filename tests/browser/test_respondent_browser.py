@@ -8,7 +8,7 @@ import re
 import pytest
 
 from survey.languages import LANGUAGES
-from tests.browser.answering import PAGES, complete_page, fill
+from tests.browser.answering import PAGES, click_and_wait, complete_page, fill
 from tests.browser.conftest import ARTIFACTS, AXE
 
 SLUG = "needs-assessment"
@@ -43,7 +43,7 @@ def test_complete_needs_questionnaire_on_a_phone(new_context, live_server, lang,
     page.click("form button.primary")
 
     # A validation error first: the summary takes focus and links to the field.
-    page.click("button[value=next]")
+    click_and_wait(page, "button[value=next]", javascript)
     assert page.locator(".error-summary").is_visible()
     if javascript:
         assert page.evaluate("document.activeElement.className") == "error-summary"
@@ -55,12 +55,12 @@ def test_complete_needs_questionnaire_on_a_phone(new_context, live_server, lang,
         shoot(page, f"{lang}-{mode}-{number:02d}-{section}")
         if section == "language":
             page.select_option("#new-language", switch_to)
-            page.click("button[value=switch_language]")
+            click_and_wait(page, "button[value=switch_language]", javascript)
             assert page.url.endswith(f"/{switch_to}/p/language")
             assert page.locator("html").get_attribute("lang") == switch_to
             complete_page(page, data, javascript)
             page.select_option("#new-language", lang)
-            page.click("button[value=switch_language]")
+            click_and_wait(page, "button[value=switch_language]", javascript)
             assert page.url.endswith(f"/{lang}/p/education")
             continue
         if section == "education":
@@ -80,7 +80,7 @@ def test_complete_needs_questionnaire_on_a_phone(new_context, live_server, lang,
     shoot(page, f"{lang}-{mode}-13-review")
     assert "<i>Bus</i>" in page.locator("main").inner_text()  # shown as text, not markup
     assert page.locator("main i").count() == 0
-    page.click("form button.primary")
+    click_and_wait(page, "form button.primary", javascript)
     assert page.url.endswith(f"/{lang}/thanks")
     shoot(page, f"{lang}-{mode}-14-thanks")
     page.go_back()
@@ -118,25 +118,21 @@ def respondent_urls(page, base: str, lang: str):
     yield "resume"
     page.goto(f"{base}/s/{SLUG}/{lang}/")
     page.click("form button.primary")
-    page.click("button[value=next]")
-    page.wait_for_load_state()
+    click_and_wait(page, "button[value=next]", True)
     yield "errors"
     for section, data in PAGES:
         yield section
         fill(page, data)
-        page.click("button[value=next]")
-        page.wait_for_load_state()
+        click_and_wait(page, "button[value=next]", True)
         if f"/p/{section}" in page.url:
             yield section + " (follow-ups)"
             fill(page, data)
-            page.click("button[value=next]")
-            page.wait_for_load_state()
+            click_and_wait(page, "button[value=next]", True)
     yield "review"
     page.goto(f"{base}/s/{SLUG}/{lang}/delete")
     yield "delete"
     page.goto(f"{base}/s/{SLUG}/{lang}/review")
-    page.click("form button.primary")
-    page.wait_for_load_state()
+    click_and_wait(page, "form button.primary", True)
     yield "thanks"
 
 
