@@ -8,12 +8,12 @@ from typing import Any
 from flask import Flask
 from flask.cli import FlaskGroup
 from flask.typing import ResponseReturnValue
-from flask_compress import Compress
 from flask_wtf.csrf import CSRFProtect
 
 from survey.store.db import Database
 from survey.web import request_db
 from survey.web.clients import ClientTokens
+from survey.web.compression import Compression
 from survey.web.config import (
     default_settings,
     load_or_create_secret_key,
@@ -24,7 +24,7 @@ from survey.web.config import (
 from survey.web.sessions import SessionInterface
 
 csrf = CSRFProtect()
-compress = Compress()
+compress = Compression()
 
 
 class SurveyApp(Flask):

@@ -38,6 +38,10 @@ def error_message(error: AnswerError, localize: Callable[[Text | None], Markup] 
         return gettext("Please write a whole number without a comma, for example 3.")
     if kind == "not_a_year":
         return gettext("Please write a year with four digits, for example 2021.")
+    if kind == "solar_hijri_year":
+        return gettext("Please write the year of the Gregorian calendar. The year %(year)s of the Solar Hijri (Persian) "
+                       "calendar is %(first)s or %(second)s.", year=params["year"], first=params["first"],
+                       second=params["second"])
     if kind == "not_a_date":
         return gettext("Please write a date as day.month.year, for example 31.12.2023.")
     if kind == "too_small":

@@ -45,6 +45,18 @@ class PageResult:
     newly_shown: list[str]
 
 
+# Invisible direction marks (LRM, RLM, ALM, embeddings, isolates) that right-to-left keyboards
+# and copied text put around numbers: never part of a number or a date.
+_DIRECTION_MARKS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069]")
+# Years of the Solar Hijri calendar (Iran, Afghanistan) that a year question may meet:
+# 1300 began in March 1921, 1500 begins in March 2121.
+SOLAR_HIJRI_YEARS = range(1300, 1501)
+
+
+def strip_direction_marks(value: str) -> str:
+    return _DIRECTION_MARKS.sub("", value)
+
+
 def normalize_digits(value: str) -> str:
     """Eastern Arabic (٠-٩) and Persian (۰-۹) digits, and any other decimal digits, to 0-9."""
     return "".join(str(unicodedata.decimal(char)) if char.isdecimal() else char for char in value)
@@ -164,7 +176,7 @@ def _first(form: Mapping[str, list[str]], name: str) -> str:
 
 
 def _parse_number(question: Question, raw: str) -> tuple[Any, AnswerError | None]:
-    text = normalize_digits(raw).replace(" ", "").replace("\u066b", ".").replace(",", ".")
+    text = normalize_digits(strip_direction_marks(raw)).replace(" ", "").replace("\u066b", ".").replace(",", ".")
     text = text.replace("\u2212", "-")
     integer_only = not question.decimals or question.type is QuestionType.YEAR
     pattern = r"-?\d+" if integer_only else r"-?\d+(\.\d+)?"
@@ -177,6 +189,10 @@ def _parse_number(question: Question, raw: str) -> tuple[Any, AnswerError | None
     if isinstance(number, float) and number.is_integer():
         number = int(number)
     if question.minimum is not None and number < question.minimum:
+        if question.type is QuestionType.YEAR and number in SOLAR_HIJRI_YEARS and number + 621 >= question.minimum:
+            # A year of the Solar Hijri calendar: its Gregorian years, instead of "at least 1950".
+            return None, AnswerError(question.code, "solar_hijri_year",
+                                     {"year": str(number), "first": str(number + 621), "second": str(number + 622)})
         return None, AnswerError(question.code, "too_small", {"minimum": _display(question.minimum)})
     if question.maximum is not None and number > question.maximum:
         return None, AnswerError(question.code, "too_large", {"maximum": _display(question.maximum)})
@@ -188,7 +204,7 @@ def _display(value: float) -> str:
 
 
 def _parse_date(question: Question, raw: str) -> tuple[Any, AnswerError | None]:
-    text = normalize_digits(raw).strip()
+    text = normalize_digits(strip_direction_marks(raw)).strip()
     for pattern in ("%Y-%m-%d", "%d.%m.%Y", "%d/%m/%Y"):
         try:
             return dt.datetime.strptime(text, pattern).date().isoformat(), None

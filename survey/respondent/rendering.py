@@ -66,7 +66,8 @@ def answer_display(question: Question, answers: Mapping[str, Any], localize: Loc
             label = localize(option.label) if option else escape(code)
             if code == OTHER_OPTION_CODE and answers.get(question.other_code):
                 label = Markup('{}: <bdi>{}</bdi>').format(label, answers[question.other_code])
-            parts.append(label)
+            # Isolated: a Latin label in a right-to-left list keeps its comma on the right side.
+            parts.append(Markup("<bdi>{}</bdi>").format(label))
         return Markup(", ").join(parts)
     if question.type is QuestionType.LONG_TEXT:
         return Markup('<bdi class="long">{}</bdi>').format(value)

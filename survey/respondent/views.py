@@ -184,12 +184,14 @@ def choose_language(slug: str) -> str | WerkzeugResponse:
     if chosen in questionnaire.language_codes:
         return redirect(url_for("respondent.intro", slug=slug, lang=chosen))
     draft = _draft(slug)
-    if draft is not None and draft.language in questionnaire.language_codes:
-        return redirect(url_for("respondent.intro", slug=slug, lang=draft.language))
+    draft_language = draft.language if draft is not None and draft.language in questionnaire.language_codes else None
+    # "Choose another language" (?choose=1) shows the choice even to someone with a draft.
+    if draft_language and request.args.get("choose") != "1":
+        return redirect(url_for("respondent.intro", slug=slug, lang=draft_language))
     offered = list(questionnaire.language_codes)
     aliases = {"fa-AF": "prs"}
     best = request.accept_languages.best_match(offered + list(aliases))
-    preselected = aliases.get(best or "", best) or questionnaire.default_language
+    preselected = draft_language or aliases.get(best or "", best) or questionnaire.default_language
     return render_template(
         "respondent/language.html",
         questionnaire=questionnaire,
@@ -423,6 +425,10 @@ def resume(slug: str, lang: str) -> Any:
     error = None
     if request.method == "POST":
         code = request.form.get("code", "")[:40]
+        if not drafts.is_resume_code(code):
+            # Cannot be anyone's code: said at once, and not counted as a guess.
+            error = gettext("A code has eight letters and digits, for example ABCD-7890. Please check what you typed.")
+            return render_template("respondent/resume.html", error=error, code=code, **context), 422
         db = get_db()
         try:
             # Limited because each attempt is a guess at someone's code.
@@ -437,11 +443,11 @@ def resume(slug: str, lang: str) -> Any:
                                    **context), 429, busy.retry_headers(refusal.retry_after)
         if found is None:
             error = gettext("We could not find answers with this code. Please check the code and try again.")
-        else:
-            draft, handle = found
-            _remember(slug, handle)
-            return redirect(_resume_url(slug, lang, questionnaire_for_version(draft.version), draft))
-    return render_template("respondent/resume.html", error=error, **context), (422 if error else 200)
+            return render_template("respondent/resume.html", error=error, code=code, **context), 422
+        draft, handle = found
+        _remember(slug, handle)
+        return redirect(_resume_url(slug, lang, questionnaire_for_version(draft.version), draft))
+    return render_template("respondent/resume.html", error=error, **context)
 
 
 @bp.get("/<slug>/<lang>/accessibility")

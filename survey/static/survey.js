@@ -103,6 +103,33 @@
   });
 })();
 
+// A counter under each text field with a limit, counting characters as the server does (code
+// points, not the UTF-16 units of the browser's maxlength, which cut emoji-rich text silently).
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-counter-text]");
+  if (!form) return;
+  var text = form.getAttribute("data-counter-text");
+  var fields = form.querySelectorAll("[data-max-length]");
+  function track(field) {
+    var maximum = +field.getAttribute("data-max-length");
+    var counter = document.createElement("p");
+    counter.className = "counter";
+    counter.id = field.id + "-counter";
+    field.parentNode.insertBefore(counter, field.nextSibling);
+    var described = field.getAttribute("aria-describedby");
+    field.setAttribute("aria-describedby", (described ? described + " " : "") + counter.id);
+    function update() {
+      var count = Array.from(field.value).length;
+      counter.textContent = text.replace("%(count)s", count).replace("%(maximum)s", maximum);
+      counter.className = count > maximum ? "counter over" : "counter";
+    }
+    field.addEventListener("input", update);
+    update();
+  }
+  for (var i = 0; i < fields.length; i++) if (fields[i].id) track(fields[i]);
+})();
+
 // Shows or hides a follow-up question as soon as its condition holds, evaluating the same
 // condition tree as the server (survey/questionnaire/conditions/expression.py).
 (function () {

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import unicodedata
 import uuid
 from dataclasses import dataclass
 from typing import Any, cast
@@ -43,10 +44,18 @@ LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1", "S": "5", "Z": "2"})
 
 
 def normalize_resume_code(value: str) -> str:
-    """Accept lower case, spaces, missing or extra dashes, and the look-alikes O/0 and I/1."""
-    cleaned = "".join(char for char in value.upper() if char.isalnum())
+    """Accept lower case, spaces, missing or extra dashes, the look-alikes O/0 and I/1, and digits
+    typed on an Arabic or Persian keyboard."""
+    cleaned = "".join(str(unicodedata.decimal(char)) if char.isdecimal() else char
+                      for char in value.upper() if char.isalnum())
     cleaned = cleaned.translate(LOOKALIKES)
     return f"{cleaned[:4]}-{cleaned[4:]}" if len(cleaned) == RESUME_LENGTH else cleaned
+
+
+def is_resume_code(value: str) -> bool:
+    """Whether ``value`` could be a resume code at all (right length, only its alphabet)."""
+    cleaned = normalize_resume_code(value).replace("-", "")
+    return len(cleaned) == RESUME_LENGTH and all(char in RESUME_ALPHABET for char in cleaned)
 
 
 @dataclass(frozen=True)

@@ -128,9 +128,9 @@ def test_a_database_down_on_any_respondent_page_gives_a_friendly_503_in_the_lang
 def test_the_resume_page_keeps_the_typed_code_when_the_database_fails(browser, database):
     browser.get(f"/s/{SLUG}/fa/resume")
     database.fail("SELECT draft")
-    response = browser.client.post(f"/s/{SLUG}/fa/resume", data={"csrf_token": browser.csrf(), "code": "ABCD-7890"})
+    response = browser.client.post(f"/s/{SLUG}/fa/resume", data={"csrf_token": browser.csrf(), "code": "ABCD-7894"})
     html = response.get_data(as_text=True)
-    assert response.status_code == 503 and 'value="ABCD-7890"' in html and 'dir="rtl"' in html
+    assert response.status_code == 503 and 'value="ABCD-7894"' in html and 'dir="rtl"' in html
     assert_friendly(html)
 
 

@@ -28,7 +28,7 @@ def test_pages_load_only_fingerprinted_local_assets_with_long_caching(weight_app
     client = weight_app.test_client()
     html = client.get("/s/needs-assessment/ar/").get_data(as_text=True)
     resources = re.findall(r'<(?:link|script|img)[^>]+(?:href|src)="([^"]+)"', html)
-    assert resources and all(re.fullmatch(r"/assets/[a-z]+\.[0-9a-f]{10}\.(css|js)", url) for url in resources)
+    assert resources and all(re.fullmatch(r"/assets/[a-z]+\.[0-9a-f]{10}\.(css|js|ico)", url) for url in resources)
     response = client.get(resources[0], headers={"Accept-Encoding": "gzip"})
     assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert response.headers["Content-Encoding"] == "gzip"
