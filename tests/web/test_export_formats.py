@@ -147,6 +147,22 @@ def test_old_jobs_and_their_files_are_deleted_when_a_new_one_starts(app, db_sess
     assert len(remaining) == 1 and remaining[0][0] != old_id and remaining[0][1] == "done"
 
 
+def test_an_export_file_past_its_retention_is_not_offered_before_the_clean_up_ran(app, db_session_factory, stored):
+    folder = Path(app.config["EXPORT_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    old = jobs.create_job(stored, ExportRequest(SLUG, threshold=5), "xlsx", "a@musterstadt.example")
+    old.status, old.file_name, old.rows_done = "done", "old-file.xlsx", 3
+    old.created_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=7, minutes=1)
+    (folder / "old-file.xlsx").write_bytes(b"x")
+    stored.commit()
+    analyst = logged_in(app, db_session_factory, "a@musterstadt.example", "analyst")
+    url = f"/staff/q/{SLUG}/export/jobs/{old.public_id}"
+    assert analyst.get(url + "/download").status_code == 404
+    assert "/download" not in analyst.get(url).get_data(as_text=True)
+    assert old.public_id not in analyst.get(f"/staff/q/{SLUG}/export").get_data(as_text=True)
+    assert (folder / "old-file.xlsx").exists()  # still on disk: only the clean-up deletes it
+
+
 def test_only_analysts_reach_the_exports(app, db_session_factory, stored):
     job = jobs.create_job(stored, ExportRequest(SLUG, threshold=5), "xlsx", "d@musterstadt.example")
     stored.commit()
