@@ -216,6 +216,24 @@ def test_cli_exports_every_format_with_filters_and_labels(cli_env, tmp_path):
     assert result.exit_code == 0 and list(pd.read_csv(io.StringIO(result.stdout), dtype=str)["response_id"]) == ["r2"]
 
 
+def test_cli_exports_are_in_the_audit_log_with_command_format_and_filter(cli_env, tmp_path):
+    _env, run, engine = cli_env
+    assert run(["export", SLUG, "--format", "xlsx", "--district", "nord", "--language", "ar", "--from", "2026-11-03",
+                "--labels", "labels", "--label-language", "en", "--out", str(tmp_path / "secret-maria" / "n.xlsx")]).exit_code == 0
+    assert run(["export", SLUG, "--format", "csv", "--channel", "shelter-north", "--out", "-"]).exit_code == 0
+    assert run(["export", SLUG, "--format", "csv", "--district", "atlantis"]).exit_code != 0  # refused: nothing exported
+    with Session(engine) as session:
+        events = session.scalars(select(AuditEvent).where(AuditEvent.action == "export").order_by(AuditEvent.id)).all()
+    assert [(e.actor, e.target, e.detail["command"], e.detail["format"], e.detail["to"]) for e in events] == [
+        ("cli", SLUG, "survey export", "xlsx", "file"), ("cli", SLUG, "survey export", "csv", "standard output")]
+    first, second = (event.detail for event in events)
+    assert first["filter"]["districts"] == ["nord"] and first["filter"]["languages"] == ["ar"]
+    assert first["filter"]["date_from"] == "2026-11-03" and first["labels"] == "labels" and first["label_language"] == "en"
+    assert second["filter"]["channels"] == ["shelter-north"] and second["rows"] == 1
+    # What was exported, not where to (a path may name a person) and nothing of the answers.
+    assert all("maria" not in repr(event.detail) and "r1" not in repr(event.detail) for event in events)
+
+
 def test_cli_refuses_bad_input_with_a_clear_message(cli_env):
     _env, run, _engine = cli_env
     for args, message in [(["--format", "pdf"], "unknown format 'pdf'"),
