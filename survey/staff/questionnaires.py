@@ -28,6 +28,7 @@ from survey.store.questionnaires import (
     questionnaire_for_version,
     save_draft,
     set_closed,
+    unchanged_version,
 )
 from survey.store.responses import counts_by_version
 from survey.web.request_db import get_db
@@ -100,11 +101,18 @@ def upload() -> Any:
                     problems = list(error.problems)
                 else:
                     db = get_db()
+                    for warning in loaded.warnings:
+                        flash(problem_html(warning, mark_warning=False), "warning")
+                    unchanged = unchanged_version(db, loaded)
+                    if unchanged is not None:  # the same content, however the file is written
+                        audit.record(db, actor(), "questionnaire_uploaded", loaded.questionnaire.slug,
+                                     version=unchanged.number, file=file.filename[:200], unchanged=True)
+                        flash(gettext("The file is unchanged from version %(n)d, so no new version was made.",
+                                      n=unchanged.number))
+                        return redirect(url_for("staff.questionnaire_detail", slug=loaded.questionnaire.slug))
                     result = save_draft(db, loaded)
                     audit.record(db, actor(), "questionnaire_uploaded", result.slug,
                                  version=result.version_number, file=file.filename[:200])
-                    for warning in loaded.warnings:
-                        flash(problem_html(warning, mark_warning=False), "warning")
                     if result.created:
                         flash(gettext("Saved as draft version %(n)d. Check it in the preview, then publish it.", n=result.version_number))
                     else:
