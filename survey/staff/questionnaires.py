@@ -31,6 +31,7 @@ from survey.store.questionnaires import (
     unchanged_version,
 )
 from survey.store.responses import counts_by_version
+from survey.store.translation_status import outdated_counts
 from survey.web.request_db import get_db
 from survey.web.upload_limits import FILE_LIMITS
 
@@ -128,8 +129,9 @@ def incomplete_languages(model: Any) -> list[tuple[str, int, int]]:
 @bp.post("/q/<slug>/v/<int:number>/publish")
 @requires(Role.DESIGNER)
 def publish(slug: str, number: int) -> Any:
-    """Publishing freezes the version. Languages still missing texts are listed first; staff
-    either complete them or publish with the declared fallback."""
+    """Publishing freezes the version. Languages still missing texts, and translations made for
+    a source text that has changed since (outdated), are listed first; staff either complete or
+    update them, or publish as it is (missing texts in the declared fallback)."""
     db = get_db()
     row = questionnaire_row(slug)
     version = version_of(row, number)
@@ -138,11 +140,13 @@ def publish(slug: str, number: int) -> Any:
         return redirect(url_for("staff.questionnaire_detail", slug=slug))
     model = questionnaire_for_version(version)
     missing = incomplete_languages(model)
-    if missing and request.form.get("with_fallback") != "yes":
-        return render_template("staff/publish_confirm.html", row=row, version=version, missing=missing, languages=LANGUAGES)
+    outdated = sorted(outdated_counts(db, row.id, model).items())
+    if (missing or outdated) and request.form.get("with_fallback") != "yes":
+        return render_template("staff/publish_confirm.html", row=row, version=version, missing=missing, outdated=outdated,
+                               languages=LANGUAGES)
     publish_version(db, version)
     audit.record(db, actor(), "questionnaire_published", slug, version=number,
-                 fallback_languages=[lang for lang, _d, _t in missing])
+                 fallback_languages=[lang for lang, _d, _t in missing], outdated_languages=[lang for lang, _n in outdated])
     flash(gettext("Version %(n)d is published. Respondents now answer this version.", n=number))
     return redirect(url_for("staff.questionnaire_detail", slug=slug))
 
