@@ -29,6 +29,7 @@ from werkzeug.wrappers import Response
 
 from survey.store import audit, contact_requests, drafts, export_jobs, housekeeping
 from survey.store.db import Database, writes_expected
+from survey.web.config import SettingError
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +71,13 @@ class LocalClock:
 
 
 def register(app: Flask) -> None:
+    """Check SURVEY_HOUSEKEEPING_INTERVAL once (a SettingError stops the start) and run the work
+    after responses."""
+    value = app.config.get("HOUSEKEEPING_INTERVAL", 300)
+    try:
+        app.config["HOUSEKEEPING_INTERVAL"] = max(0, int(value))
+    except (TypeError, ValueError):
+        raise SettingError(f"SURVEY_HOUSEKEEPING_INTERVAL must be a whole number of seconds (0: off), not {value!r}") from None
     app.extensions[EXTENSION] = LocalClock()
     app.after_request(_schedule)
 

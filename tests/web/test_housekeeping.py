@@ -12,6 +12,7 @@ from flask import Flask
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from survey.app import create_app
 from survey.store import drafts, export_jobs
 from survey.store.models import AuditEvent, ContactRequest, Draft, ExportJob, HousekeepingRun, QuestionnaireVersion
 from survey.web import housekeeping
@@ -135,3 +136,14 @@ def test_an_interval_of_zero_turns_it_off(due_app, db):
     _past_retention(db, Path(due_app.config["EXPORT_DIR"]))
     due_app.test_client().get(f"/s/{SLUG}/").close()
     assert _left(db) == (1, 1, 1)
+
+
+def test_an_interval_that_is_no_number_stops_the_start_with_a_clear_message(tmp_path, monkeypatch):
+    from survey.web.config import SettingError
+
+    monkeypatch.setenv("SURVEY_HOUSEKEEPING_INTERVAL", '"5m"')
+    with pytest.raises(SettingError, match="SURVEY_HOUSEKEEPING_INTERVAL must be a whole number of seconds"):
+        create_app({"TESTING": True, "DATABASE_URL": "sqlite://", "SECRET_KEY": "x"}, instance_path=str(tmp_path))
+    monkeypatch.setenv("SURVEY_HOUSEKEEPING_INTERVAL", "60")
+    app = create_app({"TESTING": True, "DATABASE_URL": "sqlite://", "SECRET_KEY": "x"}, instance_path=str(tmp_path))
+    assert app.config["HOUSEKEEPING_INTERVAL"] == 60
