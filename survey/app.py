@@ -97,6 +97,8 @@ def create_app(test_config: Mapping[str, Any] | None = None, instance_path: str 
     init_assets(app)
     from survey.web.security_headers import init_security_headers
     init_security_headers(app)
+    from survey.web import housekeeping
+    housekeeping.register(app)  # deletes what is past its retention, after a response, now and then
 
     from survey import directory, respondent, staff
     from survey.staff import error_pages

@@ -148,6 +148,14 @@ def export_command(slug: str, export_format: str, values: str, label_language: s
 
     request = ExportRequest(slug, export_filter, values == "labels", label_language, delimiter, bom,
                             threshold=current_threshold())
+    from survey.store import audit
+
+    def audited(session: Session, count: int, to: str) -> None:
+        # As the staff pages record theirs: what was exported, never where to (a path may name
+        # a person) and nothing of the answers.
+        audit.record(session, "cli", "export", slug, command="survey export", format=chosen.name, rows=count, to=to,
+                     **request.to_options())
+
     with unit_of_work() as session:
         try:
             prepared = prepare(session, request)
@@ -158,11 +166,12 @@ def export_command(slug: str, export_format: str, values: str, label_language: s
         if out is not None and str(out) == "-":
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / f"export.{chosen.extension}"
-                chosen.write(prepared, path)
+                count = chosen.write(prepared, path)
                 with open(path, "rb") as handle:
                     while chunk := handle.read(1 << 20):
                         sys.stdout.buffer.write(chunk)
                 sys.stdout.flush()
+            audited(session, count, "standard output")
             return
         if out is None:
             stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -179,6 +188,7 @@ def export_command(slug: str, export_format: str, values: str, label_language: s
             partial.unlink(missing_ok=True)
             raise
         partial.replace(out)  # never leave a half-written file under the final name
+        audited(session, count, "file")
     what = "variables described" if export_format == "codebook" else "responses written"
     click.echo(f"{count} {what} to {out}", err=True)
     click.echo(str(out))

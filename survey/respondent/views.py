@@ -114,9 +114,13 @@ def _note_channel(slug: str) -> None:
         session[CHANNEL_KEY] = {**(session.get(CHANNEL_KEY) or {}), slug: code}
 
 
+def _retention_days() -> int:
+    return int(current_app.config["DRAFT_RETENTION_DAYS"])
+
+
 def _draft(slug: str) -> OpenDraft | None:
     handle = _handle(slug)
-    draft = drafts.find_draft(get_db(), handle["t"] if handle else None)
+    draft = drafts.find_draft(get_db(), handle["t"] if handle else None, retention_days=_retention_days())
     if handle and draft is None:
         _forget(slug)  # the draft was submitted, deleted or expired
     return draft
@@ -152,7 +156,7 @@ def _draft_context(slug: str, draft: OpenDraft | None) -> dict[str, Any]:
         return {"resume_code": None, "has_draft": False, "kept_until": None}
     handle = _handle(slug)
     # Announced on every page: an unannounced timeout would fail WCAG 2.2.1 / 2.2.6.
-    kept_until = draft.last_saved_on + timedelta(days=int(current_app.config["DRAFT_RETENTION_DAYS"]))
+    kept_until = draft.last_saved_on + timedelta(days=_retention_days())
     return {
         "resume_code": handle["c"] if handle else None,
         "has_draft": True,
@@ -247,7 +251,7 @@ def _start_draft(slug: str, lang: str, answers: dict[str, Any], resume_at: str |
     _draft_row, handle = drafts.start_draft(get_db(), version, lang, channel, answers, resume_at)
     _remember(slug, handle)
     _forget_starting(slug)
-    started = drafts.find_draft(get_db(), handle.token)
+    started = drafts.find_draft(get_db(), handle.token, retention_days=_retention_days())
     assert started is not None  # just written, in this transaction
     return started
 
@@ -433,7 +437,7 @@ def resume(slug: str, lang: str) -> Any:
         try:
             # Limited because each attempt is a guess at someone's code.
             refusal = busy.refused(busy.RESUME, slug)
-            found = drafts.resume_with_code(db, code, slug) if refusal is None else None
+            found = drafts.resume_with_code(db, code, slug, retention_days=_retention_days()) if refusal is None else None
         except DATABASE_UNAVAILABLE:
             request_db.discard()
             return render_template("respondent/resume.html", error=None, code=code, retry_message=busy.database_busy_message(),

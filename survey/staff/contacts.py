@@ -15,7 +15,6 @@ from survey.staff import bp
 from survey.staff.auth import actor, requires
 from survey.store import audit, contact_requests
 from survey.store.accounts import Role
-from survey.store.models import ContactRequest
 from survey.web.request_db import get_db
 
 
@@ -24,7 +23,8 @@ from survey.web.request_db import get_db
 def contacts() -> str:
     db = get_db()
     retention = int(current_app.config["CONTACT_RETENTION_DAYS"])
-    handled = [(item, contact_requests.deletion_date(item, retention)) for item in contact_requests.handled_requests(db)]
+    handled = [(item, contact_requests.deletion_date(item, retention))
+               for item in contact_requests.handled_requests(db, retention)]
     return render_template("staff/contacts.html", open_requests=contact_requests.open_requests(db), handled=handled,
                            city=municipality(db), languages=LANGUAGES, retention_days=retention)
 
@@ -33,7 +33,7 @@ def contacts() -> str:
 @requires(Role.COUNSELLOR)
 def update_contact(request_id: int) -> Any:
     db = get_db()
-    item = db.get(ContactRequest, request_id)
+    item = contact_requests.find_request(db, request_id, int(current_app.config["CONTACT_RETENTION_DAYS"]))
     if item is None:
         abort(404)
     action = request.form.get("action")

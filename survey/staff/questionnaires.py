@@ -28,8 +28,10 @@ from survey.store.questionnaires import (
     questionnaire_for_version,
     save_draft,
     set_closed,
+    unchanged_version,
 )
 from survey.store.responses import counts_by_version
+from survey.store.translation_status import outdated_counts
 from survey.web.request_db import get_db
 from survey.web.upload_limits import FILE_LIMITS
 
@@ -100,11 +102,18 @@ def upload() -> Any:
                     problems = list(error.problems)
                 else:
                     db = get_db()
+                    for warning in loaded.warnings:
+                        flash(problem_html(warning, mark_warning=False), "warning")
+                    unchanged = unchanged_version(db, loaded)
+                    if unchanged is not None:  # the same content, however the file is written
+                        audit.record(db, actor(), "questionnaire_uploaded", loaded.questionnaire.slug,
+                                     version=unchanged.number, file=file.filename[:200], unchanged=True)
+                        flash(gettext("The file is unchanged from version %(n)d, so no new version was made.",
+                                      n=unchanged.number))
+                        return redirect(url_for("staff.questionnaire_detail", slug=loaded.questionnaire.slug))
                     result = save_draft(db, loaded)
                     audit.record(db, actor(), "questionnaire_uploaded", result.slug,
                                  version=result.version_number, file=file.filename[:200])
-                    for warning in loaded.warnings:
-                        flash(problem_html(warning, mark_warning=False), "warning")
                     if result.created:
                         flash(gettext("Saved as draft version %(n)d. Check it in the preview, then publish it.", n=result.version_number))
                     else:
@@ -120,8 +129,9 @@ def incomplete_languages(model: Any) -> list[tuple[str, int, int]]:
 @bp.post("/q/<slug>/v/<int:number>/publish")
 @requires(Role.DESIGNER)
 def publish(slug: str, number: int) -> Any:
-    """Publishing freezes the version. Languages still missing texts are listed first; staff
-    either complete them or publish with the declared fallback."""
+    """Publishing freezes the version. Languages still missing texts, and translations made for
+    a source text that has changed since (outdated), are listed first; staff either complete or
+    update them, or publish as it is (missing texts in the declared fallback)."""
     db = get_db()
     row = questionnaire_row(slug)
     version = version_of(row, number)
@@ -130,11 +140,13 @@ def publish(slug: str, number: int) -> Any:
         return redirect(url_for("staff.questionnaire_detail", slug=slug))
     model = questionnaire_for_version(version)
     missing = incomplete_languages(model)
-    if missing and request.form.get("with_fallback") != "yes":
-        return render_template("staff/publish_confirm.html", row=row, version=version, missing=missing, languages=LANGUAGES)
+    outdated = sorted(outdated_counts(db, row.id, model).items())
+    if (missing or outdated) and request.form.get("with_fallback") != "yes":
+        return render_template("staff/publish_confirm.html", row=row, version=version, missing=missing, outdated=outdated,
+                               languages=LANGUAGES)
     publish_version(db, version)
     audit.record(db, actor(), "questionnaire_published", slug, version=number,
-                 fallback_languages=[lang for lang, _d, _t in missing])
+                 fallback_languages=[lang for lang, _d, _t in missing], outdated_languages=[lang for lang, _n in outdated])
     flash(gettext("Version %(n)d is published. Respondents now answer this version.", n=number))
     return redirect(url_for("staff.questionnaire_detail", slug=slug))
 

@@ -3,8 +3,10 @@
 A request is stored apart from any survey answers and cannot be linked to them: no response,
 draft or session id, and no time finer than the Monday of the week it arrived in. It holds only
 what the person typed. Handled requests are deleted ``retention_days`` after being handled
-(``SURVEY_CONTACT_RETENTION_DAYS``, default 90); staff may delete any request earlier, e.g. when
-the person asks. Plain Python, no Flask: the view maps the error codes to translated messages.
+(``SURVEY_CONTACT_RETENTION_DAYS``, default 90; the server's housekeeping runs ``delete_handled``),
+and no read shows one past that day even before the deletion ran; staff may delete any request
+earlier, e.g. when the person asks. Plain Python, no Flask: the view maps the error codes to
+translated messages.
 """
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, select
 from sqlalchemy.orm import Session
 
 from survey.store.db import deleted_rows
@@ -106,9 +108,23 @@ def open_requests(session: Session) -> list[ContactRequest]:
                                 .order_by(ContactRequest.week_of, ContactRequest.id)))
 
 
-def handled_requests(session: Session) -> list[ContactRequest]:
-    return list(session.scalars(select(ContactRequest).where(ContactRequest.handled_on.is_not(None))
+def _past_retention(retention_days: int, today: dt.date | None) -> ColumnElement[bool]:
+    """Handled ``retention_days`` or more days ago: deleted by ``delete_handled``, shown nowhere."""
+    cutoff = (today or dt.date.today()) - dt.timedelta(days=retention_days)
+    return ContactRequest.handled_on.is_not(None) & (ContactRequest.handled_on <= cutoff)
+
+
+def handled_requests(session: Session, retention_days: int, today: dt.date | None = None) -> list[ContactRequest]:
+    """Handled requests still within their retention (older ones wait only for their deletion)."""
+    return list(session.scalars(select(ContactRequest)
+                                .where(ContactRequest.handled_on.is_not(None), ~_past_retention(retention_days, today))
                                 .order_by(ContactRequest.handled_on.desc(), ContactRequest.id.desc())))
+
+
+def find_request(session: Session, request_id: int, retention_days: int, today: dt.date | None = None) -> ContactRequest | None:
+    """An open request, or a handled one within its retention."""
+    return session.scalar(select(ContactRequest).where(ContactRequest.id == request_id,
+                                                       ~_past_retention(retention_days, today)))
 
 
 def mark_handled(request: ContactRequest, by: str, today: dt.date | None = None) -> None:
@@ -123,8 +139,6 @@ def deletion_date(request: ContactRequest, retention_days: int) -> dt.date | Non
 
 def delete_handled(session: Session, retention_days: int, today: dt.date | None = None) -> int:
     """Delete requests handled ``retention_days`` or more days ago; returns how many."""
-    cutoff = (today or dt.date.today()) - dt.timedelta(days=retention_days)
-    result = session.execute(delete(ContactRequest).where(ContactRequest.handled_on.is_not(None),
-                                                          ContactRequest.handled_on <= cutoff))
+    result = session.execute(delete(ContactRequest).where(_past_retention(retention_days, today)))
     session.flush()
     return deleted_rows(result)

@@ -72,6 +72,12 @@ def mark_stale(session: Session, job: ExportJob, now: dt.datetime | None = None)
     return True
 
 
+def is_expired(job: ExportJob, now: dt.datetime | None = None) -> bool:
+    """Created more than KEEP_FOR ago: its file is neither listed nor served, and
+    ``delete_old_jobs`` (the server's housekeeping, and each new export) deletes it."""
+    return _aware(job.created_at) < (now or utc_now()) - KEEP_FOR
+
+
 def delete_old_jobs(session: Session, export_dir: Path, now: dt.datetime | None = None) -> int:
     """Delete jobs created more than KEEP_FOR ago with their files (flushed); returns how many."""
     cutoff = (now or utc_now()) - KEEP_FOR
@@ -85,9 +91,11 @@ def delete_old_jobs(session: Session, export_dir: Path, now: dt.datetime | None 
     return len(old)
 
 
-def job_file(job: ExportJob, export_dir: Path) -> Path | None:
-    """The finished file of a done job, when it is still there."""
+def job_file(job: ExportJob, export_dir: Path, now: dt.datetime | None = None) -> Path | None:
+    """The finished file of a done job, when it is still there and not past KEEP_FOR."""
     if job.status != DONE or not job.file_name or "/" in job.file_name or "\\" in job.file_name:
+        return None
+    if is_expired(job, now):
         return None
     path = export_dir / job.file_name
     return path if path.is_file() else None
@@ -98,9 +106,10 @@ def created_at(job: ExportJob) -> dt.datetime:
 
 
 def jobs_of(session: Session, questionnaire_id: int, requested_by: str, limit: int = 10) -> list[ExportJob]:
-    """The newest jobs one person started for one questionnaire."""
+    """The newest jobs one person started for one questionnaire, none past KEEP_FOR."""
     return list(session.scalars(
-        select(ExportJob).where(ExportJob.questionnaire_id == questionnaire_id, ExportJob.requested_by == requested_by)
+        select(ExportJob).where(ExportJob.questionnaire_id == questionnaire_id, ExportJob.requested_by == requested_by,
+                                ExportJob.created_at >= utc_now() - KEEP_FOR)
         .order_by(ExportJob.created_at.desc(), ExportJob.id.desc()).limit(limit)))
 
 

@@ -274,6 +274,16 @@ class RateLimitBucket(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class HousekeepingRun(Base):
+    """When a piece of the server's own periodic work (survey.web.housekeeping) last ran: one row
+    per task, claimed by one process per interval (survey.store.housekeeping)."""
+
+    __tablename__ = "housekeeping"
+
+    task: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_run: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True))
+
+
 class ExportJob(Base):
     """An export built in the background; the file lands in the exports folder."""
 

@@ -118,6 +118,29 @@ def publish_version(session: Session, version: QuestionnaireVersion) -> None:
     session.flush()
 
 
+def unchanged_version(session: Session, loaded: LoadedQuestionnaire) -> QuestionnaireVersion | None:
+    """The questionnaire's newest version (a draft, if there is one) or its live version when
+    ``loaded`` says exactly what that version says; None when it is new or changed. Compared as
+    the file the model writes (``dump_questionnaire``), so comments, layout, quoting, key order
+    and the file format (YAML or XLSForm, e.g. a downloaded version uploaded again) make no
+    difference, and an upload that changes nothing makes no new version."""
+    slug = loaded.questionnaire.slug
+    canonical: str | None = None
+    for version in (newest_version(session, slug), live_version(session, slug)):
+        if version is None:
+            continue
+        if version.content_hash == loaded.content_hash:
+            return version
+        try:
+            stored = questionnaire_for_version(version)
+        except QuestionnaireError:
+            continue  # an old version the current loader refuses: not the same as a valid file
+        canonical = canonical or dump_questionnaire(loaded.questionnaire)
+        if dump_questionnaire(stored) == canonical:
+            return version
+    return None
+
+
 def _version_with_content(session: Session, row: QuestionnaireRow, content_hash: str) -> QuestionnaireVersion | None:
     return session.scalar(
         select(QuestionnaireVersion).where(

@@ -91,3 +91,8 @@ def outdated_keys(session: Session, questionnaire_id: int, model: Questionnaire)
             if row is not None and row.source_hash != current and (text.get(language) or "").strip():
                 result[language].add(key)
     return result
+
+
+def outdated_counts(session: Session, questionnaire_id: int, model: Questionnaire) -> dict[str, int]:
+    """The languages of ``model`` with outdated translations, and how many each has."""
+    return {language: len(keys) for language, keys in outdated_keys(session, questionnaire_id, model).items() if keys}

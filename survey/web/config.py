@@ -29,6 +29,11 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "SUPPRESSION_THRESHOLD": 5,
         # "A counsellor may contact me" requests are deleted this long after being handled.
         "CONTACT_RETENTION_DAYS": 90,
+        # The server deletes expired drafts, handled contact requests and export files past their
+        # retention itself, at most once per this many seconds across all workers and hosts, after
+        # a response was sent (survey/web/housekeeping.py). 0: never (then run the survey delete-*
+        # commands yourself; nothing past its retention is shown either way).
+        "HOUSEKEEPING_INTERVAL": 300,
         # Secure cookies need HTTPS; set SURVEY_SECURE_COOKIES=true behind a TLS proxy.
         "SECURE_COOKIES": False,
         # Reverse proxies in front of the app whose X-Forwarded-Proto/Host to trust (0: none).

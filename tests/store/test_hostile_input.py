@@ -69,7 +69,7 @@ def test_channel_and_resume_codes_take_every_payload(name, db, bundled):
     # The resume form: cut to 40 characters by the view, then not a code of any draft.
     version = db.scalar(select(QuestionnaireVersion).where(QuestionnaireVersion.questionnaire_id == row.id))
     drafts.start_draft(db, version, "de")
-    assert drafts.resume_with_code(db, payload[:40], SLUG) is None
+    assert drafts.resume_with_code(db, payload[:40], SLUG, retention_days=30) is None
 
 
 @pytest.mark.parametrize("name", STORABLE)
@@ -89,11 +89,11 @@ def test_answers_with_every_payload_are_stored_and_submitted(name, db, bundled):
         if result.errors:
             result = read_page(model, model.section(code), posted, answers)
         answers.update(result.answers)
-        opened = drafts.find_draft(db, handle.token)
+        opened = drafts.find_draft(db, handle.token, retention_days=30)
         assert drafts.save_answers(db, opened, answers, code, "de")
     db.commit()
-    assert drafts.find_draft(db, handle.token).answers == answers
-    response = drafts.submit_draft(db, drafts.find_draft(db, handle.token), answers)
+    assert drafts.find_draft(db, handle.token, retention_days=30).answers == answers
+    response = drafts.submit_draft(db, drafts.find_draft(db, handle.token, retention_days=30), answers)
     assert response is not None
     db.commit()
     db.expire_all()

@@ -127,9 +127,10 @@ def test_only_the_store_writes_queries():
 
 # One place commits per unit of work (Indico's habit): the request (survey.app through
 # survey.web.request_db, which the rate limiter also uses to make a hit count at once), a CLI
-# command (survey.cli.unit_of_work), a background export job (survey.exports.jobs), and the seeding
-# of the test and benchmark app (survey.seed). Everything else only flushes.
-COMMIT_PLACES = {"survey.web.request_db", "survey.cli", "survey.exports.jobs", "survey.seed"}
+# command (survey.cli.unit_of_work), a background export job (survey.exports.jobs), the server's
+# periodic clean-up after a response was sent (survey.web.housekeeping), and the seeding of the
+# test and benchmark app (survey.seed). Everything else only flushes.
+COMMIT_PLACES = {"survey.web.request_db", "survey.cli", "survey.exports.jobs", "survey.web.housekeeping", "survey.seed"}
 REQUEST_COMMITTERS = {"survey.app", "survey.web.limits"}
 
 

@@ -27,6 +27,8 @@ def _new_app(engine: Engine, instance: Path) -> Flask:
         "SECRET_KEY": "test-secret",
         "EXPORT_DIR": str(instance / "exports"),
         "EXPORT_JOBS_IN": "thread",  # the database lives in the test's transaction
+        # Off: a test's old rows stay until it deletes them; tests/web/test_housekeeping.py turns it on.
+        "HOUSEKEEPING_INTERVAL": 0,
     }, instance_path=str(instance))
     app.extensions["survey.db"].engine.dispose()
     app.extensions["survey.db"].engine = engine

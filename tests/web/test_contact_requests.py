@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from survey.store.models import AuditEvent, ContactRequest, Response
 from tests.conftest import Browser
@@ -126,3 +126,16 @@ def test_cli_deletes_handled_requests(app, db_session_factory, db):
     result = app.test_cli_runner().invoke(args=["delete-handled-contacts"], catch_exceptions=False)
     assert "1 handled contact requests deleted" in result.output
     assert db.scalar(select(func.count(ContactRequest.id))) == 1
+
+
+def test_a_handled_request_past_its_retention_is_not_shown_before_the_clean_up_ran(app, db_session_factory, db):
+    app.config["CONTACT_RETENTION_DAYS"] = 30
+    _request(db_session_factory, handled_on=dt.date.today() - dt.timedelta(days=3), handled_by="x")
+    expired = _request(db_session_factory, handled_on=dt.date.today() - dt.timedelta(days=45), handled_by="x")
+    db.execute(update(ContactRequest).where(ContactRequest.id == expired).values(name="Expired Person"))
+    db.commit()
+    counsellor = logged_in(app, db_session_factory, "beratung@stadt.example", "counsellor")
+    page = counsellor.get("/staff/contacts").get_data(as_text=True)
+    assert "Secret Person" in page and "Expired Person" not in page
+    assert counsellor.post(f"/staff/contacts/{expired}", {"action": "handled"}).status_code == 404
+    assert db.scalar(select(func.count(ContactRequest.id))) == 2  # still stored until the clean-up deletes it

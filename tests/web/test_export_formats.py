@@ -147,6 +147,22 @@ def test_old_jobs_and_their_files_are_deleted_when_a_new_one_starts(app, db_sess
     assert len(remaining) == 1 and remaining[0][0] != old_id and remaining[0][1] == "done"
 
 
+def test_an_export_file_past_its_retention_is_not_offered_before_the_clean_up_ran(app, db_session_factory, stored):
+    folder = Path(app.config["EXPORT_DIR"])
+    folder.mkdir(parents=True, exist_ok=True)
+    old = jobs.create_job(stored, ExportRequest(SLUG, threshold=5), "xlsx", "a@musterstadt.example")
+    old.status, old.file_name, old.rows_done = "done", "old-file.xlsx", 3
+    old.created_at = dt.datetime.now(dt.UTC) - dt.timedelta(days=7, minutes=1)
+    (folder / "old-file.xlsx").write_bytes(b"x")
+    stored.commit()
+    analyst = logged_in(app, db_session_factory, "a@musterstadt.example", "analyst")
+    url = f"/staff/q/{SLUG}/export/jobs/{old.public_id}"
+    assert analyst.get(url + "/download").status_code == 404
+    assert "/download" not in analyst.get(url).get_data(as_text=True)
+    assert old.public_id not in analyst.get(f"/staff/q/{SLUG}/export").get_data(as_text=True)
+    assert (folder / "old-file.xlsx").exists()  # still on disk: only the clean-up deletes it
+
+
 def test_only_analysts_reach_the_exports(app, db_session_factory, stored):
     job = jobs.create_job(stored, ExportRequest(SLUG, threshold=5), "xlsx", "d@musterstadt.example")
     stored.commit()
@@ -198,6 +214,24 @@ def test_cli_exports_every_format_with_filters_and_labels(cli_env, tmp_path):
     assert "Musterstadt North" in (tmp_path / "book.csv").read_text(encoding="utf-8")
     result = run(["export", SLUG, "--format", "csv", "--channel", "shelter-north", "--version", "1", "--out", "-"])
     assert result.exit_code == 0 and list(pd.read_csv(io.StringIO(result.stdout), dtype=str)["response_id"]) == ["r2"]
+
+
+def test_cli_exports_are_in_the_audit_log_with_command_format_and_filter(cli_env, tmp_path):
+    _env, run, engine = cli_env
+    assert run(["export", SLUG, "--format", "xlsx", "--district", "nord", "--language", "ar", "--from", "2026-11-03",
+                "--labels", "labels", "--label-language", "en", "--out", str(tmp_path / "secret-maria" / "n.xlsx")]).exit_code == 0
+    assert run(["export", SLUG, "--format", "csv", "--channel", "shelter-north", "--out", "-"]).exit_code == 0
+    assert run(["export", SLUG, "--format", "csv", "--district", "atlantis"]).exit_code != 0  # refused: nothing exported
+    with Session(engine) as session:
+        events = session.scalars(select(AuditEvent).where(AuditEvent.action == "export").order_by(AuditEvent.id)).all()
+    assert [(e.actor, e.target, e.detail["command"], e.detail["format"], e.detail["to"]) for e in events] == [
+        ("cli", SLUG, "survey export", "xlsx", "file"), ("cli", SLUG, "survey export", "csv", "standard output")]
+    first, second = (event.detail for event in events)
+    assert first["filter"]["districts"] == ["nord"] and first["filter"]["languages"] == ["ar"]
+    assert first["filter"]["date_from"] == "2026-11-03" and first["labels"] == "labels" and first["label_language"] == "en"
+    assert second["filter"]["channels"] == ["shelter-north"] and second["rows"] == 1
+    # What was exported, not where to (a path may name a person) and nothing of the answers.
+    assert all("maria" not in repr(event.detail) and "r1" not in repr(event.detail) for event in events)
 
 
 def test_cli_refuses_bad_input_with_a_clear_message(cli_env):

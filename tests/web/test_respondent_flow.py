@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from survey.exports.csv_export import write_csv
 from survey.store.models import Base, Draft, Response
@@ -217,6 +218,34 @@ def test_wrong_resume_code_is_explained(browser):
     browser.get(f"/s/{SLUG}/ru/resume")
     browser.post(data={"code": "AAAA-BBBB"})
     assert browser.status == 422 and 'class="error-summary"' in browser.html
+
+
+def test_a_draft_past_its_retention_is_gone_for_the_respondent_before_any_clean_up(browser, new_browser, app, db):
+    """45 days after the last save (kept 30): neither the cookie nor the code opens the draft, its
+    answers are not shown, reviewed or sent, and the respondent reads what a deleted draft shows."""
+    start_in(browser, "en")
+    complete_page(browser, {**ABOUT, "arrival_year": "2020"})
+    code = browser.resume_code()
+    token = browser.csrf()
+    db.execute(update(Draft).values(last_saved_on=dt.date.today() - dt.timedelta(days=45)))
+    db.commit()
+    assert app.config["DRAFT_RETENTION_DAYS"] == 30
+
+    cookie = browser.client.get_cookie("survey_session").value
+    sent = browser.client.post(f"/s/{SLUG}/en/submit", data={"csrf_token": token})
+    assert sent.status_code == 302 and sent.headers["Location"] == f"/s/{SLUG}/en/"
+    assert db.scalar(select(func.count(Response.id))) == 0
+    for page in ("p/needs", "p/about", "review", ""):  # continuing with the cookie: the intro, no answers
+        browser.client.set_cookie("survey_session", cookie)
+        browser.get(f"/s/{SLUG}/en/{page}")
+        assert browser.url == f"/s/{SLUG}/en/" and code not in browser.html
+        assert "Continue where you left off" not in browser.html and 'value="2020"' not in browser.html
+
+    phone = new_browser()  # on another device with the code: as for an unknown code
+    phone.get(f"/s/{SLUG}/en/resume")
+    phone.post(data={"code": code})
+    assert phone.status == 422 and "We could not find answers with this code" in phone.html
+    assert db.scalar(select(func.count(Draft.id))) == 1  # still stored: only the clean-up deletes it
 
 
 def test_no_ip_address_or_user_agent_is_stored(browser, db):

@@ -210,3 +210,43 @@ def test_xlsform_upload_and_download_in_both_formats(app, db_session_factory, bu
     broken = designer.post("/staff/questionnaires/upload",
                            {"file": (io.BytesIO(b"PK\x03\x04 not really a workbook"), "kaputt.xlsx")}, content_type="multipart/form-data")
     assert broken.status_code == 422 and "kaputt.xlsx" in broken.get_data(as_text=True)
+
+
+def test_uploading_an_unchanged_file_makes_no_new_version(app, db_session_factory, db):
+    """However the file is written (comments, layout, quoting, key order, or the version's own
+    YAML or XLSForm download), the same content is no new draft; the designer is told so."""
+    from survey.questionnaire import load_questionnaire_text
+    from survey.questionnaire.formats.xlsform_writer import write_xlsform
+
+    designer = logged_in(app, db_session_factory, "d@musterstadt.example", "designer")
+    assert upload(designer, SMALL).status_code == 302
+    rewritten = ("# Kurzbefragung, noch einmal gespeichert\n"
+                 + SMALL.replace("title: {de: Kurzbefragung, en: Short survey, ar: استبيان قصير}",
+                                 "title:\n  en: 'Short survey'\n  de: \"Kurzbefragung\"\n  ar: استبيان قصير")
+                 .replace("        max: 80\n", "        max: 80   # hours\n"))
+    assert rewritten != SMALL
+    versions = lambda: sorted((v.number, v.status) for v in db.scalars(select(QuestionnaireVersion)))  # noqa: E731
+
+    for _round in range(2):  # against the draft, then against the published version
+        again = upload(designer, rewritten)
+        assert again.status_code == 302 and again.headers["Location"] == "/staff/q/kurz"
+        page = designer.get("/staff/q/kurz").get_data(as_text=True)
+        assert "The file is unchanged from version 1, so no new version was made." in page
+        yaml_download = designer.get("/staff/q/kurz/v/1/download.yaml").get_data(as_text=True)
+        assert upload(designer, yaml_download).status_code == 302
+        workbook = write_xlsform(load_questionnaire_text(SMALL).questionnaire)
+        assert upload_raw(designer, workbook, "kurz.xlsx").status_code == 302
+        assert versions() == [(1, "draft" if _round == 0 else "published")]
+        if _round == 0:
+            assert designer.post("/staff/q/kurz/v/1/publish", {"with_fallback": "yes"}).status_code == 302
+    events = db.scalars(select(AuditEvent).where(AuditEvent.action == "questionnaire_uploaded")).all()
+    assert [e.detail.get("unchanged", False) for e in events] == [False] + [True] * 6
+
+    # One changed text is a change: a new draft.
+    assert upload(designer, rewritten.replace("Stunden pro Woche", "Arbeitsstunden")).status_code == 302
+    assert versions() == [(1, "published"), (2, "draft")]
+    assert "Saved as draft version 2" in designer.get("/staff/q/kurz").get_data(as_text=True)
+
+
+def upload_raw(staff, raw: bytes, name: str):
+    return staff.post("/staff/questionnaires/upload", {"file": (io.BytesIO(raw), name)}, content_type="multipart/form-data")

@@ -190,6 +190,31 @@ def test_changing_a_source_text_marks_its_translations_outdated_until_touched(de
     assert len(row.versions) == 2  # every change went into the one draft
 
 
+def test_publishing_a_version_with_outdated_translations_asks_first(designer, db_session_factory):
+    change_german_title(db_session_factory)  # version 2, a draft: every translation of the title is outdated
+    with db_session_factory() as session:
+        row = session.scalar(select(QuestionnaireRow).where(QuestionnaireRow.slug == SLUG))
+        languages = sorted(language for language, keys in outdated_keys(session, row.id, questionnaire_for_version(
+            row.versions[-1])).items() if keys)
+    assert "ar" in languages and "uk" in languages and "de" not in languages
+    publish = f"/staff/q/{SLUG}/v/2/publish"
+    designer.get(f"/staff/q/{SLUG}")
+    designer.post(publish)
+    assert designer.status == 200 and designer.url == publish  # asked, not published
+    assert "These languages have outdated translations, made for a source text that has changed since:" in designer.html
+    assert "Arabic (ar): 1 outdated text" in designer.html and "Ukrainian (uk): 1 outdated text" in designer.html
+    assert "These languages still lack texts" not in designer.html  # complete, only outdated
+    assert "Publish anyway" in designer.html and f'href="{PAGE}"' in designer.html
+    assert [(v.number, v.status) for v in versions(db_session_factory)] == [(1, "published"), (2, "draft")]
+
+    designer.post(publish, {"with_fallback": "yes"})
+    assert designer.status == 200 and "Version 2 is published" in designer.html
+    assert [(v.number, v.status) for v in versions(db_session_factory)] == [(1, "retired"), (2, "published")]
+    with db_session_factory() as session:
+        event = session.scalar(select(AuditEvent).where(AuditEvent.action == "questionnaire_published"))
+        assert event.detail["outdated_languages"] == languages and event.detail["fallback_languages"] == []
+
+
 def test_reverting_the_source_text_makes_the_translation_current_again(designer, db_session_factory):
     change_german_title(db_session_factory)
     change_german_title(db_session_factory, "Ihr Bedarf an Beratung und Unterstützung")
