@@ -15,4 +15,4 @@ def no_store(response: Response) -> Response:
     return response
 
 
-from survey.respondent import views  # noqa: E402,F401  (registers the routes)
+from survey.respondent import legal_pages, views  # noqa: E402,F401  (registers the routes)

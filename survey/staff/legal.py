@@ -1,0 +1,111 @@
+"""Admin page for the city behind the survey: name, logo, responsible office, data protection
+officer, legal basis, supervisory authority, legal notice (survey.store.legal_details). Every
+change is audited; publishing a questionnaire waits until the mandatory details are there
+(``missing_message``)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext, lazy_gettext
+
+from survey.files import MAX_LOGO_BYTES, LogoRefused, checked_logo
+from survey.problems import Problem
+from survey.staff import bp
+from survey.staff.auth import actor, requires
+from survey.staff.problem_texts import problem_text
+from survey.store import audit, legal_details
+from survey.store.accounts import Role
+from survey.web import request_db
+from survey.web.request_db import get_db
+
+# field -> its label on the staff page (and in the message that names what is missing)
+LABELS: dict[str, Any] = {
+    "municipality_name": lazy_gettext("Name of the municipality"),
+    "office_name": lazy_gettext("Responsible office"),
+    "office_address": lazy_gettext("Postal address of the responsible office"),
+    "office_email": lazy_gettext("E-mail address of the responsible office"),
+    "office_phone": lazy_gettext("Telephone number of the responsible office"),
+    "dpo_contact": lazy_gettext("Data protection officer: name and postal address"),
+    "dpo_email": lazy_gettext("Data protection officer: e-mail address"),
+    "legal_basis": lazy_gettext("Legal basis"),
+    "legal_basis_text": lazy_gettext("Legal basis: details"),
+    "answer_retention": lazy_gettext("How long sent answers are kept"),
+    "supervisory_authority": lazy_gettext("Supervisory authority"),
+    "legal_notice": lazy_gettext("Legal notice (Impressum)"),
+}
+
+
+def missing_message(details: legal_details.LegalDetails) -> str | None:
+    """Why a questionnaire cannot be published yet, or None when the details are complete."""
+    missing = details.missing()
+    if not missing:
+        return None
+    return gettext("A questionnaire can only be published once the city's legal details are complete. Still missing: "
+                   "%(fields)s. An admin enters them in the staff area under Legal details.",
+                   fields=", ".join(str(LABELS[name]) for name in missing))
+
+
+def _errors(problems: list[Problem]) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for problem in problems:
+        found.setdefault(problem.where.field, []).append(problem_text(problem))
+    return found
+
+
+def _page(details: legal_details.LegalDetails | None = None, errors: dict[str, list[str]] | None = None,
+          status: int = 200) -> Any:
+    db = get_db()
+    details = details or legal_details.current(db)
+    return render_template(
+        "staff/legal.html", details=details, errors=errors or {}, labels=LABELS, legal_bases=legal_details.LEGAL_BASES,
+        required=legal_details.REQUIRED, missing=legal_details.current(db).missing(), logo=legal_details.logo(db),
+        default_authority=legal_details.DEFAULT_SUPERVISORY_AUTHORITY, max_logo_kb=MAX_LOGO_BYTES // 1024,
+    ), status
+
+
+@bp.get("/legal")
+@requires(Role.ADMIN)
+def legal_page() -> Any:
+    return _page()
+
+
+@bp.post("/legal")
+@requires(Role.ADMIN)
+def legal_save() -> Any:
+    details, problems = legal_details.parse(request.form)
+    if problems:
+        return _page(details, _errors(problems), 422)
+    db = get_db()
+    changed = legal_details.save(db, details)
+    if changed:
+        # The names of the fields, not their texts: the page itself shows what they say now.
+        audit.record(db, actor(), "legal_details_changed", "legal_details", fields=changed)
+        flash(gettext("The legal details were saved."))
+    else:
+        flash(gettext("Nothing was changed."))
+    return redirect(url_for("staff.legal_page"))
+
+
+@bp.post("/legal/logo")
+@requires(Role.ADMIN)
+def legal_logo() -> Any:
+    db = get_db()
+    if request.form.get("action") == "remove":
+        if legal_details.remove_logo(db):
+            audit.record(db, actor(), "legal_logo_removed", "legal_details")
+            flash(gettext("The logo was removed."))
+        return redirect(url_for("staff.legal_page"))
+    upload = request.files.get("logo")
+    raw = upload.read(MAX_LOGO_BYTES + 1) if upload else b""
+    if not upload or not upload.filename or not raw:
+        return _page(errors={"logo": [gettext("Choose a PNG or JPEG file.")]}, status=422)
+    try:
+        content, media_type = checked_logo(raw)
+    except LogoRefused as error:
+        request_db.discard()
+        return _page(errors=_errors(error.problems), status=422)
+    legal_details.set_logo(db, content, media_type)
+    audit.record(db, actor(), "legal_logo_changed", "legal_details", media_type=media_type, bytes=len(content))
+    flash(gettext("The logo was saved."))
+    return redirect(url_for("staff.legal_page"))
