@@ -430,8 +430,9 @@ def load_sample_command(directory: Path | None) -> None:
             report = load_sample(session, directory or SAMPLE_DIR)
         except TableImportError as error:
             raise click.ClickException(str(error)) from None
-    legal = ", the sample legal details" if report.legal_details else ""
-    click.echo(f"sample: {report.districts} districts, {report.fields} fields, {report.offers} offers{legal} added")
+    click.echo(f"sample: {report.districts} districts, {report.fields} fields, {report.offers} offers added")
+    if report.legal_details:
+        click.echo("sample: the invented legal details of Musterstadt filled in (staff area, Legal details)")
 
 
 COMMANDS = [

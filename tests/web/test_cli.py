@@ -90,7 +90,7 @@ def test_publishing_from_the_command_line_warns_until_the_sample_or_an_admin_fil
     assert result.exit_code == 0
     assert "warning: the city's legal details are incomplete (municipality_name, office_name" in result.stderr
     result = CliRunner().invoke(main, ["load-sample"], env=env)
-    assert result.exit_code == 0 and "the sample legal details added" in result.output
+    assert result.exit_code == 0 and "the invented legal details of Musterstadt filled in" in result.output
     result = CliRunner().invoke(main, ["import", str(ROOT / "questionnaires")], env=env)
     assert result.exit_code == 0 and "offer-inventory\timported as version 1" in result.output
     assert "legal details" not in result.stderr
