@@ -1,15 +1,15 @@
 """The city behind the survey: its name, logo, responsible office, data protection officer, legal
 basis, supervisory authority and legal notice, for the privacy notice and the legal notice.
 
-Revision ID: 0008
-Revises: 0007
-Create Date: 2026-12-14
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-07
 """
 from alembic import op
 import sqlalchemy as sa
 
-revision = "0008"
-down_revision = "0007"
+revision = "0009"
+down_revision = "0008"
 branch_labels = None
 depends_on = None
 
