@@ -31,8 +31,8 @@ translations: $(COMPILED)
 
 run: install translations pdf-deps
 	$(BIN)/survey init
-	$(BIN)/survey import-bundled
 	$(BIN)/survey load-sample
+	$(BIN)/survey import-bundled
 	@$(BIN)/survey create-first-admin
 	@echo
 	@$(BIN)/survey links --base-url http://127.0.0.1:5000

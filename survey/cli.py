@@ -65,11 +65,20 @@ def _import_paths(paths: list[Path]) -> None:
     if failed:
         # A rejected file changes nothing: not even the valid files given with it are stored.
         raise click.ClickException("nothing was imported; fix the errors above and try again")
+    from survey.store import legal_details
+
     with unit_of_work() as session:
         results = [import_questionnaire(session, item) for item in loaded]
+        missing = legal_details.current(session).missing()
     for result in results:
         state = "imported as version" if result.created else "unchanged, version"
         click.echo(f"{result.slug}\t{state} {result.version_number}")
+    if missing and results:
+        # Published all the same: the command line is for the operator, who may enter the details
+        # right after; the staff area refuses to publish until they are there.
+        click.echo("warning: the city's legal details are incomplete (" + ", ".join(missing) + "): respondents see a "
+                   "privacy notice and a legal notice with gaps. An admin fills them in the staff area (Legal details); "
+                   "`survey load-sample` fills invented sample details for trying it out.", err=True)
 
 
 @click.command("import")
@@ -432,6 +441,8 @@ def load_sample_command(directory: Path | None) -> None:
         except TableImportError as error:
             raise click.ClickException(str(error)) from None
     click.echo(f"sample: {report.districts} districts, {report.fields} fields, {report.offers} offers added")
+    if report.legal_details:
+        click.echo("sample: the invented legal details of Musterstadt filled in (staff area, Legal details)")
 
 
 COMMANDS = [

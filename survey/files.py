@@ -1,7 +1,7 @@
-"""Spreadsheet files in and out: cells that stay data when a spreadsheet opens what we write,
+"""Files in and out: cells that stay data when a spreadsheet opens what we write,
 the safety check of every .xlsx workbook before a parser sees it (questionnaires, translation
 sheets, offers, districts, fields), and reading a CSV or XLSX table into rows of text cells keyed
-by column name.
+by column name; the check of the city's logo (PNG or JPEG only, encoded anew).
 
 Shared by the imports of districts, integration fields and offers. Nothing here knows what the
 columns mean: the callers validate rows and report problems (survey/problems.py) placed at row
@@ -269,3 +269,62 @@ def _table_from_rows(rows: Iterable[tuple[int, Sequence[object]]], limit: int | 
         if limit is not None and len(table.rows) > limit:
             break
     return table or Table([])
+
+
+# --- the city's logo ---------------------------------------------------------------------------
+
+MAX_LOGO_BYTES = 256 * 1024
+MAX_LOGO_SIDE = 2000  # pixels
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+JPEG_MAGIC = b"\xff\xd8\xff"
+LOGO_TYPES = {"PNG": "image/png", "JPEG": "image/jpeg"}
+
+
+class LogoRefused(Refused):
+    """The upload is no logo this server serves; its one problem says why."""
+
+    @property
+    def problem(self) -> Problem:
+        return self.problems[0]
+
+
+def checked_logo(raw: bytes) -> tuple[bytes, str]:
+    """The logo as it will be served (bytes, media type), or ``LogoRefused``. Only PNG and JPEG,
+    recognised by their first bytes and then decoded completely by Pillow (no SVG: it can carry
+    scripts and links), at most 256 KB and 2000 pixels a side. The image is encoded anew, so
+    nothing of the upload but its pixels is served: no metadata (a camera's GPS position, an
+    author's name), no bytes appended after the image."""
+    def refuse(code: str, template: str, **params: Any) -> LogoRefused:
+        return LogoRefused([Problem(code, template, params, where=Where(field="logo"))])
+
+    if len(raw) > MAX_LOGO_BYTES:
+        raise refuse("logo_too_large", staff_text("The logo is larger than %(kb)s KB."), kb=MAX_LOGO_BYTES // 1024)
+    if not raw.startswith((PNG_MAGIC, JPEG_MAGIC)):
+        raise refuse("logo_not_png_or_jpeg", staff_text("The logo must be a PNG or JPEG image (SVG and other formats are not accepted)."))
+    import warnings
+
+    from PIL import Image
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(raw), formats=list(LOGO_TYPES)) as image:
+                if max(image.size) > MAX_LOGO_SIDE:
+                    raise refuse("logo_too_wide", staff_text(
+                        "The logo is %(width)s × %(height)s pixels; at most %(side)s a side are accepted."),
+                        width=image.size[0], height=image.size[1], side=MAX_LOGO_SIDE)
+                kind = image.format or ""
+                image.load()  # decodes every pixel: a damaged or truncated file fails here
+                pixels = image.convert("RGBA" if kind == "PNG" else "RGB")
+    except LogoRefused:
+        raise
+    except Exception:  # UnidentifiedImageError, OSError, DecompressionBomb...: one clear message
+        raise refuse("logo_damaged", staff_text("The logo cannot be read as an image; save it again as PNG or JPEG.")) from None
+    if kind not in LOGO_TYPES:
+        raise refuse("logo_not_png_or_jpeg", staff_text("The logo must be a PNG or JPEG image (SVG and other formats are not accepted)."))
+    out = io.BytesIO()
+    if kind == "PNG":
+        pixels.save(out, format="PNG", optimize=True)
+    else:
+        pixels.save(out, format="JPEG", quality=90)
+    return out.getvalue(), LOGO_TYPES[kind]

@@ -18,6 +18,7 @@ from survey.languages import LANGUAGES
 from survey.offers.matching import directory_offers
 from survey.store import contact_requests
 from survey.store.offers import published_offers
+from survey.web.notices import notice_context
 from survey.web.request_db import get_db
 
 ALIASES = {"fa-AF": "prs"}
@@ -125,6 +126,20 @@ def contact_sent(lang: str) -> str:
     _check_language(lang)
     return render_template("directory/contact_sent.html", lang=lang,
                            retention_days=int(current_app.config["CONTACT_RETENTION_DAYS"]))
+
+
+@bp.get("/privacy/<lang>/")
+def privacy(lang: str) -> str:
+    """The privacy notice outside any survey: for the offer directory and the contact form (the
+    same text as each survey's /s/<slug>/<lang>/privacy)."""
+    _check_language(lang)
+    return render_template("directory/privacy.html", lang=lang, **notice_context())
+
+
+@bp.get("/legal-notice/<lang>/")
+def legal_notice(lang: str) -> str:
+    _check_language(lang)
+    return render_template("directory/legal_notice.html", lang=lang, **notice_context())
 
 
 @bp.after_request

@@ -19,4 +19,4 @@ def no_store(response: Response) -> Response:
 
 bp.after_request(answer_the_script)
 
-from survey.respondent import views  # noqa: E402,F401  (registers the routes)
+from survey.respondent import legal_pages, views  # noqa: E402,F401  (registers the routes)

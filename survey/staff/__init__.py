@@ -14,6 +14,7 @@ from survey.staff import (  # noqa: E402,F401  (views register themselves on bp)
     exports,
     gaps,
     language_names,
+    legal,
     offers,
     preview,
     problem_texts,

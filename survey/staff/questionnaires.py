@@ -14,8 +14,9 @@ from survey.questionnaire.formats.yaml_writer import dump_questionnaire
 from survey.questionnaire.translation import completeness
 from survey.staff import bp
 from survey.staff.auth import actor, requires
+from survey.staff.legal import missing_message
 from survey.staff.problem_texts import problem_html
-from survey.store import audit
+from survey.store import audit, legal_details
 from survey.store.accounts import Role
 from survey.store.models import Questionnaire as QuestionnaireRow
 from survey.store.models import QuestionnaireVersion
@@ -75,6 +76,7 @@ def questionnaire_detail(slug: str) -> str:
     return render_template(
         "staff/questionnaire.html", row=row, versions=list(reversed(row.versions)), counts=counts,
         newest=newest, model=model, completeness=completeness(model), languages=LANGUAGES,
+        legal_missing=missing_message(legal_details.current(db)),
         code_warnings=check_questionnaire(model, [d.code for d in list_districts(db)], [f.code for f in list_fields(db)]),
     )
 
@@ -137,6 +139,11 @@ def publish(slug: str, number: int) -> Any:
     version = version_of(row, number)
     if version.status != DRAFT:
         flash(gettext("Version %(n)d is published already.", n=number), "warning")
+        return redirect(url_for("staff.questionnaire_detail", slug=slug))
+    refusal = missing_message(legal_details.current(db))
+    if refusal is not None:
+        # No survey goes live without saying who runs it and how it handles data (GDPR Art. 13, § 5 DDG).
+        flash(refusal, "error")
         return redirect(url_for("staff.questionnaire_detail", slug=slug))
     model = questionnaire_for_version(version)
     missing = incomplete_languages(model)

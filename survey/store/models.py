@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, false
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint, false
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -316,3 +316,28 @@ class AggregateSnapshot(Base):
     responses: Mapped[int] = mapped_column(Integer)  # how many responses it summarises
     created_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[str] = mapped_column(String(254))
+
+
+class LegalDetailsRow(Base):
+    """Who runs the survey and on which legal ground: the city's own texts for the privacy
+    notice and the legal notice (Impressum), entered by an admin, in German. One row (id 1)."""
+
+    __tablename__ = "legal_details"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    municipality_name: Mapped[str] = mapped_column(String(200), default="")
+    office_name: Mapped[str] = mapped_column(String(300), default="")
+    office_address: Mapped[str] = mapped_column(Text, default="")
+    office_email: Mapped[str] = mapped_column(String(254), default="")
+    office_phone: Mapped[str] = mapped_column(String(100), default="")
+    dpo_contact: Mapped[str] = mapped_column(Text, default="")
+    dpo_email: Mapped[str] = mapped_column(String(254), default="")
+    legal_basis: Mapped[str] = mapped_column(String(32), default="")  # survey.store.legal_details.LEGAL_BASES
+    legal_basis_text: Mapped[str] = mapped_column(Text, default="")
+    answer_retention: Mapped[str] = mapped_column(Text, default="")
+    supervisory_authority: Mapped[str] = mapped_column(Text, default="")
+    legal_notice: Mapped[str] = mapped_column(Text, default="")
+    # The logo as checked and re-encoded on upload (survey.files.checked_logo): PNG or JPEG only.
+    logo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    logo_type: Mapped[str] = mapped_column(String(32), default="")
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), default=utcnow, onupdate=utcnow)

@@ -1,4 +1,5 @@
-"""The fictional sample municipality (samples/musterstadt): districts, default fields, offers.
+"""The fictional sample municipality (samples/musterstadt): districts, default fields, offers,
+and invented legal details (legal-details.yaml), so a questionnaire can be published at once.
 
 Each part is loaded only into an empty table, so running it again, or on a database where the
 city already entered its own data, changes nothing.
@@ -12,7 +13,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from survey.store import municipality
+from survey.store import legal_details, municipality
 from survey.store.models import District, Offer
 from survey.store.offers import import_offers
 
@@ -28,6 +29,7 @@ class SampleReport:
     districts: int
     fields: int
     offers: int
+    legal_details: bool = False  # the sample's legal details were filled in
 
 
 def _count(session: Session, model: type) -> int:
@@ -49,7 +51,23 @@ def load_sample(session: Session, directory: Path = SAMPLE_DIR, today: dt.date |
         added = import_offers(session, path.read_bytes(), path.name).added
         _move_verifications_to_today(session, added, today or dt.date.today())
         offers = len(added)
-    return SampleReport(districts, fields, offers)
+    legal = False
+    if legal_details.current(session) == legal_details.LegalDetails() and (directory / "legal-details.yaml").exists():
+        legal_details.save(session, sample_legal_details(directory))
+        legal = True
+    return SampleReport(districts, fields, offers, legal)
+
+
+def sample_legal_details(directory: Path = SAMPLE_DIR) -> legal_details.LegalDetails:
+    """The invented legal details of the sample town (for `survey load-sample`, the seeded app
+    of the browser tests and the test fixtures)."""
+    import yaml
+
+    data = yaml.safe_load((directory / "legal-details.yaml").read_text(encoding="utf-8"))
+    details, problems = legal_details.parse({key: str(value or "") for key, value in data.items()})
+    if problems:
+        raise ValueError(f"{directory / 'legal-details.yaml'}: {'; '.join(map(str, problems))}")
+    return details
 
 
 def _move_verifications_to_today(session: Session, offer_ids: tuple[int, ...], today: dt.date) -> None:

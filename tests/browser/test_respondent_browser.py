@@ -114,6 +114,10 @@ def respondent_urls(page, base: str, lang: str):
     yield "intro"
     page.goto(f"{base}/s/{SLUG}/{lang}/accessibility")
     yield "accessibility"
+    page.goto(f"{base}/s/{SLUG}/{lang}/privacy")
+    yield "privacy notice"
+    page.goto(f"{base}/s/{SLUG}/{lang}/legal-notice")
+    yield "legal notice"
     page.goto(f"{base}/s/{SLUG}/{lang}/resume")
     yield "resume"
     page.goto(f"{base}/s/{SLUG}/{lang}/")

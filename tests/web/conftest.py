@@ -7,6 +7,7 @@ only when the app is created asks for ``fresh_app`` instead.
 """
 from __future__ import annotations
 
+import functools
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -17,7 +18,19 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from survey.app import create_app
+from survey.store import legal_details
+from survey.store.sample import sample_legal_details
 from tests.conftest import Browser
+
+# Every test's city has the invented legal details of the sample town, as `make run` has, so
+# questionnaires can be published; tests of the empty state delete them (test_legal_details.py).
+sample_details = functools.cache(sample_legal_details)
+
+
+def _fill_legal_details(factory: sessionmaker[Session]) -> None:
+    with factory() as session:
+        legal_details.save(session, sample_details())
+        session.commit()
 
 
 def _new_app(engine: Engine, instance: Path) -> Flask:
@@ -47,6 +60,7 @@ def app(session_app: Flask, db_session_factory: sessionmaker[Session], tmp_path:
     settings = dict(session_app.config)
     session_app.config["EXPORT_DIR"] = str(tmp_path / "exports")
     database.session_factory = db_session_factory
+    _fill_legal_details(db_session_factory)
     try:
         yield session_app
     finally:
@@ -62,6 +76,7 @@ def fresh_app(engine: Engine, db_session_factory: sessionmaker[Session], tmp_pat
     """An app of this test's own: for registering routes, or for settings create_app reads."""
     app = _new_app(engine, tmp_path / "instance")
     app.extensions["survey.db"].session_factory = db_session_factory
+    _fill_legal_details(db_session_factory)
     return app
 
 

@@ -81,3 +81,18 @@ def test_create_user_reads_the_password_from_stdin_and_the_first_admin_is_made_o
         login = accounts.authenticate(session, "admin@musterstadt.example", password)
         assert login.ok and login.user.must_change_password and login.user.role_set == {"admin", "designer", "analyst"}
     engine.dispose()
+
+
+def test_publishing_from_the_command_line_warns_until_the_sample_or_an_admin_fills_the_legal_details(tmp_path):
+    env = {"SURVEY_INSTANCE_PATH": str(tmp_path / "instance"), "SURVEY_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
+    run(["init"], env)
+    result = CliRunner().invoke(main, ["import", str(ROOT / "questionnaires" / "needs-assessment.yaml")], env=env)
+    assert result.exit_code == 0
+    assert "warning: the city's legal details are incomplete (municipality_name, office_name" in result.stderr
+    result = CliRunner().invoke(main, ["load-sample"], env=env)
+    assert result.exit_code == 0 and "the invented legal details of Musterstadt filled in" in result.output
+    result = CliRunner().invoke(main, ["import", str(ROOT / "questionnaires")], env=env)
+    assert result.exit_code == 0 and "offer-inventory\timported as version 1" in result.output
+    assert "legal details" not in result.stderr
+    again = CliRunner().invoke(main, ["load-sample"], env=env)
+    assert "legal details" not in again.output  # loaded once; what is there stays
