@@ -54,11 +54,12 @@ class TableNote:
 # Every table of survey.store.models, described. Retention texts name settings, never numbers.
 TABLE_NOTES: dict[str, TableNote] = {
     "draft": TableNote("Entwürfe (noch nicht abgeschickte Antworten)", "Befragte", True,
-                       "{draft_days} Tage nach dem letzten Speichern (survey delete-expired-drafts, täglich); beim Abschicken oder "
-                       "„Meine Antworten löschen“ sofort"),
+                       "{draft_days} Tage nach dem letzten Speichern: danach nicht mehr abrufbar und vom Server selbst gelöscht "
+                       "(regelmäßige Bereinigung, ohne Cronjob); beim Abschicken oder „Meine Antworten löschen“ sofort"),
     "response": TableNote("Abgeschickte Antworten", "Befragte", True, "{answer_retention}"),
     "contact_request": TableNote("Kontaktwünsche („Eine Beraterin darf mich kontaktieren“), getrennt von den Antworten",
-                                 "Ratsuchende", True, "{contact_days} Tage nach Erledigung (survey delete-handled-contacts)"),
+                                 "Ratsuchende", True, "{contact_days} Tage nach Erledigung: danach nicht mehr angezeigt und vom "
+                                 "Server selbst gelöscht"),
     "staff_user": TableNote("Konten der Beschäftigten", "Beschäftigte der Kommune", True,
                             "bis zur Löschung oder Deaktivierung des Kontos"),
     "audit_event": TableNote("Protokoll der Handlungen von Beschäftigten (nie von Befragten)", "Beschäftigte der Kommune", True,
@@ -67,7 +68,7 @@ TABLE_NOTES: dict[str, TableNote] = {
                                    "ein Schlüssel-Hash, der jede Minute wechselt", "keine", False,
                                    "Zähler einzelner Geräte nur für das laufende Zeitfenster von einer Minute, danach gelöscht"),
     "export_job": TableNote("Exportaufträge (Dateiname, Optionen, wer exportiert hat)", "Beschäftigte der Kommune", True,
-                            "bis zur Löschung des Fragebogens; die Exportdateien liegen im Exportordner"),
+                            "sieben Tage, dann mit der Exportdatei vom Server selbst gelöscht"),
     "aggregate_snapshot": TableNote("Zusammengefasste, unterdrückte Ergebnisse nach Löschung der Rohdaten", "keine (aggregiert)", False,
                                     "dauerhaft (keine Einzelangaben)"),
     "questionnaire": TableNote("Fragebögen", "keine", False, "dauerhaft"),
@@ -78,6 +79,8 @@ TABLE_NOTES: dict[str, TableNote] = {
     "integration_field": TableNote("Handlungsfelder", "keine", False, "dauerhaft"),
     "offer": TableNote("Beratungs- und Unterstützungsangebote (Anbieter, dienstliche Kontaktdaten)",
                        "Ansprechpersonen von Anbietern (dienstlich)", True, "bis zur Archivierung oder Löschung durch Beschäftigte"),
+    "housekeeping": TableNote("Zeitpunkt der letzten regelmäßigen Bereinigung (Löschen abgelaufener Daten)", "keine", False,
+                              "dauerhaft (eine Zeile je Aufgabe)"),
     "legal_details": TableNote("Rechtliche Angaben der Kommune (diese Angaben)", "Datenschutzbeauftragte (dienstlich)", False,
                                "dauerhaft"),
 }
