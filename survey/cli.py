@@ -46,7 +46,10 @@ def init_command() -> None:
     click.echo(f"Database ready: {database.engine.url.render_as_string(hide_password=True)}")
 
 
-def _import_paths(paths: list[Path]) -> None:
+INCOMPLETE_LEGAL_DETAILS = "--publish-without-legal-details"
+
+
+def _import_paths(paths: list[Path], without_legal_details: bool = False) -> None:
     files: list[Path] = []
     for path in paths:
         files.extend(sorted(path.glob("*.yaml")) if path.is_dir() else [path])
@@ -68,33 +71,47 @@ def _import_paths(paths: list[Path]) -> None:
     from survey.store import legal_details
 
     with unit_of_work() as session:
-        results = [import_questionnaire(session, item) for item in loaded]
         missing = legal_details.current(session).missing()
+        if missing and loaded and not without_legal_details:
+            # An import publishes: as in the staff area, not before respondents can read who asks
+            # them and what happens to their answers (GDPR Art. 13, § 5 DDG).
+            raise click.ClickException(
+                "nothing was imported: an import publishes, and the city's legal details are incomplete ("
+                + ", ".join(missing) + "). An admin fills them in the staff area (Legal details); `survey load-sample` "
+                f"fills invented sample details for trying it out; {INCOMPLETE_LEGAL_DETAILS} publishes all the same "
+                "(respondents then read a privacy notice and a legal notice with gaps).")
+        results = [import_questionnaire(session, item) for item in loaded]
     for result in results:
         state = "imported as version" if result.created else "unchanged, version"
         click.echo(f"{result.slug}\t{state} {result.version_number}")
     if missing and results:
-        # Published all the same: the command line is for the operator, who may enter the details
-        # right after; the staff area refuses to publish until they are there.
-        click.echo("warning: the city's legal details are incomplete (" + ", ".join(missing) + "): respondents see a "
-                   "privacy notice and a legal notice with gaps. An admin fills them in the staff area (Legal details); "
-                   "`survey load-sample` fills invented sample details for trying it out.", err=True)
+        click.echo("warning: published without complete legal details (" + ", ".join(missing) + "): respondents read a "
+                   "privacy notice and a legal notice with gaps until an admin fills them in the staff area.", err=True)
+
+
+_without_legal_details = click.option(
+    INCOMPLETE_LEGAL_DETAILS, "without_legal_details", is_flag=True,
+    help="Publish although the city's legal details are incomplete (respondents read notices with gaps).")
 
 
 @click.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@_without_legal_details
 @with_appcontext
-def import_command(paths: tuple[Path, ...]) -> None:
+def import_command(paths: tuple[Path, ...], without_legal_details: bool) -> None:
     """Validate and import questionnaire files (.yaml, or XLSForm .xlsx; a folder: every *.yaml
-    in it); prints each slug."""
-    _import_paths(list(paths))
+    in it); prints each slug. An import publishes: refused while the city's legal details are
+    incomplete."""
+    _import_paths(list(paths), without_legal_details)
 
 
 @click.command("import-bundled")
+@_without_legal_details
 @with_appcontext
-def import_bundled_command() -> None:
-    """Import the questionnaires bundled in SURVEY_QUESTIONNAIRE_DIR."""
-    _import_paths([Path(current_app.config["QUESTIONNAIRE_DIR"])])
+def import_bundled_command(without_legal_details: bool) -> None:
+    """Import the questionnaires bundled in SURVEY_QUESTIONNAIRE_DIR (refused while the city's
+    legal details are incomplete)."""
+    _import_paths([Path(current_app.config["QUESTIONNAIRE_DIR"])], without_legal_details)
 
 
 @click.command("list")

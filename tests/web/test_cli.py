@@ -20,9 +20,9 @@ def test_init_import_list_export_on_a_fresh_sqlite_database(tmp_path):
     for _ in range(2):  # running init twice is harmless
         result = run(["init"], env)
         assert result.exit_code == 0, result.output
-    result = run(["import", str(ROOT / "questionnaires" / "needs-assessment.yaml")], env)
+    result = run(["import", "--publish-without-legal-details", str(ROOT / "questionnaires" / "needs-assessment.yaml")], env)
     assert result.exit_code == 0 and result.output.startswith("needs-assessment\timported as version 1")
-    result = run(["import", str(ROOT / "questionnaires")], env)
+    result = run(["import", "--publish-without-legal-details", str(ROOT / "questionnaires")], env)
     assert "needs-assessment\tunchanged, version 1" in result.output and "offer-inventory\timported as version 1" in result.output
     result = run(["list"], env)
     assert "needs-assessment\t1\t0\t" in result.output
@@ -83,12 +83,22 @@ def test_create_user_reads_the_password_from_stdin_and_the_first_admin_is_made_o
     engine.dispose()
 
 
-def test_publishing_from_the_command_line_warns_until_the_sample_or_an_admin_fills_the_legal_details(tmp_path):
+def test_publishing_from_the_command_line_waits_for_the_legal_details(tmp_path):
     env = {"SURVEY_INSTANCE_PATH": str(tmp_path / "instance"), "SURVEY_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
     run(["init"], env)
-    result = CliRunner().invoke(main, ["import", str(ROOT / "questionnaires" / "needs-assessment.yaml")], env=env)
-    assert result.exit_code == 0
-    assert "warning: the city's legal details are incomplete (municipality_name, office_name" in result.stderr
+    needs = str(ROOT / "questionnaires" / "needs-assessment.yaml")
+    result = CliRunner().invoke(main, ["import", needs], env=env)
+    assert result.exit_code == 1
+    assert "nothing was imported: an import publishes, and the city's legal details are incomplete (municipality_name" in result.output
+    from sqlalchemy.orm import Session
+
+    from survey.store.db import make_engine
+    engine = make_engine(env["SURVEY_DATABASE_URL"])
+    with Session(engine) as session:
+        assert session.scalar(select(func.count(QuestionnaireVersion.id))) == 0
+    # Knowingly, with gaps: published, and said so.
+    result = CliRunner().invoke(main, ["import", "--publish-without-legal-details", needs], env=env)
+    assert result.exit_code == 0 and "warning: published without complete legal details (municipality_name" in result.stderr
     result = CliRunner().invoke(main, ["load-sample"], env=env)
     assert result.exit_code == 0 and "the invented legal details of Musterstadt filled in" in result.output
     result = CliRunner().invoke(main, ["import", str(ROOT / "questionnaires")], env=env)
@@ -96,3 +106,4 @@ def test_publishing_from_the_command_line_warns_until_the_sample_or_an_admin_fil
     assert "legal details" not in result.stderr
     again = CliRunner().invoke(main, ["load-sample"], env=env)
     assert "legal details" not in again.output  # loaded once; what is there stays
+    engine.dispose()

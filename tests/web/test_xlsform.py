@@ -100,7 +100,7 @@ def test_cli_imports_an_xlsform_and_exports_forms(tmp_path):
     assert runner.invoke(main, ["init"], env=env).exit_code == 0
     form = tmp_path / "job.xlsx"
     form.write_bytes(job_form())
-    result = runner.invoke(main, ["import", str(form)], env=env)
+    result = runner.invoke(main, ["import", "--publish-without-legal-details", str(form)], env=env)
     assert result.exit_code == 0, result.output
     assert "job-needs\timported as version 1" in result.output
     assert "job.xlsx: survey!A2: warning: The 'start' row is skipped" in result.output
@@ -109,7 +109,7 @@ def test_cli_imports_an_xlsform_and_exports_forms(tmp_path):
     result = runner.invoke(main, ["export-form", "job-needs", "--format", "xlsform", "--out", str(out)], env=env)
     assert result.exit_code == 0, result.output
     assert load_xlsform_bytes(out.read_bytes(), out.name).source == load_xlsform_bytes(job_form(), "job.xlsx").source
-    result = runner.invoke(main, ["import", str(out)], env=env)
+    result = runner.invoke(main, ["import", "--publish-without-legal-details", str(out)], env=env)
     assert "job-needs\tunchanged, version 1" in result.output  # the same questionnaire
 
     result = runner.invoke(main, ["export-form", "job-needs", "--format", "yaml", "--out", "-"], env=env)
@@ -122,5 +122,5 @@ def test_cli_imports_an_xlsform_and_exports_forms(tmp_path):
 
     broken = tmp_path / "broken.xlsx"
     broken.write_bytes(workbook([("type", "name", "label"), ("text", "a", "A", None), ("text", "a", "B")]))
-    result = runner.invoke(main, ["import", str(broken)], env=env)
+    result = runner.invoke(main, ["import", "--publish-without-legal-details", str(broken)], env=env)
     assert result.exit_code == 1 and "broken.xlsx: survey!B3: The question code 'a' appears twice" in result.output
