@@ -11,7 +11,7 @@ COMPILED := $(CATALOGUES:.po=.mo)
 
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: run serve test lint office-deps install translations browser-deps pdf-deps bench bench-exports bench-aggregate bench-throughput test-load extract-messages update-messages clean
+.PHONY: run serve test lint office-deps zbar-deps install translations browser-deps pdf-deps bench bench-exports bench-aggregate bench-throughput test-load extract-messages update-messages clean
 
 # The venv's own pip is recent enough. --no-compile: Python compiles a module when it is first
 # imported, not every module of every package at install time (a third of the install).
@@ -52,7 +52,7 @@ serve: install translations pdf-deps
 
 # Two workers (pytest-xdist), each taking whole test files: one Chromium and one live server for
 # the respondent's browser tests. PYTEST_ARGS="-n 0" runs everything in one process.
-test: install translations browser-deps pdf-deps office-deps lint
+test: install translations browser-deps pdf-deps office-deps zbar-deps lint
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 # ruff with the rule set in pyproject.toml, and mypy over the package (both must be clean).
@@ -79,6 +79,14 @@ office-deps:
 	@command -v soffice >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq libreoffice-calc-nogui >/dev/null; \
 	  else echo "The spreadsheet tests need LibreOffice: sudo apt-get install libreoffice-calc-nogui"; fi; }
+
+# The proof that the flyer's QR code scans (tests/web/test_flyer_scans.py) reads it with a real
+# decoder, Debian's zbarimg, from the PDF flyer rasterised by pdftoppm (poppler-utils).
+ZBAR_PACKAGES := zbar-tools poppler-utils
+zbar-deps:
+	@if ! command -v zbarimg >/dev/null 2>&1 || ! command -v pdftoppm >/dev/null 2>&1; then \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq $(ZBAR_PACKAGES) >/dev/null; \
+	  else echo "The QR code tests need zbarimg and pdftoppm: sudo apt-get install $(ZBAR_PACKAGES)"; fi; fi
 
 # The council report as PDF (WeasyPrint) needs Pango from the system; installed here when missing
 # (as root), otherwise only a hint: everything else, the HTML report included, works without it.

@@ -147,12 +147,17 @@ def _export_formats() -> str:
 @click.option("--version", "versions", multiple=True, help="Only responses to this questionnaire version (repeatable).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Output file ('-' for standard output). Default: a new file "
                                                                              "in exports/.")
-@click.option("--bom/--no-bom", default=False, help="Start a CSV with a UTF-8 byte order mark (for Excel).")
-@click.option("--delimiter", type=click.Choice([",", ";"]), default=",", show_default=True, help="';' for German Excel.")
+@click.option("--dialect", "dialect_name", type=click.Choice(["international", "excel-de"]), default="international",
+              show_default=True, help="CSV dialect: international (comma, decimal point, ISO dates, no byte order mark: R, "
+                                      "Stata, pandas) or excel-de (semicolon, decimal comma, 31.12.2026, byte order mark: "
+                                      "German Excel).")
+@click.option("--bom/--no-bom", default=None, help="Start a CSV with a UTF-8 byte order mark, or not (default: the dialect's).")
+@click.option("--delimiter", type=click.Choice([",", ";"]), default=None, help="The CSV separator (default: the dialect's).")
 @with_appcontext
 def export_command(slug: str, export_format: str, values: str, label_language: str, date_from: str, date_to: str,
                    languages: tuple[str, ...], districts: tuple[str, ...], channels: tuple[str, ...],
-                   versions: tuple[str, ...], out: Path | None, bom: bool, delimiter: str) -> None:
+                   versions: tuple[str, ...], out: Path | None, dialect_name: str, bom: bool | None,
+                   delimiter: str | None) -> None:
     """Export the submitted responses of a questionnaire (csv, xlsx, sav) or its codebook."""
     import tempfile
 
@@ -160,6 +165,7 @@ def export_command(slug: str, export_format: str, values: str, label_language: s
     from survey.exports.formats import FormatNotApplicable, UnknownFormat, get_format
     from survey.exports.labels import UnknownLabelLanguage
     from survey.exports.request import ExportRequest, prepare
+    from survey.files import CSV_DIALECTS
     from survey.store.responses import UnknownQuestionnaire
 
     try:
@@ -172,7 +178,12 @@ def export_command(slug: str, export_format: str, values: str, label_language: s
         raise click.ClickException(str(error)) from None
     from survey.web.config import current_threshold
 
-    request = ExportRequest(slug, export_filter, values == "labels", label_language, delimiter, bom,
+    try:
+        dialect = CSV_DIALECTS[dialect_name].with_overrides(delimiter, bom)
+    except ValueError:
+        raise click.ClickException(f"--delimiter '{delimiter}' is the decimal separator of --dialect {dialect_name}; "
+                                   "choose ';' or --dialect international") from None
+    request = ExportRequest(slug, export_filter, values == "labels", label_language, dialect,
                             threshold=current_threshold())
     from survey.store import audit
 

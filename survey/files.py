@@ -10,11 +10,14 @@ number and column, and import nothing unless every row is valid.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
+import math
+import numbers
 import re
 import zipfile
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from pathlib import PurePosixPath
 from typing import Any, Final
 
@@ -52,6 +55,117 @@ def restore(value: str) -> str:
         value = value[1:]
     return _NEUTRALISED_AFTER_SEPARATOR.sub(r"\1\2", value)
 
+
+
+class _Number(float):
+    """A number as the dialect writes it ("0,25"): still a number to the csv module, which
+    quotes only what is not one (CSV_QUOTING), so a spreadsheet reads it as a number."""
+
+    text: str
+
+    def __new__(cls, value: float, text: str) -> _Number:
+        number = super().__new__(cls, value)
+        number.text = text
+        return number
+
+    def __str__(self) -> str:
+        return self.text
+
+    __repr__ = __str__
+
+
+@dataclass(frozen=True)
+class CsvDialect:
+    """How a CSV we write looks: its separator, a UTF-8 byte order mark (which tells Excel the
+    file is UTF-8), the decimal separator, and how dates are written (``date_format`` for
+    strftime; None: ISO 8601). Every writer takes one; the cells pass ``cell``, which also
+    neutralises text, so both dialects keep formulas out."""
+
+    name: str
+    delimiter: str
+    bom: bool
+    decimal: str
+    date_format: str | None
+
+    def __post_init__(self) -> None:
+        if self.delimiter == self.decimal:
+            raise ValueError(f"the separator {self.delimiter!r} cannot also be the decimal separator")
+
+    @property
+    def encoding(self) -> str:
+        """For a file opened in text mode: with the byte order mark when the dialect has one."""
+        return "utf-8-sig" if self.bom else "utf-8"
+
+    @property
+    def start(self) -> str:
+        """What a CSV sent as text begins with: the byte order mark, or nothing."""
+        return "\ufeff" if self.bom else ""
+
+    def writer(self, out: Any) -> Any:
+        """A csv writer on ``out`` in this dialect (cells: pass them through ``cell``)."""
+        return csv.writer(out, delimiter=self.delimiter, lineterminator="\r\n", quoting=CSV_QUOTING)
+
+    def cell(self, value: Any) -> Any:
+        """A value as this dialect writes it: nothing (None, NaN) empty, whole floats as integers,
+        other numbers with the dialect's decimal separator, dates and times in its format (times
+        as UTC, without a zone when the format is not ISO), text neutralised."""
+        if value is None or isinstance(value, bool):
+            return "" if value is None else value
+        if isinstance(value, numbers.Integral):
+            return int(value)
+        if isinstance(value, numbers.Real):
+            number = float(value)
+            if math.isnan(number):
+                return ""
+            if number.is_integer():
+                return int(number)
+            return number if self.decimal == "." else _Number(number, repr(number).replace(".", self.decimal))
+        if isinstance(value, dt.datetime):
+            if self.date_format is None:
+                return value.isoformat(timespec="seconds")
+            utc = value.astimezone(dt.UTC) if value.tzinfo else value
+            return utc.strftime(f"{self.date_format} %H:%M:%S")
+        if isinstance(value, dt.date):
+            return value.isoformat() if self.date_format is None else value.strftime(self.date_format)
+        return neutralize(value)
+
+    def row(self, values: Iterable[Any]) -> list[Any]:
+        return [self.cell(value) for value in values]
+
+    def text(self, rows: Iterable[Iterable[Any]]) -> str:
+        """A whole (small) CSV as text, the byte order mark included when the dialect has one."""
+        buffer = io.StringIO()
+        buffer.write(self.start)
+        writer = self.writer(buffer)
+        for values in rows:
+            writer.writerow(self.row(values))
+        return buffer.getvalue()
+
+    def with_overrides(self, delimiter: str | None = None, bom: bool | None = None) -> CsvDialect:
+        """This dialect with another separator or byte order mark (the CLI's --delimiter, --bom)."""
+        return replace(self, delimiter=self.delimiter if delimiter is None else delimiter,
+                       bom=self.bom if bom is None else bom)
+
+    def to_options(self) -> dict[str, Any]:
+        """JSON-safe, for a stored export job and the audit log."""
+        return {"csv_dialect": self.name, "delimiter": self.delimiter, "bom": self.bom}
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, Any]) -> CsvDialect:
+        """The dialect of stored options. Options stored before dialects existed have only a
+        separator and a byte order mark and were written with decimal points and ISO dates: the
+        international dialect with them."""
+        base = CSV_DIALECTS.get(str(options.get("csv_dialect")), INTERNATIONAL)
+        delimiter = options.get("delimiter") or None
+        return base.with_overrides(delimiter, None if options.get("bom") is None else bool(options["bom"]))
+
+
+# Staff are German office users: what the staff area gives out by default opens as a table in
+# German Excel (semicolons, UTF-8 marked, decimal comma, 31.12.2026). R, Stata and pandas read
+# the international dialect with their defaults; the CLI writes it unless told otherwise.
+GERMAN_EXCEL: Final = CsvDialect("excel-de", delimiter=";", bom=True, decimal=",", date_format="%d.%m.%Y")
+INTERNATIONAL: Final = CsvDialect("international", delimiter=",", bom=False, decimal=".", date_format=None)
+CSV_DIALECTS: Final = {dialect.name: dialect for dialect in (GERMAN_EXCEL, INTERNATIONAL)}
 
 # --- the .xlsx container ---------------------------------------------------------------------
 

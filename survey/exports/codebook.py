@@ -10,16 +10,13 @@ language; a section's condition and the question's are joined with "and").
 """
 from __future__ import annotations
 
-import csv
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from survey.exports.csv_export import csv_cell
 from survey.exports.labels import Labels
 from survey.exports.variables import META_COLUMNS, TRAILING_COLUMNS, Kind, Schema, Variable
 from survey.exports.xlsx_export import variable_label
-from survey.files import CSV_QUOTING
 
 if TYPE_CHECKING:
     from survey.exports.request import PreparedExport, Progress
@@ -57,12 +54,12 @@ def codebook_rows(schema: Schema, labels: Labels) -> Iterator[list[Any]]:
 
 def write_codebook(prepared: PreparedExport, path: Path, progress: Progress | None = None) -> int:
     """Returns the number of variables described (a codebook has no response rows)."""
-    request = prepared.request
+    dialect = prepared.request.csv_dialect
     schema = Schema(prepared.versions)
-    with open(path, "w", encoding="utf-8-sig" if request.bom else "utf-8", newline="") as handle:
-        writer = csv.writer(handle, delimiter=request.delimiter, lineterminator="\r\n", quoting=CSV_QUOTING)
+    with open(path, "w", encoding=dialect.encoding, newline="") as handle:
+        writer = dialect.writer(handle)
         for row in codebook_rows(schema, prepared.labels):
-            writer.writerow([csv_cell(value) for value in row])
+            writer.writerow(dialect.row(row))
     if progress is not None:
         progress(0, 0)
     return len(META_COLUMNS) + len(schema.variables) + len(TRAILING_COLUMNS)

@@ -7,69 +7,72 @@ text goes to ``question_other``. Answers are codes, or labels in a chosen langua
 """
 from __future__ import annotations
 
-import csv
-import datetime as dt
 import io
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
 from survey.exports.labels import Labels
 from survey.exports.table import Table
-from survey.exports.variables import META_COLUMNS, TRAILING_COLUMNS
-from survey.files import CSV_QUOTING, neutralize
+from survey.exports.variables import META_COLUMNS, TRAILING_COLUMNS, Kind, parse_date
+from survey.files import INTERNATIONAL, CsvDialect
 from survey.questionnaire.model import Questionnaire
 from survey.store.responses import ResponseRecord
 
 if TYPE_CHECKING:
     from survey.exports.request import PreparedExport, Progress
 
-__all__ = ["META_COLUMNS", "TRAILING_COLUMNS", "ResponseRecord", "csv_cell", "iter_csv_text", "write_csv", "write_csv_file"]
+__all__ = ["META_COLUMNS", "TRAILING_COLUMNS", "ResponseRecord", "iter_csv_text", "write_csv", "write_csv_file"]
 
 
-def csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime):
-        return value.isoformat(timespec="seconds")
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return neutralize(value)
+def _converters(table: Table, dialect: CsvDialect) -> list[Callable[[Any], Any]]:
+    """Per column: the dialect's cell; a date question's answer (ISO text) as a date first."""
+    def date_cell(value: Any) -> Any:
+        parsed = parse_date(value)
+        return dialect.cell(parsed if parsed is not None else value)
+
+    kinds = [None] * len(META_COLUMNS) + [v.kind for v in table.schema.variables] + [None] * len(TRAILING_COLUMNS)
+    return [date_cell if kind is Kind.DATE else dialect.cell for kind in kinds]
 
 
-def _rows(versions: list[Questionnaire], records: Iterable[ResponseRecord], labels: Labels | None) -> Iterator[list[Any]]:
+def _rows(versions: list[Questionnaire], records: Iterable[ResponseRecord], labels: Labels | None,
+          dialect: CsvDialect) -> Iterator[list[Any]]:
     """The header, then one row per record, as cells ready for the csv module."""
     table = Table(versions, labels)
-    yield table.header
+    yield dialect.row(table.header)
+    converters = _converters(table, dialect)
     for row in table.rows(records):
-        yield [csv_cell(value) for value in row]
+        yield [convert(value) for convert, value in zip(converters, row, strict=True)]
 
 
 def write_csv(
     out: TextIO,
     versions: list[Questionnaire],
     records: Iterable[ResponseRecord],
-    delimiter: str = ",",
+    dialect: CsvDialect = INTERNATIONAL,
     labels: Labels | None = None,
 ) -> int:
-    """Write the header and one row per record (streamed); returns the number of rows."""
-    writer = csv.writer(out, delimiter=delimiter, lineterminator="\r\n", quoting=CSV_QUOTING)
+    """Write the header and one row per record (streamed); returns the number of rows. The byte
+    order mark, if the dialect has one, is the caller's (the file's encoding)."""
+    writer = dialect.writer(out)
     count = -1
-    for row in _rows(versions, records, labels):
+    for row in _rows(versions, records, labels, dialect):
         writer.writerow(row)
         count += 1
     return count
 
 
 def iter_csv_text(
-    versions: list[Questionnaire], records: Iterable[ResponseRecord], delimiter: str = ",", batch: int = 1000,
-    labels: Labels | None = None,
+    versions: list[Questionnaire], records: Iterable[ResponseRecord], dialect: CsvDialect = INTERNATIONAL,
+    batch: int = 1000, labels: Labels | None = None,
 ) -> Iterator[str]:
-    """The same CSV as pieces of text of ``batch`` rows, for a streamed HTTP download."""
+    """The same CSV as pieces of text of ``batch`` rows, for a streamed HTTP download; the byte
+    order mark first when the dialect has one."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=delimiter, lineterminator="\r\n", quoting=CSV_QUOTING)
-    for number, row in enumerate(_rows(versions, records, labels), start=1):
+    buffer.write(dialect.start)
+    writer = dialect.writer(buffer)
+    for number, row in enumerate(_rows(versions, records, labels, dialect), start=1):
         writer.writerow(row)
         if number % batch == 0:
             yield buffer.getvalue()
@@ -82,7 +85,7 @@ def iter_csv_text(
 
 
 def write_csv_file(prepared: PreparedExport, path: Path, progress: Progress | None = None) -> int:
-    """The registered ``csv`` format: the request's delimiter, byte order mark and labels."""
-    request = prepared.request
-    with open(path, "w", encoding="utf-8-sig" if request.bom else "utf-8", newline="") as handle:
-        return write_csv(handle, prepared.versions, prepared.records(progress), request.delimiter, prepared.value_labels)
+    """The registered ``csv`` format: the request's CSV dialect and labels."""
+    dialect = prepared.request.csv_dialect
+    with open(path, "w", encoding=dialect.encoding, newline="") as handle:
+        return write_csv(handle, prepared.versions, prepared.records(progress), dialect, prepared.value_labels)

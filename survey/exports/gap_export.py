@@ -2,31 +2,23 @@
 Suppressed figures are ".", as in the other aggregated exports."""
 from __future__ import annotations
 
-import io
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING
 
 from survey.analysis.gaps import GapMatrix
-from survey.files import CSV_QUOTING, neutralize
+from survey.exports.aggregate_export import frame_csv
+from survey.files import INTERNATIONAL, CsvDialect
 
 if TYPE_CHECKING:
     from survey.exports.request import PreparedExport, Progress
 
 
-def write_gap_csv(matrix: GapMatrix, out: TextIO, field_names: Mapping[str, str] | None = None) -> int:
-    frame = matrix.to_frame(field_names)
-    # District and field names are typed by staff: neutralise them like any other text cell.
-    for column in ("district_name", "field_name"):
-        frame[column] = frame[column].map(neutralize)
-    frame.to_csv(out, index=False, lineterminator="\n", quoting=CSV_QUOTING)
-    return len(frame)
-
-
-def gap_csv_text(matrix: GapMatrix, field_names: Mapping[str, str] | None = None) -> str:
-    out = io.StringIO()
-    write_gap_csv(matrix, out, field_names)
-    return out.getvalue()
+def gap_csv_text(matrix: GapMatrix, field_names: Mapping[str, str] | None = None,
+                 dialect: CsvDialect = INTERNATIONAL) -> str:
+    """The matrix as CSV text in ``dialect`` (its byte order mark included). District and field
+    names are typed by staff: neutralised like every text cell."""
+    return frame_csv(matrix.to_frame(field_names), dialect)
 
 
 def write_gap(prepared: PreparedExport, path: Path, progress: Progress | None = None) -> int:
@@ -44,9 +36,7 @@ def write_gap(prepared: PreparedExport, path: Path, progress: Progress | None = 
                                   "compare with offers (see docs/questionnaire-format.md).") from None
     names = field_labels(prepared.session, prepared.request.label_language)
     with open(path, "w", encoding="utf-8", newline="") as out:
-        if prepared.request.bom:
-            out.write("\ufeff")
-        write_gap_csv(matrix, out, names)
+        out.write(gap_csv_text(matrix, names, prepared.request.csv_dialect))
     if progress is not None:
         progress(matrix.responses, matrix.responses)
     return matrix.responses

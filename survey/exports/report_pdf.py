@@ -31,11 +31,14 @@ def pdf_available() -> bool:
     return importlib.util.find_spec("weasyprint") is not None and ctypes.util.find_library("pango-1.0") is not None
 
 
-def html_to_pdf(html: str) -> bytes:
-    """One PDF (A4, from the report's print CSS) of a standalone HTML document."""
+def html_to_pdf(html: str, stylesheet: str | None = None) -> bytes:
+    """One PDF (A4, from the document's print CSS) of a standalone HTML document; ``stylesheet``:
+    CSS applied as if the document linked it (a served page links it; the PDF may fetch nothing)."""
     weasyprint = _weasyprint()
     document = weasyprint.HTML(string=html, url_fetcher=no_fetching(), base_url=None)
-    return document.write_pdf()
+    if stylesheet is None:
+        return document.write_pdf()
+    return document.write_pdf(stylesheets=[weasyprint.CSS(string=stylesheet, url_fetcher=no_fetching())])
 
 
 def no_fetching() -> Any:

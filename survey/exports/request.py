@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from survey.exports.filters import check_filter, filter_from_options
 from survey.exports.labels import DEFAULT_LABEL_LANGUAGE, Labels
+from survey.files import INTERNATIONAL, CsvDialect
 from survey.questionnaire.model import Questionnaire
 from survey.store.responses import ResponseFilter, ResponseRecord, count_responses, iter_responses, load_versions
 
@@ -29,26 +30,29 @@ class ExportRequest:
     export_filter: ResponseFilter = field(default_factory=ResponseFilter)
     labels: bool = False  # answers as labels in label_language instead of codes
     label_language: str = DEFAULT_LABEL_LANGUAGE
-    delimiter: str = ","  # CSV only
-    bom: bool = False  # CSV only: a UTF-8 byte order mark for Excel
+    # CSV only: separator, byte order mark, decimal separator, dates. The staff area asks for
+    # German Excel's unless told otherwise; the CLI and this default write the international one.
+    csv_dialect: CsvDialect = INTERNATIONAL
     extra: Mapping[str, Any] = field(default_factory=dict)  # options of formats added later
     threshold: int = field(kw_only=True)
 
     def to_options(self) -> dict[str, Any]:
         """JSON-safe, for ExportJob.options and the audit log."""
         return {"filter": self.export_filter.to_options(), "labels": "labels" if self.labels else "codes",
-                "label_language": self.label_language, "delimiter": self.delimiter, "bom": self.bom,
+                "label_language": self.label_language, **self.csv_dialect.to_options(),
                 "extra": dict(self.extra), "threshold": self.threshold}
 
     @classmethod
     def from_options(cls, slug: str, options: Mapping[str, Any]) -> ExportRequest:
         """Refuses options without a threshold (a job queued before they had one): guessing one
-        could publish smaller cells than the installation allows."""
+        could publish smaller cells than the installation allows. Options stored before CSV
+        dialects existed give the international dialect with their separator and byte order mark
+        (what such a job wrote)."""
         if "threshold" not in options:
             raise ValueError("The export was queued without a suppression threshold; start it again.")
         return cls(slug, filter_from_options(options.get("filter")), options.get("labels") == "labels",
-                   options.get("label_language") or DEFAULT_LABEL_LANGUAGE, options.get("delimiter") or ",",
-                   bool(options.get("bom")), options.get("extra") or {}, threshold=int(options["threshold"]))
+                   options.get("label_language") or DEFAULT_LABEL_LANGUAGE, CsvDialect.from_options(options),
+                   options.get("extra") or {}, threshold=int(options["threshold"]))
 
 
 @dataclass

@@ -7,14 +7,12 @@ or adds a new offer, so importing the same file twice changes nothing.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from survey.files import CSV_QUOTING, TableImportError, neutralize, read_table, restore, table_problem
+from survey.files import INTERNATIONAL, CsvDialect, TableImportError, read_table, restore, table_problem
 from survey.languages import LANGUAGES
 from survey.offers.inventory import CityCodes, OfferInput, validate
 from survey.problems import Problem, Where, staff_text
@@ -172,15 +170,14 @@ def _yes_no(value: bool | None) -> str:
     return "" if value is None else ("yes" if value else "no")
 
 
-def export_offers(offers: Iterable[Any]) -> str:
-    """The offers as CSV in the import layout (UTF-8; the caller adds a BOM for Excel if wanted)."""
+def export_offers(offers: Iterable[Any], dialect: CsvDialect = INTERNATIONAL) -> str:
+    """The offers as CSV in the import layout and ``dialect`` (its byte order mark included), which
+    the import reads back: either separator, ISO or German dates."""
     languages = [tag for tag in LANGUAGES if tag != "de" and any(tag in (o.title or {}) or tag in (o.description or {}) for o in offers)]
     columns = list(COLUMNS)
     columns[columns.index("description_de") + 1:columns.index("description_de") + 1] = [
         f"{attribute}_{tag}" for tag in languages for attribute in ("title", "description")]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, quoting=CSV_QUOTING)
-    writer.writerow(columns)
+    rows: list[list[Any]] = [columns]
     for offer in offers:
         row: dict[str, object] = {
             "id": offer.id, "provider_name": offer.provider_name, "provider_kind": offer.provider_kind,
@@ -188,7 +185,7 @@ def export_offers(offers: Iterable[Any]) -> str:
             "contact_email": offer.contact_email, "contact_address": offer.contact_address, "website": offer.website,
             "status": offer.status if offer.status in IMPORT_STATUSES else "draft",
             "barrier_free": _yes_no(offer.barrier_free),
-            "last_verified_on": offer.last_verified_on.isoformat() if offer.last_verified_on else "",
+            "last_verified_on": offer.last_verified_on,
         }
         for column in LIST_COLUMNS:
             row[column] = ";".join(getattr(offer, column) or [])
@@ -197,5 +194,5 @@ def export_offers(offers: Iterable[Any]) -> str:
         for tag in ["de", *languages]:
             row[f"title_{tag}"] = (offer.title or {}).get(tag, "")
             row[f"description_{tag}"] = (offer.description or {}).get(tag, "")
-        writer.writerow([neutralize(row.get(column, "")) for column in columns])
-    return buffer.getvalue()
+        rows.append([row.get(column, "") for column in columns])
+    return dialect.text(rows)

@@ -1,6 +1,7 @@
 """Distribution: the public link, QR codes, a printable flyer, channel codes."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, session, url_for
@@ -8,6 +9,7 @@ from flask_babel import force_locale, gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey.distribution import public_link, qr_png, qr_svg
+from survey.exports.report_pdf import PdfUnavailable, html_to_pdf, pdf_available
 from survey.languages import LANGUAGES
 from survey.respondent import flyer_texts
 from survey.respondent.interviewer import start_interview
@@ -18,6 +20,9 @@ from survey.store import audit
 from survey.store.accounts import Role
 from survey.store.questionnaires import add_channel, channels_of, code_is_channel, live_version, questionnaire_for_version
 from survey.web.request_db import get_db
+
+# The PDF stands alone: WeasyPrint is handed the stylesheet the page links.
+FLYER_STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "flyer.css"
 
 
 def _base_url() -> str:
@@ -59,7 +64,7 @@ def distribute(slug: str) -> Any:
     return render_template(
         "staff/distribute.html", row=row, model=model, link=public_link(_base_url(), slug),
         channels=[(c, public_link(_base_url(), slug, c.code)) for c in channels_of(db, row)],
-        languages=LANGUAGES, error=error,
+        languages=LANGUAGES, error=error, pdf_available=pdf_available(),
     ), (422 if error else 200)
 
 
@@ -84,7 +89,28 @@ def qr_code(slug: str, fmt: str) -> Response:
 @requires(Role.DESIGNER)
 def flyer(slug: str) -> str:
     """An A4 page to print: the title and one sentence on anonymity in each chosen language,
-    the QR code and the link. Printing is done by the browser; no PDF tool needed."""
+    the QR code and the link. The browser prints it; flyer.pdf is the same page as a PDF."""
+    return _flyer_html(slug)
+
+
+@bp.get("/q/<slug>/flyer.pdf")
+@requires(Role.DESIGNER)
+def flyer_pdf(slug: str) -> Response | tuple[str, int]:
+    """The flyer as an A4 PDF, laid out by WeasyPrint like the council report."""
+    try:
+        content = html_to_pdf(_flyer_html(slug, as_pdf=True), stylesheet=FLYER_STYLESHEET.read_text(encoding="utf-8"))
+    except PdfUnavailable as error:
+        current_app.logger.warning("flyer as PDF: %s", error)
+        return render_template("staff/error.html", title=gettext("PDF is not available"), message=gettext(
+            "PDF is not available on this server: it needs the Pango library (ask the administrator; see docs/deployment.md).")
+            + " " + gettext("The flyer as a web page works; print it to PDF from the browser.")), 503
+    channel = request.args.get("c")
+    response = Response(content, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{slug}{"-" + channel if channel else ""}-flyer.pdf"'
+    return response
+
+
+def _flyer_html(slug: str, as_pdf: bool = False) -> str:
     model = questionnaire_for_version(_live(slug))
     channel = _channel_arg(slug)
     chosen = [lang for lang in request.args.getlist("lang") if lang in model.language_codes] or list(model.language_codes)
@@ -96,7 +122,8 @@ def flyer(slug: str) -> str:
             sentence, invitation = str(flyer_texts.ANONYMITY), str(flyer_texts.INVITATION)
         title = model.title.resolve(model.chain(tag))
         blocks.append({"language": language, "title": title, "sentence": sentence, "invitation": invitation})
-    return render_template("staff/flyer.html", model=model, blocks=blocks, link=link, qr=qr_svg(link, scale=8))
+    return render_template("staff/flyer.html", model=model, blocks=blocks, link=link, qr=qr_svg(link, scale=8),
+                           as_pdf=as_pdf)
 
 
 @bp.post("/q/<slug>/interview")

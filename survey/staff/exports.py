@@ -23,6 +23,7 @@ from survey.exports.request import ExportRequest, PreparedExport, prepare
 from survey.languages import LANGUAGES
 from survey.staff import bp
 from survey.staff.auth import actor, requires
+from survey.staff.csv_choice import requested_dialect
 from survey.staff.questionnaires import questionnaire_row
 from survey.store import audit, export_jobs
 from survey.store.accounts import Role
@@ -90,10 +91,9 @@ def _read_request(slug: str, values: Mapping[str, Any]) -> tuple[ExportFormat, E
                                      many("district"), many("channel"), many("version"))
     except FilterError as error:
         raise _FormProblem(error.field, FILTER_MESSAGES[error.kind] % {"value": error.value}) from None
-    delimiter = ";" if values.get("delimiter") == "semicolon" else ","
     return export_format, ExportRequest(
-        slug, export_filter, values.get("labels") == "labels", values.get("label_language") or "de", delimiter,
-        values.get("bom") == "yes", threshold=current_threshold())
+        slug, export_filter, values.get("labels") == "labels", values.get("label_language") or "de",
+        requested_dialect(values), threshold=current_threshold())
 
 
 def _prepare(request_: ExportRequest) -> PreparedExport:
@@ -109,7 +109,7 @@ def _prepare(request_: ExportRequest) -> PreparedExport:
 
 def _query_args(export_format: ExportFormat, values: Mapping[str, Any]) -> dict[str, Any]:
     """The form's values as query arguments for a direct download (GET, so it can stream)."""
-    names = ("labels", "label_language", "date_from", "date_to", "delimiter", "bom")
+    names = ("labels", "label_language", "date_from", "date_to", "dialect", "delimiter")
     args: dict[str, Any] = {name: values.get(name) for name in names if values.get(name)}
     for name in ("language", "district", "channel", "version"):
         chosen = values.getlist(name) if isinstance(values, MultiDict) else []
@@ -215,9 +215,7 @@ def export_csv(slug: str) -> Any:
     audit.record(db, actor(), "export", slug, format="csv", **export_request.to_options())
 
     def generate() -> Iterator[str]:
-        if export_request.bom:
-            yield "\ufeff"  # Excel then reads the file as UTF-8
-        yield from iter_csv_text(prepared.versions, prepared.records(), export_request.delimiter,
+        yield from iter_csv_text(prepared.versions, prepared.records(), export_request.csv_dialect,
                                  labels=prepared.value_labels)
 
     response = Response(stream_with_context(generate()), mimetype="text/csv")

@@ -4,11 +4,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from flask import Response, abort, render_template
+from flask import Response, abort, render_template, request
 from flask_babel import get_locale
 
 from survey.staff import bp
 from survey.staff.auth import actor, requires
+from survey.staff.csv_choice import requested_dialect
 from survey.staff.questionnaires import questionnaire_row
 from survey.store import audit
 from survey.store.accounts import Role
@@ -75,8 +76,9 @@ def gap_csv(slug: str) -> Response:
     if matrix is None:
         abort(404)
     db = get_db()
-    audit.record(db, actor(), "export", slug, format="gap")
+    dialect = requested_dialect(request.args)
+    audit.record(db, actor(), "export", slug, format="gap", csv_dialect=dialect.name)
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
-    response = Response(gap_csv_text(matrix, _field_names()), mimetype="text/csv")
+    response = Response(gap_csv_text(matrix, _field_names(), dialect), mimetype="text/csv")
     response.headers["Content-Disposition"] = f'attachment; filename="{slug}-gaps-{stamp}.csv"'
     return response

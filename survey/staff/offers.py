@@ -20,6 +20,7 @@ from survey.offers.inventory import OfferInput, OfferInvalid
 from survey.problems import Problem, staff_text
 from survey.staff import bp
 from survey.staff.auth import actor, requires
+from survey.staff.csv_choice import requested_dialect
 from survey.staff.problem_texts import problem_text
 from survey.store import audit, municipality
 from survey.store import offers as stored_offers
@@ -293,6 +294,7 @@ def offer_import() -> Any:
 def offer_export() -> Response:
     db = get_db()
     offers = stored_offers.list_offers(db)
-    audit.record(db, actor(), "offers_exported", "offers.csv", count=len(offers))
-    return Response("\ufeff" + export_offers(offers), mimetype="text/csv",
+    dialect = requested_dialect(request.args)
+    audit.record(db, actor(), "offers_exported", "offers.csv", count=len(offers), csv_dialect=dialect.name)
+    return Response(export_offers(offers, dialect), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=offers.csv"})

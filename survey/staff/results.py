@@ -21,6 +21,7 @@ from survey.exports.retention import NotClosed, delete_raw_answers
 from survey.languages import LANGUAGES
 from survey.staff import bp
 from survey.staff.auth import actor, requires
+from survey.staff.csv_choice import requested_dialect
 from survey.staff.questionnaires import questionnaire_row
 from survey.store import audit
 from survey.store.accounts import Role
@@ -168,21 +169,25 @@ def results_aggregate_csv(slug: str) -> Response:
     questionnaire_row(slug)
     db = get_db()
     threshold = current_threshold()
-    content, _count = aggregate_csv(db, slug, threshold)
-    audit.record(db, actor(), "export", slug, format="aggregate", threshold=threshold)
+    dialect = requested_dialect(request.args)
+    content, _count = aggregate_csv(db, slug, threshold, dialect)
+    audit.record(db, actor(), "export", slug, format="aggregate", threshold=threshold, csv_dialect=dialect.name)
     return _download(content, f"{slug}-aggregate-{dt.date.today():%Y%m%d}.csv")
 
 
 @bp.get("/q/<slug>/results/snapshot.csv")
 @requires(Role.ANALYST)
 def results_snapshot_csv(slug: str) -> Response:
+    from survey.exports.aggregate_export import recode_aggregate_csv
+
     questionnaire_row(slug)
     db = get_db()
     snapshot = latest_snapshot(db, slug)
     if snapshot is None:
         abort(404)
-    audit.record(db, actor(), "export", slug, format="aggregate-snapshot", snapshot=snapshot.id)
-    return _download(snapshot.content, f"{slug}-aggregate-{snapshot.created_at:%Y%m%d}.csv")
+    dialect = requested_dialect(request.args)
+    audit.record(db, actor(), "export", slug, format="aggregate-snapshot", snapshot=snapshot.id, csv_dialect=dialect.name)
+    return _download(recode_aggregate_csv(snapshot.content, dialect), f"{slug}-aggregate-{snapshot.created_at:%Y%m%d}.csv")
 
 
 def _download(content: str | bytes, name: str, mimetype: str = "text/csv") -> Response:

@@ -107,8 +107,9 @@ def test_a_respondent_answers_to_the_end_and_an_analyst_logs_in_and_exports_over
     with staff.expect_download() as download_info:
         staff.click("form button.primary")
     download = download_info.value
-    content = Path(download.path()).read_text(encoding="utf-8-sig")
-    rows = list(csv.DictReader(io.StringIO(content)))
+    raw = Path(download.path()).read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")  # the form's default: German Excel's dialect
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
     assert [row["comments"] for row in rows] == [COMMENT]
     assert rows[0]["language"] == "ar"
 

@@ -96,7 +96,7 @@ def test_formulas_in_answers_stay_text_in_the_downloaded_csv(served, tmp_path):
     analyst = logged_in(proxy, "127.0.0.55")
     download = analyst.request("GET", EXPORT, follow=False)
     assert download.status == 200
-    rows = list(csv.reader(io.StringIO(download.body)))
+    rows = list(csv.reader(io.StringIO(download.body.lstrip("\ufeff")), delimiter=";"))  # German Excel's, the default
     comments = [row[rows[0].index("comments")] for row in rows[1:]]
     assert sorted(comments) == sorted("'" + formula if formula[0] in "=\uff1d" else formula.replace(";=", ";'=") for formula in FORMULAS)
     soffice = shutil.which("soffice")

@@ -3,8 +3,8 @@ import csv
 import datetime as dt
 import io
 
-from survey.exports.csv_export import ResponseRecord, write_csv
-from survey.files import neutralize
+from survey.exports.csv_export import ResponseRecord, iter_csv_text, write_csv
+from survey.files import GERMAN_EXCEL, INTERNATIONAL, neutralize
 from survey.questionnaire import load_questionnaire_text
 
 FORM = """\
@@ -63,6 +63,15 @@ def test_formula_cells_are_neutralised_but_numbers_are_not():
 
 
 def test_semicolon_dialect_for_german_excel():
-    _count, text = export([{"remark": "a;b"}], delimiter=";")
+    _count, text = export([{"remark": "a;b", "size": -2}], dialect=GERMAN_EXCEL)
     assert text.splitlines()[0].startswith('"response_id";"submitted_at";"language";"help";')
-    assert list(csv.reader(io.StringIO(text), delimiter=";"))[1][10] == "a;b"
+    row = list(csv.reader(io.StringIO(text), delimiter=";"))[1]
+    assert row[10] == "a;b" and row[9] == "-2" and row[1] == "02.11.2026 09:30:00"
+
+
+def test_the_streamed_download_starts_with_the_dialects_byte_order_mark():
+    records = [ResponseRecord("r0", WHEN, "ar", 1, "web", {"remark": "Grüße"})]
+    german = "".join(iter_csv_text([QUESTIONNAIRE], records, GERMAN_EXCEL))
+    international = "".join(iter_csv_text([QUESTIONNAIRE], records, INTERNATIONAL))
+    assert german.startswith("\ufeff\"response_id\";") and international.startswith('"response_id",')
+    assert german.count("\ufeff") == 1

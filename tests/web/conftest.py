@@ -8,6 +8,7 @@ only when the app is created asks for ``fresh_app`` instead.
 from __future__ import annotations
 
 import functools
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -90,3 +91,15 @@ def new_browser(app: Flask, bundled: None) -> Callable[[], Browser]:
     return lambda: Browser(app.test_client())
 
 
+
+
+@pytest.fixture()
+def office() -> str:
+    """Debian's LibreOffice (soffice), which `make test` installs; without it the test is
+    skipped, unless SURVEY_REQUIRE_OFFICE=1 (CI) makes that a failure."""
+    soffice = shutil.which("soffice")
+    if soffice is None:
+        if os.environ.get("SURVEY_REQUIRE_OFFICE") == "1":
+            pytest.fail("LibreOffice is not installed (make test installs it: apt-get install libreoffice-calc-nogui)")
+        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-calc-nogui)")
+    return soffice

@@ -58,7 +58,9 @@ def test_a_background_export_uses_the_apps_threshold(app, db_session_factory, mo
     job_page = analyst.get(response.headers["Location"]).get_data(as_text=True)
     download = re.search(r'href="([^"]+/download)"', job_page)
     assert download, job_page[:1000]
-    rows = list(csv.DictReader(io.StringIO(analyst.get(download.group(1)).get_data(as_text=True))))
+    text = analyst.get(download.group(1)).get_data(as_text=True)
+    assert text.startswith("\ufeff")  # the export form's default: German Excel
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     noise = next(r for r in rows if r["question"] == "problems" and r["option"] == "noise" and r["breakdown"] == "overall")
     mould = next(r for r in rows if r["question"] == "problems" and r["option"] == "mould" and r["breakdown"] == "overall")
     assert (noise["count"], mould["count"]) == (".", "15")

@@ -109,7 +109,7 @@ def assert_export_neutralised(designer: Staff, expected_rows: int) -> list[list[
     response = designer.get("/staff/offers/export.csv")
     server_ok(response, "offers export")
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))  # German Excel's
     assert len(rows) == expected_rows + 1
     assert_cells_neutralised(rows)
     return rows

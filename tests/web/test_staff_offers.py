@@ -79,13 +79,13 @@ def test_import_with_errors_saves_nothing_and_export_round_trips(designer, db, s
     exported = designer.get("/staff/offers/export.csv")
     assert exported.status_code == 200 and exported.mimetype == "text/csv"
     text = exported.get_data(as_text=True)
-    assert text.splitlines()[0].lstrip("\ufeff").startswith('"id","provider_name","provider_kind","title_de"')
+    assert text.startswith('\ufeff"id";"provider_name";"provider_kind";"title_de"')  # German Excel's dialect
     same = designer.post("/staff/offers/import", {"file": (io.BytesIO(text.encode("utf-8")), "offers.csv")},
                          content_type="multipart/form-data")
     assert same.status_code == 200 and "0 added, 0 updated, 30 unchanged" in same.get_data(as_text=True)
     lines = text.splitlines()
-    broken = "\n".join([lines[0], lines[1].replace(',"free",', ',"gratis",'), lines[2].replace("@example.org", "")]) + "\n"
-    changed_first = lines[1].replace(',"free",', ',"paid",')
+    broken = "\n".join([lines[0], lines[1].replace(';"free";', ';"gratis";'), lines[2].replace("@example.org", "")]) + "\n"
+    changed_first = lines[1].replace(';"free";', ';"paid";')
     refused = designer.post("/staff/offers/import", {"file": (io.BytesIO((broken + changed_first).encode()), "offers.csv")},
                             content_type="multipart/form-data")
     html = refused.get_data(as_text=True)
