@@ -12,7 +12,8 @@ Suppression per question and breakdown, as a table of groups x options:
   partition the respondents (district, language, target groups) the group sizes add up to the
   overall n, so a single hidden group would be given back by subtraction: then the next smallest
   group is hidden too (``suppress_groups``);
-- counts of 1 .. threshold-1 are hidden (primary suppression);
+- counts of 1 .. threshold-1 are hidden (primary suppression), and so are counts whose
+  complement within the group's n (those who did not choose the option) is 1 .. threshold-1;
 - secondary suppression, knowing which totals are published: a single choice's counts add up to
   its n (row totals); in a partition, an option's counts add up across groups to the overall count
   (column totals). Integration-field groups overlap, so they have no column totals; a multiple
@@ -37,7 +38,7 @@ from survey.analysis.frames import (
     need_column,
     option_column,
 )
-from survey.analysis.suppression import SUPPRESSED, checked_threshold, secondary_mask, suppress_groups
+from survey.analysis.suppression import SUPPRESSED, checked_threshold, complement_mask, secondary_mask, suppress_groups
 from survey.files import CSV_QUOTING
 from survey.questionnaire.model import Questionnaire, QuestionType
 
@@ -121,7 +122,8 @@ def _suppressed(sizes: np.ndarray, counts: np.ndarray, threshold: int, partition
     """Which group sizes and which counts to hide."""
     groups = suppress_groups(pd.Series(sizes), threshold, total_published=partition).to_numpy(dtype=bool)
     table = pd.DataFrame(counts)
-    mask = (table > 0) & (table < threshold)
+    # A count and its complement within the group's n ("did not choose it") alike.
+    mask = (table > 0) & (table < threshold) | complement_mask(table, pd.Series(sizes), threshold)
     mask.loc[groups, :] = True
     mask = secondary_mask(table, mask, row_totals=single, column_totals=partition)
     return groups, mask.to_numpy(dtype=bool)

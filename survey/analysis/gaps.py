@@ -163,7 +163,7 @@ def compute_gap_matrix(
     for f in fields:
         count = sum(with_need[(d, f)] for d in codes)
         serving = [o for o in offers if serves(o, f, None)]
-        hidden = city_hidden or 0 < count < threshold
+        hidden = city_hidden or 0 < count < threshold or 0 < total - count < threshold
         totals.append(_cell("", f, total, count, serving, need_languages.get(("", f), set()), hidden))
     ranked = sorted((c for c in cells if not c.suppressed and c.district != NO_DISTRICT and c.with_need > 0),
                     key=lambda c: (-(c.gap_score or 0), -c.with_need, c.district, c.field))

@@ -68,11 +68,12 @@ class Results:
 
 def _field_sizes(frame: pd.DataFrame, fields: list[str], threshold: int) -> pd.DataFrame:
     # Fields overlap (one person may need help in several), so no total gives a cell back:
-    # primary suppression only.
+    # primary suppression, of the count and of its complement within all respondents.
     counts: list[Any] = []
+    total = len(frame)
     for name in fields:
         count = int(frame[need_column(name)].sum())
-        counts.append(SUPPRESSED if 0 < count < threshold else count)
+        counts.append(SUPPRESSED if 0 < count < threshold or 0 < total - count < threshold else count)
     return pd.DataFrame({"group": fields, "count": counts})
 
 

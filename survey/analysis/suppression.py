@@ -1,7 +1,8 @@
 """Small-cell suppression for published tables, as statistical offices do it.
 
 Primary suppression hides every cell counting fewer than ``threshold`` people (but more than
-none). Secondary suppression then hides further cells so that no published total minus the
+none), and every cell whose complement within the total it is shown with counts that few ("26 of
+27" gives the one other person away; "27 of 27" is published, as statistical offices do). Secondary suppression then hides further cells so that no published total minus the
 published cells of its row or column gives a hidden one back: wherever a row or column that has
 a published total holds exactly one hidden cell, the smallest other cell there is hidden too
 (non-zero cells first, as hiding a zero protects less), repeated until nothing changes. Hidden
@@ -21,6 +22,15 @@ def primary_mask(counts: pd.DataFrame, threshold: int = DEFAULT_THRESHOLD) -> pd
     threshold = checked_threshold(threshold)
     values = counts.fillna(0)
     return (values > 0) & (values < threshold)
+
+
+def complement_mask(counts: pd.DataFrame, totals: pd.Series, threshold: int = DEFAULT_THRESHOLD) -> pd.DataFrame:
+    """True where the people of a row's published total who are *not* in the cell number between
+    1 and threshold - 1: "26 of 27 chose Ukrainian advice" tells everyone what the one other
+    person did. ``totals``: per row, the total the cell is shown with (the group's n)."""
+    threshold = checked_threshold(threshold)
+    rest = counts.fillna(0).rsub(totals.reindex(counts.index).fillna(0), axis=0)
+    return (rest > 0) & (rest < threshold)
 
 
 def _complement(values: pd.Series, hidden: pd.Series) -> object | None:
@@ -89,7 +99,7 @@ def partition_mask(counts: pd.DataFrame, sizes: pd.Series, threshold: int = DEFA
     threshold too, then secondary suppression down the columns (rows have no total). Returns
     the cell mask and the hidden groups."""
     hidden = suppress_groups(sizes, threshold, total_published=True)
-    mask = primary_mask(counts, threshold)
+    mask = primary_mask(counts, threshold) | complement_mask(counts, sizes, threshold)
     mask.loc[hidden[hidden].index, :] = True
     return secondary_mask(counts, mask, row_totals=False, column_totals=True), hidden
 

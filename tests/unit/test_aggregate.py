@@ -127,12 +127,15 @@ def test_small_groups_are_hidden_with_a_second_group_when_the_total_would_reveal
     assert cell(table, "flat_help", "yes", "district", "west", "n") == SUPPRESSED
     assert cell(table, "flat_help", "yes", "district", "sued", "n") == SUPPRESSED
     assert cell(table, "flat_help", "yes", "district", "sued") == SUPPRESSED
-    assert cell(table, "problems", "mould", "district", "nord") == 9
+    # 9 of nord's 12 chose mould: the 3 who did not would be given away by n minus the count.
+    assert cell(table, "problems", "mould", "district", "nord") == SUPPRESSED
     assert cell(table, "problems", "noise", "district", "nord") == SUPPRESSED  # 3
     assert cell(table, "problems", "noise", "district", "nord", "n") == 12
-    # No published number is below the threshold.
-    values = pd.to_numeric(table["count"].replace(SUPPRESSED, None), errors="coerce").dropna()
+    # No published number, and no published n minus a published number, is below the threshold.
+    values = pd.to_numeric(table["count"].replace(SUPPRESSED, None), errors="coerce")
+    sizes = pd.to_numeric(table["n"].replace(SUPPRESSED, None), errors="coerce")
     assert not ((values > 0) & (values < 5)).any()
+    assert not ((sizes - values > 0) & (sizes - values < 5)).any()
 
 
 def test_column_totals_are_protected_in_a_partition():
@@ -158,9 +161,11 @@ def test_field_breakdown_counts_respondents_with_a_need():
 def test_target_group_and_language_breakdowns():
     rows = rows_for(ANSWERS[:10], "ar") + rows_for(ANSWERS[10:], "de")
     table = aggregate(build_frame(rows, {1: QUESTIONNAIRE}), QUESTIONNAIRE, 5)
-    assert cell(table, "problems", "mould", "language", "ar") == 9
-    assert cell(table, "problems", "mould", "age", "young") == 9
-    assert cell(table, "problems", "noise", "age", "old") == 9
+    # 9 of the 10 Arabic speakers: the one who did not choose mould would be given away.
+    assert cell(table, "problems", "mould", "language", "ar") == SUPPRESSED
+    assert cell(table, "problems", "mould", "language", "de") == SUPPRESSED  # 6 of 10: 4 did not
+    assert cell(table, "problems", "mould", "age", "young") == 9  # all 9: no one to give away
+    assert cell(table, "problems", "noise", "age", "old") == SUPPRESSED  # 9 of 11: 2 did not
     assert set(table.breakdown) >= {"overall", "district", "field", "language", "age"}
 
 
@@ -177,7 +182,8 @@ def test_threshold_below_three_is_refused():
 def test_a_higher_threshold_hides_more():
     table = aggregate(frame_of(ANSWERS), QUESTIONNAIRE, 10)
     assert cell(table, "problems", "noise") == SUPPRESSED  # 9 < 10
-    assert cell(table, "problems", "mould") == 15
+    assert cell(table, "problems", "mould") == SUPPRESSED  # 15 of 20: the 5 who did not are < 10
+    assert aggregate(frame_of(ANSWERS), QUESTIONNAIRE, 5).pipe(cell, "problems", "mould") == 15
 
 
 def test_csv_shows_dots_and_group_sizes_are_suppressed():

@@ -38,7 +38,7 @@ def people(district: str, n: int, language: str, **needs: int) -> list[ResponseF
 def synthetic() -> list[ResponseFacts]:
     return [
         *people("a", 20, "ar", housing=12, work=2),
-        *people("b", 10, "prs", housing=5, work=7),
+        *people("b", 12, "prs", housing=5, work=7),  # 7 and 5 without need: both complements shown
         *people("c", 3, "tr", housing=1, work=3),
         *people("d", 6, "uk", housing=4, work=6),
     ]
@@ -62,13 +62,13 @@ def test_the_matrix_of_a_known_data_set():
     assert gap_level(matrix.cell("a", "housing"), matrix) == "high" and gap_level(matrix.cell("b", "housing"), matrix) == "high"
     # City-wide totals count everyone, hidden districts included.
     total_housing = matrix.cell("", "housing")
-    assert (total_housing.respondents, total_housing.with_need) == (39, 22)
+    assert (total_housing.respondents, total_housing.with_need) == (41, 22)
     assert matrix.cell("", "work").with_need == 18 and not total_housing.suppressed
 
 
 def test_small_districts_are_suppressed_with_a_second_so_totals_do_not_give_them_back():
     matrix = compute_gap_matrix(synthetic(), DISTRICTS, FIELDS, OFFERS)
-    # c has 3 respondents: hidden. Alone, 39 minus the others would reveal it, so the
+    # c has 3 respondents: hidden. Alone, 41 minus the others would reveal it, so the
     # smallest other district (d, 6 respondents) is hidden too.
     assert all(matrix.cell("c", f).suppressed and matrix.cell("d", f).suppressed for f in FIELDS)
     # a's work count of 2 is a small cell of its own; its column already hides c and d.
@@ -115,3 +115,15 @@ def test_wilson_interval():
     low, high = wilson_interval(12, 20)
     assert low == pytest.approx(0.3866, abs=1e-4) and high == pytest.approx(0.7812, abs=1e-4)
     assert wilson_interval(0, 10)[0] == 0.0 and wilson_interval(10, 10)[1] == pytest.approx(1.0)
+
+
+def test_a_need_count_whose_complement_is_small_is_hidden():
+    """28 of a district's 30 need help: the 2 who do not would be given away by 30 - 28."""
+    facts = [*people("a", 30, "de", work=28), *people("b", 30, "de", work=10), *people("c", 30, "de", work=12)]
+    matrix = compute_gap_matrix(facts, DISTRICTS[:3], FIELDS, [])
+    assert matrix.cell("a", "work").suppressed
+    assert sum(matrix.cell(d, "work").suppressed for d in "abc") >= 2  # the column total gives none back
+    everyone = [*people("a", 30, "de", work=30), *people("b", 30, "de", work=29)]
+    matrix = compute_gap_matrix(everyone, DISTRICTS[:2], FIELDS, [])
+    assert matrix.cell("", "work").suppressed  # 59 of 60 city-wide: the one without need
+    assert not matrix.cell("", "housing").suppressed  # 0 of 60: nothing to give away
