@@ -2,8 +2,9 @@
 
 Primary suppression hides every cell counting fewer than ``threshold`` people (but more than
 none), and every cell whose complement within the total it is shown with counts that few ("26 of
-27" gives the one other person away; "27 of 27" is published, as statistical offices do). Secondary suppression then hides further cells so that no published total minus the
-published cells of its row or column gives a hidden one back: wherever a row or column that has
+27" gives the one other person away; "27 of 27" is published, as statistical offices do).
+Secondary suppression then hides further cells so that no published total minus the published
+cells of its row or column gives a hidden one back: wherever a row or column that has
 a published total holds exactly one hidden cell, the smallest other cell there is hidden too
 (non-zero cells first, as hiding a zero protects less), repeated until nothing changes. Hidden
 cells are shown as ``SUPPRESSED`` ("."), the sign German statistical offices use.
