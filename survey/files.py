@@ -422,6 +422,10 @@ def checked_logo(raw: bytes) -> tuple[bytes, str]:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(raw), formats=list(LOGO_TYPES)) as probe:
+                # The file's structure to its end. load() alone lets a truncated file through once
+                # any library set Pillow's global LOAD_TRUNCATED_IMAGES (WeasyPrint does on import).
+                probe.verify()
             with Image.open(io.BytesIO(raw), formats=list(LOGO_TYPES)) as image:
                 if max(image.size) > MAX_LOGO_SIDE:
                     raise refuse("logo_too_wide", staff_text(

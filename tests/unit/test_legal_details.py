@@ -57,3 +57,13 @@ def test_anything_else_is_refused_with_a_reason(raw, code):
     with pytest.raises(LogoRefused) as refused:
         checked_logo(raw)
     assert refused.value.problem.code == code
+
+
+def test_a_truncated_logo_is_refused_even_where_pillow_was_told_to_accept_truncated_images(monkeypatch):
+    """WeasyPrint sets Pillow's global LOAD_TRUNCATED_IMAGES when the PDF report is first made."""
+    from PIL import ImageFile
+
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    with pytest.raises(LogoRefused) as refused:
+        checked_logo(_image("PNG")[:60])
+    assert refused.value.problems[0].code == "logo_damaged"
