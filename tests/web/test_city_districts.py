@@ -138,3 +138,39 @@ def test_counsellors_see_the_district_and_filter_by_it_sub_districts_included(ap
     assert "In Hafen" in harbour and "In Mitte" not in harbour
     unknown = counsellor.get("/staff/contacts?district=atlantis").get_data(as_text=True)
     assert "In Mitte" in unknown and "Nowhere" in unknown  # an unknown code filters nothing
+
+
+# --- the staff area: an empty list refuses, the editor shows the city's list ------------------
+
+def test_an_upload_bound_to_an_empty_list_is_refused_in_german_and_publishing_waits_for_the_list(app, db_session_factory, db):
+    import io
+
+    from survey.store.models import QuestionnaireVersion
+    from tests.staff_helpers import Staff, make_user
+    from tests.unit.test_district_binding import BOUND
+
+    make_user(db_session_factory, "gestaltung@stadt.example", "designer", "admin")
+    designer = Staff(app, language="de")
+    designer.login("gestaltung@stadt.example")
+    upload = lambda: designer.post("/staff/questionnaires/upload",  # noqa: E731
+                                   {"file": (io.BytesIO(BOUND.encode()), "bound.yaml")}, content_type="multipart/form-data")
+    refused = upload()
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert "aber die Stadt hat noch keine Stadtteile" in html and "at the start of the file" not in html
+    assert db.scalar(select(QuestionnaireVersion.id)) is None
+
+    with db_session_factory() as session:
+        municipality.save_districts(session, CITY)
+        session.commit()
+    assert upload().status_code == 302
+    editor = designer.get("/staff/q/bound/edit/districts").get_data(as_text=True)
+    assert "Hafenviertel" in editor and "nord-hafen" in editor and 'name="city_list"' not in editor
+    # The city empties its list before the draft is published: publishing waits.
+    with db_session_factory() as session:
+        for code in ("nord-hafen", "nord-altstadt", "nord", "mitte"):
+            assert municipality.delete_district(session, code)
+        session.commit()
+    published = designer.post("/staff/q/bound/v/1/publish", {}, follow_redirects=True).get_data(as_text=True)
+    assert "aber die Stadt hat noch keine Stadtteile" in published
+    assert db.scalar(select(QuestionnaireVersion.status)) == "draft"
