@@ -80,7 +80,11 @@ def _import_paths(paths: list[Path], without_legal_details: bool = False) -> Non
                 + ", ".join(missing) + "). An admin fills them in the staff area (Legal details); `survey load-sample` "
                 f"fills invented sample details for trying it out; {INCOMPLETE_LEGAL_DETAILS} publishes all the same "
                 "(respondents then read a privacy notice and a legal notice with gaps).")
-        results = [import_questionnaire(session, item) for item in loaded]
+        try:
+            results = [import_questionnaire(session, item) for item in loaded]
+        except QuestionnaireError as error:  # bound to the city's district list while it is empty
+            raise click.ClickException("nothing was imported: " + str(error) + "\n`survey import-districts FILE` (or "
+                                       "`survey load-sample` for trying it out) fills the city's district list.") from None
     for result in results:
         state = "imported as version" if result.created else "unchanged, version"
         click.echo(f"{result.slug}\t{state} {result.version_number}")
@@ -439,7 +443,8 @@ def import_offers_command(file: Path) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @with_appcontext
 def import_districts_command(file: Path) -> None:
-    """Import districts (columns code, name, parent) from CSV or XLSX; all rows or none."""
+    """Import districts (columns code, name, parent, name_<lang>...) from CSV or XLSX; all rows or none.
+    Drafts that offer the city's district list follow it; published versions keep theirs."""
     from survey.store import municipality
 
     _table_file(file, lambda session, raw, name: municipality.save_districts(session, municipality.parse_districts(raw, name)))

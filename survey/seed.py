@@ -1,5 +1,5 @@
-"""An app on a fresh SQLite database holding the bundled questionnaires and the sample town's
-invented legal details, for the page-weight benchmark and the real-browser tests."""
+"""An app on a fresh SQLite database holding the bundled questionnaires, the sample town's
+districts and invented legal details, for the page-weight benchmark and the real-browser tests."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -11,7 +11,7 @@ from survey.app import create_app
 from survey.store import legal_details
 from survey.store.migrate import upgrade_database
 from survey.store.questionnaires import import_directory
-from survey.store.sample import sample_legal_details
+from survey.store.sample import load_sample_districts, sample_legal_details
 
 
 def seeded_app(instance: Path, **settings: Any) -> Flask:
@@ -23,6 +23,7 @@ def seeded_app(instance: Path, **settings: Any) -> Flask:
     upgrade_database(database.engine)
     with database.session_factory() as session:
         legal_details.save(session, sample_legal_details())
+        load_sample_districts(session)  # the bundled questionnaire offers the city's district list
         import_directory(session, app.config["QUESTIONNAIRE_DIR"])
         session.commit()
     return app

@@ -31,10 +31,13 @@ from sqlalchemy import Engine, make_url, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from survey.questionnaire import LoadedQuestionnaire, load_questionnaire_file
+from survey.questionnaire.districts import DistrictEntry, bind_districts
+from survey.questionnaire.model import Questionnaire
 from survey.store.db import make_engine
 from survey.store.migrate import upgrade_database
 from survey.store.models import Base
 from survey.store.questionnaires import import_questionnaire
+from survey.store.sample import load_sample_districts
 
 ROOT = Path(__file__).resolve().parent.parent
 BUNDLED = ROOT / "questionnaires"
@@ -64,6 +67,22 @@ def bundled_questionnaires() -> tuple[LoadedQuestionnaire, ...]:
     """questionnaires/*.yaml, read and validated once per test process (the loaded questionnaires
     are immutable, so every test may share them)."""
     return tuple(load_questionnaire_file(path) for path in sorted(BUNDLED.glob("*.yaml")))
+
+
+@functools.cache
+def sample_district_entries() -> tuple[DistrictEntry, ...]:
+    """The sample town's district list as a bound questionnaire offers it (no database)."""
+    from survey.store.municipality import parse_districts
+    from survey.store.sample import SAMPLE_DIR
+
+    path = SAMPLE_DIR / "districts.csv"
+    return tuple(district.entry() for district in parse_districts(path.read_bytes(), path.name))
+
+
+def with_sample_districts(questionnaire: Questionnaire) -> Questionnaire:
+    """A questionnaire that offers the city's list (the bundled one) as the store gives it when
+    the sample town's districts are loaded: for tests without a database."""
+    return bind_districts(questionnaire, sample_district_entries())
 
 
 def _migrated(engine: Engine) -> Engine:
@@ -120,8 +139,10 @@ def db(db_session_factory: sessionmaker[Session]) -> Iterator[Session]:
 
 @pytest.fixture()
 def bundled(db_session_factory: sessionmaker[Session]) -> None:
-    """The bundled questionnaires in the test's transaction (read once per session)."""
+    """The bundled questionnaires in the test's transaction (read once per session), with the
+    sample town's districts that the needs assessment offers."""
     with db_session_factory() as session:
+        load_sample_districts(session)
         for loaded in bundled_questionnaires():
             import_questionnaire(session, loaded)
         session.commit()

@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 
 from survey.languages import LANGUAGES, Language
 from survey.offers.matching import direction_of, offer_text
-from survey.questionnaire.model import ResolvedText
+from survey.questionnaire.districts import ENTERED_LANGUAGE, district_options
+from survey.questionnaire.model import ResolvedText, Text
 from survey.store.models import Offer
 from survey.store.municipality import DistrictInfo, FieldInfo, list_districts, list_fields
 
@@ -66,6 +67,39 @@ class Municipality:
 
     def district_name(self, code: str) -> str:
         return next((item.name for item in self.districts if item.code == code), code)
+
+    def district_label(self, code: str, language: str) -> ResolvedText:
+        """The district's name in ``language`` if the list has it, else as entered (German):
+        ``is_fallback`` says to mark its language."""
+        info = next((item for item in self.districts if item.code == code), None)
+        if info is None:
+            return ResolvedText(code, ENTERED_LANGUAGE, True)
+        return Text(info.entry().names).resolve([language, *LANGUAGES[language].fallback, ENTERED_LANGUAGE])
+
+    def district_groups(self) -> list[tuple[str, tuple[str, ...]]]:
+        """Each district that lies in no other with the codes of the sub-districts in it, in the
+        list's order (as the district question of a questionnaire offers them)."""
+        groups: dict[str, list[str]] = {}
+        for option in district_options([item.entry() for item in self.districts]):
+            if option.parent is None:
+                groups[option.code] = []
+            else:
+                groups[option.parent].append(option.code)
+        return [(code, tuple(subs)) for code, subs in groups.items()]
+
+    def codes_within(self, code: str) -> set[str]:
+        """``code`` and the codes of every district that lies in it, at any depth."""
+        parents = {item.code: item.parent_code for item in self.districts}
+        found = {code}
+        for item in self.districts:
+            seen, parent = {item.code}, item.parent_code
+            while parent is not None and parent not in seen:
+                if parent == code:
+                    found.add(item.code)
+                    break
+                seen.add(parent)
+                parent = parents.get(parent)
+        return found
 
 
 def municipality(session: Session) -> Municipality:

@@ -92,6 +92,7 @@ def _error_messages() -> dict[str, str]:
         "email_invalid": gettext("Please enter an e-mail address like name@example.org."),
         "language_unknown": gettext("Please choose a language."),
         "field_unknown": gettext("Please choose only topics from the list."),
+        "district_unknown": gettext("Please choose a district from the list."),
         "message_long": gettext("Please shorten your message to at most 2000 characters."),
         "consent_missing": gettext("Please tick the box to agree, or leave this page if you do not want to be contacted."),
     }
@@ -111,7 +112,8 @@ def contact(lang: str) -> Any:
     if request.method == "GET":
         form = contact_requests.ContactForm(language=lang, fields=[c for c in request.args.getlist("field") if c in city.field_codes])
         return render_template("directory/contact.html", lang=lang, city=city, form=form, errors={}, retention_days=retention)
-    form = contact_requests.read_form(request.form, request.form.getlist("fields"), LANGUAGES, city.field_codes)
+    form = contact_requests.read_form(request.form, request.form.getlist("fields"), LANGUAGES, city.field_codes,
+                                      city.district_codes)
     if form.errors:
         messages = _error_messages()
         errors = {name: messages[code] for name, code in form.errors.items()}

@@ -28,6 +28,7 @@ from survey.questionnaire.conditions.expression import Condition, ConditionSynta
 from survey.questionnaire.errors import QuestionnaireError
 from survey.questionnaire.formats.located_yaml import LocDict, LocList
 from survey.questionnaire.model import (
+    MUNICIPALITY,
     OTHER_OPTION_CODE,
     OTHER_SUFFIX,
     IntegrationField,
@@ -124,6 +125,7 @@ class _Builder:
         self.default_language = "de"
         self.fallback_counts: dict[str, int] = defaultdict(int)
         self.codes_with_other: set[str] = set()  # questions whose "other" text is stored as <code>_other
+        self.districts_from: str | None = None  # MUNICIPALITY: ``districts: municipality``
 
     # --- reporting -------------------------------------------------------------------------
 
@@ -258,6 +260,7 @@ class _Builder:
             languages=tuple(self.languages),
             sections=tuple(sections),
             districts=tuple(districts),
+            districts_from=self.districts_from,
             intro=intro,
             breakdowns=breakdowns,
             offer_mapping=offer_mapping,
@@ -379,7 +382,17 @@ class _Builder:
         self.error(path, line, "not_a_boolean", staff_text("'%(key)s' must be true or false."), key=key)
 
     def read_districts(self, root: LocDict) -> list[Option]:
+        """The file's own district list, or none yet when it binds the city's list
+        (``districts: municipality``; the store hands that list in: survey.questionnaire.districts)."""
         if "districts" not in root:
+            return []
+        if root["districts"] == MUNICIPALITY:
+            self.districts_from = MUNICIPALITY
+            return []
+        if isinstance(root["districts"], str):
+            self.error("districts", root.line_of("districts"), "bad_district_binding", staff_text(
+                "'districts' is either 'municipality' (the city's district list) or a list of districts, not %(value)s."),
+                value=repr(root["districts"][:40]))
             return []
         items = self.sequence(root["districts"], "districts", root.line_of("districts"), "districts")
         if items is None:
@@ -623,9 +636,10 @@ class _Builder:
         elif qtype is QuestionType.YES_NO:
             options = [Option("yes", self._builtin(builtin_texts.YES)), Option("no", self._builtin(builtin_texts.NO))]
         elif qtype is QuestionType.DISTRICT:
-            if not districts:
-                self.error(path, line, "no_district_list",
-                           staff_text("A district question needs the list 'districts' at the top of the file."))
+            if not districts and self.districts_from != MUNICIPALITY:
+                self.error(path, line, "no_district_list", staff_text(
+                    "A district question needs districts: write 'districts: municipality' at the top level of the file to "
+                    "offer the city's district list (Districts and fields), or list the districts there yourself."))
             options = list(districts)
 
         other = entry.get("other", False)
@@ -812,6 +826,8 @@ class _Builder:
             return None
         for name, option_code in condition.option_references():
             question = earlier[name.code]
+            if question.type is QuestionType.DISTRICT and self.districts_from == MUNICIPALITY:
+                continue  # the city's list is not known to the file; a code it lacks never matches
             if question.is_choice and question.option(option_code) is None:
                 codes = [option.code for option in question.all_options()]
                 match = _suggest(option_code, codes)

@@ -40,7 +40,7 @@ from survey.questionnaire.conditions.rules import (
 from survey.questionnaire.errors import QuestionnaireError
 from survey.questionnaire.formats.yaml_reader import load_questionnaire_text
 from survey.questionnaire.formats.yaml_writer import Data, dump_data
-from survey.questionnaire.model import IntegrationField, Questionnaire
+from survey.questionnaire.model import MUNICIPALITY, IntegrationField, Questionnaire
 
 SOURCE_NAME = "web editor"
 TYPES_WITH_OPTIONS = ("single_choice", "multiple_choice", "scale")
@@ -956,6 +956,18 @@ def set_districts(data: Data, rows: list[OptionRow]) -> Edit:
     return edit
 
 
+def use_city_districts(data: Data) -> Edit:
+    """District questions offer the city's district list (``districts: municipality``) instead
+    of a list of the questionnaire's own; conditions keep the codes they test."""
+    data = copy.deepcopy(data)
+    data["districts"] = MUNICIPALITY
+    return Edit(data, "districts: the city's list", {"districts": "options"})
+
+
+def binds_city_districts(data: Data) -> bool:
+    return data.get("districts") == MUNICIPALITY
+
+
 @dataclass
 class NewQuestionnaireInput:
     slug: str = ""
@@ -1048,7 +1060,9 @@ def option_codes_of(data: Data, question: Mapping[str, Any]) -> list[str] | None
     if kind == "yes_no":
         return ["yes", "no"]
     if kind == "district":
-        return [str(o.get("code")) for o in data.get("districts") or []]
+        districts = data.get("districts")
+        # The city's list ('districts: municipality') is not in the data: its codes are typed.
+        return [str(o.get("code")) for o in districts] if isinstance(districts, list) else None
     return None
 
 

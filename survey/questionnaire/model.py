@@ -45,6 +45,8 @@ CHOICE_TYPES = frozenset(
      QuestionType.SCALE, QuestionType.DISTRICT}
 )
 OTHER_OPTION_CODE = "other"
+# ``districts: municipality``: the district questions offer the city's own district list.
+MUNICIPALITY = "municipality"
 OTHER_SUFFIX = "_other"
 
 
@@ -90,6 +92,9 @@ class Option:
     audio: Text | None = None  # language -> audio file name, for respondents who read little
     # Offered only while true (an XLSForm choice_filter); a hidden option is rejected on submit.
     condition: Condition | None = None
+    # A sub-district names the district it lies in (the code of an earlier option); the
+    # respondent page groups it under that district. Only districts from the city's list have it.
+    parent: str | None = None
 
 
 @dataclass(frozen=True)
@@ -141,6 +146,24 @@ class Question:
     def option(self, code: str) -> Option | None:
         return next((option for option in self.all_options() if option.code == code), None)
 
+    @cached_property
+    def has_sub_options(self) -> bool:
+        """Some options are sub-districts (a district question bound to the city's list)."""
+        return any(option.parent is not None for option in self.options)
+
+    def option_groups(self) -> list[tuple[Option, tuple[Option, ...]]]:
+        """Each option that lies in no other with the sub-districts that lie in it (most have
+        none), in the options' order."""
+        groups: list[tuple[Option, list[Option]]] = []
+        heads: dict[str, list[Option]] = {}
+        for option in self.all_options():
+            if option.parent is not None and option.parent in heads:
+                heads[option.parent].append(option)
+            else:
+                heads[option.code] = []
+                groups.append((option, heads[option.code]))
+        return [(head, tuple(subs)) for head, subs in groups]
+
 
 @dataclass(frozen=True)
 class Section:
@@ -170,6 +193,9 @@ class Questionnaire:
     languages: tuple[LanguageSpec, ...]
     sections: tuple[Section, ...]
     districts: tuple[Option, ...] = ()
+    # MUNICIPALITY: ``districts`` is the city's list, handed in by the store (``bind_districts``),
+    # not written in the file; a file read without it has no districts yet.
+    districts_from: str | None = None
     intro: Text | None = None
     # Questions (single choice, yes/no, district) results are broken down by: target groups.
     breakdowns: tuple[str, ...] = ()

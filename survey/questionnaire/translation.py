@@ -16,8 +16,9 @@ def translation_units(questionnaire: Questionnaire) -> Iterator[tuple[str, Text]
     yield "title", questionnaire.title
     if questionnaire.intro:
         yield "intro", questionnaire.intro
-    for option in questionnaire.districts:
-        yield f"district.{option.code}", option.label
+    if questionnaire.districts_from is None:  # the city's list is named in the staff area, not here
+        for option in questionnaire.districts:
+            yield f"district.{option.code}", option.label
     for section in questionnaire.sections:
         yield f"section.{section.code}.title", section.title
         if section.intro:
@@ -56,9 +57,11 @@ def with_translations(
 ) -> Questionnaire:
     """A copy of the questionnaire with the given texts in ``language`` added or replaced.
 
-    District questions take their options from the (translated) district list.
+    District questions take their options from the (translated) district list; the city's list
+    (``districts: municipality``) is named in the staff area and left as it is.
     """
-    districts = _options(questionnaire.districts, "district", language, translations)
+    districts = (questionnaire.districts if questionnaire.districts_from is not None
+                 else _options(questionnaire.districts, "district", language, translations))
     sections: list[Section] = []
     for section in questionnaire.sections:
         questions: list[Question] = []

@@ -64,6 +64,9 @@ def answer_display(question: Question, answers: Mapping[str, Any], localize: Loc
         for code in codes:
             option = question.option(code)
             label = localize(option.label) if option else escape(code)
+            parent = question.option(option.parent) if option is not None and option.parent else None
+            if parent is not None:  # a sub-district names the district it lies in
+                label = Markup("{}, {}").format(label, localize(parent.label))
             if code == OTHER_OPTION_CODE and answers.get(question.other_code):
                 label = Markup('{}: <bdi>{}</bdi>').format(label, answers[question.other_code])
             # Isolated: a Latin label in a right-to-left list keeps its comma on the right side.

@@ -21,12 +21,19 @@ from survey.web.request_db import get_db
 @bp.get("/contacts")
 @requires(Role.COUNSELLOR)
 def contacts() -> str:
+    """Open and handled requests; ``?district=`` shows the open ones naming that district or a
+    district that lies in it (a district contact point picks up its own)."""
     db = get_db()
+    city = municipality(db)
     retention = int(current_app.config["CONTACT_RETENTION_DAYS"])
     handled = [(item, contact_requests.deletion_date(item, retention))
                for item in contact_requests.handled_requests(db, retention)]
-    return render_template("staff/contacts.html", open_requests=contact_requests.open_requests(db), handled=handled,
-                           city=municipality(db), languages=LANGUAGES, retention_days=retention)
+    district = request.args.get("district") or None
+    if district not in city.district_codes:
+        district = None
+    open_requests = contact_requests.open_requests(db, city.codes_within(district) if district else None)
+    return render_template("staff/contacts.html", open_requests=open_requests, handled=handled, city=city,
+                           languages=LANGUAGES, retention_days=retention, chosen_district=district)
 
 
 @bp.post("/contacts/<int:request_id>")

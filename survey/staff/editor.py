@@ -16,7 +16,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 
 from survey.languages import LANGUAGES
 from survey.problems import Problem
-from survey.questionnaire import editing
+from survey.questionnaire import QuestionnaireError, editing
 from survey.questionnaire.conditions.rules import (
     AND,
     CHOOSE_EARLIER_QUESTION,
@@ -109,7 +109,10 @@ def _store(slug: str, current: Editable | None, edit: Edit) -> bool:
     Raises FormErrors (nothing stored) when the loader refuses it."""
     model = editing.check(edit)
     db = get_db()
-    result = save_edit(db, current, model)
+    try:
+        result = save_edit(db, current, model)
+    except QuestionnaireError as refused:  # bound to the city's district list while it is empty
+        raise FormErrors([problem.at(field="") for problem in refused.problems]) from None
     if result is None:
         flash(gettext("Nothing changed."))
         return False
@@ -132,7 +135,8 @@ def _describe_rule(rule: Rule, data: editing.Data) -> dict[str, Any]:
     question = next((q for _s, q in editing.all_questions(data) if q.get("code") == rule.question), None)
     labels: dict[str, str] = {}
     if question is not None:
-        for option in question.get("options") or (data.get("districts") if question.get("type") == "district" else None) or []:
+        districts = data.get("districts") if isinstance(data.get("districts"), list) else None
+        for option in question.get("options") or (districts if question.get("type") == "district" else None) or []:
             labels[str(option.get("code"))] = _default_text(option.get("label"), default)
         if question.get("type") == "yes_no":
             labels.update({"yes": gettext("yes"), "no": gettext("no")})
@@ -379,9 +383,17 @@ def editor_settings(slug: str) -> Any:
 def editor_districts(slug: str) -> Any:
     current = _current(slug)
     languages = editing.language_codes(current.data)
-    rows = editing.option_rows(current.data.get("districts"))
+    bound = editing.binds_city_districts(current.data)
+    rows = [] if bound else editing.option_rows(current.data.get("districts"))
     errors: dict[str, list[str]] = {}
-    if request.method == "POST":
+    if request.method == "POST" and request.form.get("city_list") == "yes":
+        try:
+            _store(slug, current, editing.use_city_districts(current.data))
+        except FormErrors as problems:
+            errors = _errors(problems)
+        else:
+            return _overview(slug)
+    elif request.method == "POST" and not bound:
         rows = editing.option_rows_from_form(request.form, languages)
         action = request.form.get("row_action", "")
         if action:
@@ -393,7 +405,8 @@ def editor_districts(slug: str) -> Any:
                 errors = _errors(problems)
             else:
                 return _overview(slug)
-    return _render("staff/editor_districts.html", current, slug, errors, rows=rows, languages=_languages(current), blank_rows=2)
+    return _render("staff/editor_districts.html", current, slug, errors, rows=rows, languages=_languages(current), blank_rows=2,
+                   bound=bound, city_districts=current.model.districts if bound else ())
 
 
 @bp.route("/questionnaires/new", methods=["GET", "POST"])

@@ -104,9 +104,12 @@ def upload() -> Any:
                     problems = list(error.problems)
                 else:
                     db = get_db()
+                    try:
+                        unchanged = unchanged_version(db, loaded)
+                    except QuestionnaireError as error:  # bound to the city's district list while it is empty
+                        return render_template("staff/upload.html", problems=list(error.problems)), 422
                     for warning in loaded.warnings:
                         flash(problem_html(warning, mark_warning=False), "warning")
-                    unchanged = unchanged_version(db, loaded)
                     if unchanged is not None:  # the same content, however the file is written
                         audit.record(db, actor(), "questionnaire_uploaded", loaded.questionnaire.slug,
                                      version=unchanged.number, file=file.filename[:200], unchanged=True)
@@ -151,7 +154,12 @@ def publish(slug: str, number: int) -> Any:
     if (missing or outdated) and request.form.get("with_fallback") != "yes":
         return render_template("staff/publish_confirm.html", row=row, version=version, missing=missing, outdated=outdated,
                                languages=LANGUAGES)
-    publish_version(db, version)
+    try:
+        publish_version(db, version)
+    except QuestionnaireError as refused:  # bound to the city's district list while it is empty
+        for problem in refused.problems:
+            flash(problem_html(problem), "error")
+        return redirect(url_for("staff.questionnaire_detail", slug=slug))
     audit.record(db, actor(), "questionnaire_published", slug, version=number,
                  fallback_languages=[lang for lang, _d, _t in missing], outdated_languages=[lang for lang, _n in outdated])
     flash(gettext("Version %(n)d is published. Respondents now answer this version.", n=number))

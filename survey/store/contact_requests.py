@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import ColumnElement, delete, select
@@ -37,6 +37,7 @@ class ContactForm:
     email: str = ""
     language: str = ""
     fields: list[str] = field(default_factory=list)
+    district: str = ""  # a code of the city's district list, or "" (optional)
     message: str = ""
     consent: bool = False
     errors: dict[str, str] = field(default_factory=dict)
@@ -49,10 +50,11 @@ def _clean(value: str | None) -> str:
 
 
 def read_form(form: Mapping[str, str], chosen_fields: Sequence[str], languages: Iterable[str],
-              field_codes: Iterable[str]) -> ContactForm:
+              field_codes: Iterable[str], district_codes: Iterable[str] = ()) -> ContactForm:
     """Validate the posted form. Error codes: ``name_missing``, ``name_long``,
     ``contact_missing`` (neither phone nor e-mail), ``phone_invalid``, ``email_invalid``,
-    ``language_unknown``, ``field_unknown``, ``message_long``, ``consent_missing``."""
+    ``language_unknown``, ``field_unknown``, ``district_unknown``, ``message_long``,
+    ``consent_missing``."""
     known_languages, known_fields = set(languages), set(field_codes)
     result = ContactForm(
         name=" ".join(_clean(form.get("name")).split()),
@@ -60,6 +62,7 @@ def read_form(form: Mapping[str, str], chosen_fields: Sequence[str], languages: 
         email=_clean(form.get("email")),
         language=_clean(form.get("language")),
         fields=list(dict.fromkeys(_clean(code) for code in chosen_fields if code)),
+        district=_clean(form.get("district")),
         message=_clean(form.get("message")),
         consent=form.get("consent") == "yes",
     )
@@ -79,6 +82,8 @@ def read_form(form: Mapping[str, str], chosen_fields: Sequence[str], languages: 
         errors["language"] = "language_unknown"
     if any(code not in known_fields for code in result.fields):
         errors["fields"] = "field_unknown"
+    if result.district and result.district not in set(district_codes):
+        errors["district"] = "district_unknown"
     if len(result.message) > MESSAGE_MAX:
         errors["message"] = "message_long"
     if not result.consent:
@@ -96,16 +101,19 @@ def store(session: Session, form: ContactForm, today: dt.date | None = None) -> 
     assert not form.errors, "store() needs a valid form"
     request = ContactRequest(
         week_of=week_of(today or dt.date.today()), name=form.name, phone=form.phone, email=form.email,
-        language=form.language, fields=list(form.fields), message=form.message,
+        language=form.language, fields=list(form.fields), district=form.district or None, message=form.message,
     )
     session.add(request)
     session.flush()
     return request
 
 
-def open_requests(session: Session) -> list[ContactRequest]:
-    return list(session.scalars(select(ContactRequest).where(ContactRequest.handled_on.is_(None))
-                                .order_by(ContactRequest.week_of, ContactRequest.id)))
+def open_requests(session: Session, districts: Collection[str] | None = None) -> list[ContactRequest]:
+    """Requests not handled yet, oldest first; ``districts``: only those naming one of them."""
+    query = select(ContactRequest).where(ContactRequest.handled_on.is_(None))
+    if districts is not None:
+        query = query.where(ContactRequest.district.in_(list(districts)))
+    return list(session.scalars(query.order_by(ContactRequest.week_of, ContactRequest.id)))
 
 
 def _past_retention(retention_days: int, today: dt.date | None) -> ColumnElement[bool]:

@@ -54,6 +54,10 @@ class QuestionnaireVersion(Base):
     # published version is the live one; retired: frozen, replaced by a newer published one.
     status: Mapped[str] = mapped_column(String(16), default="published")
     published_at: Mapped[dt.datetime | None] = mapped_column(DateTime(timezone=True))
+    # A file that binds its districts to the city's list (``districts: municipality``): that list
+    # as this version offers it (survey.questionnaire.districts.DistrictEntry data). A draft's
+    # follows the city's list; publishing freezes it, so a published version's codes never change.
+    districts: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     questionnaire: Mapped[Questionnaire] = relationship(back_populates="versions")
 
@@ -189,6 +193,8 @@ class District(Base):
     # An optional larger area the district belongs to (its code), e.g. "Stadtbezirk 1".
     parent_code: Mapped[str | None] = mapped_column(String(32))
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # The name in further languages (language -> name; ``name`` is the German one as entered).
+    names: Mapped[dict[str, str] | None] = mapped_column(JSON)
 
 
 class IntegrationFieldRow(Base):
@@ -258,6 +264,8 @@ class ContactRequest(Base):
     email: Mapped[str] = mapped_column(String(254), default="")
     language: Mapped[str] = mapped_column(String(16))  # to be contacted in
     fields: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The city's district the person lives in, if she said (a code of the district list).
+    district: Mapped[str | None] = mapped_column(String(32))
     message: Mapped[str] = mapped_column(Text, default="")
     handled_on: Mapped[dt.date | None] = mapped_column(Date)
     handled_by: Mapped[str | None] = mapped_column(String(254))

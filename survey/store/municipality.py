@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from survey.files import TableImportError, read_table, table_problem
 from survey.languages import LANGUAGES
 from survey.problems import Problem, Where, staff_text
+from survey.questionnaire.districts import ENTERED_LANGUAGE, DistrictEntry
 from survey.questionnaire.model import Questionnaire
 from survey.store.models import District, IntegrationFieldRow, Offer
 
@@ -39,8 +40,13 @@ DEFAULT_FIELDS: tuple[tuple[str, str, str], ...] = (
 @dataclass(frozen=True)
 class DistrictInfo:
     code: str
-    name: str
+    name: str  # German, as entered
     parent_code: str | None = None
+    names: Mapping[str, str] = field(default_factory=dict)  # further languages: language -> name
+
+    def entry(self) -> DistrictEntry:
+        """The district as a questionnaire bound to the city's list offers it."""
+        return DistrictEntry(self.code, {ENTERED_LANGUAGE: self.name, **self.names}, self.parent_code)
 
 
 @dataclass(frozen=True)
@@ -88,18 +94,28 @@ def field_labels(session: Session, language: str) -> dict[str, str]:
 
 def list_districts(session: Session) -> list[DistrictInfo]:
     rows = session.scalars(select(District).order_by(District.position, District.name))
-    return [DistrictInfo(row.code, row.name, row.parent_code) for row in rows]
+    return [DistrictInfo(row.code, row.name, row.parent_code, dict(row.names or {})) for row in rows]
+
+
+def district_entries(session: Session) -> list[DistrictEntry]:
+    """The city's list as questionnaires bound to it (``districts: municipality``) offer it."""
+    return [district.entry() for district in list_districts(session)]
 
 
 # --- importing -----------------------------------------------------------------------------
 
 def parse_districts(raw: bytes, file_name: str) -> list[DistrictInfo]:
-    """Columns: code, name, parent (optional: the code of a larger area). Every problem of every
-    row is reported together; nothing is returned unless all rows are valid."""
+    """Columns: code, name (German), parent (optional: the code of the larger area it lies in),
+    then name_<language> for the name in any further language (name_en, name_ar, ...). Every
+    problem of every row is reported together; nothing is returned unless all rows are valid."""
     table = read_table(raw, file_name, required=("code", "name"))
     problems: list[Problem] = []
     found: list[DistrictInfo] = []
     seen: dict[str, int] = {}
+    for column in table.columns:
+        if column.startswith("name_") and (column[5:] not in LANGUAGES or column[5:] == ENTERED_LANGUAGE):
+            problems.append(table_problem(1, column, "not_a_language_column", staff_text(
+                "'%(tag)s' is not a language of this product."), tag=column[5:]))
     for number, cells in table.rows:
         code, name, parent = cells.get("code", ""), cells.get("name", ""), cells.get("parent", "")
         if not CODE_PATTERN.match(code):
@@ -113,7 +129,12 @@ def parse_districts(raw: bytes, file_name: str) -> list[DistrictInfo]:
             problems.append(table_problem(number, "name", "too_long", staff_text("The name is longer than 200 characters.")))
         if parent and not CODE_PATTERN.match(parent):
             problems.append(table_problem(number, "parent", "not_a_code", staff_text("%(code)s is not a code."), code=repr(parent)))
-        found.append(DistrictInfo(code, name, parent or None))
+        names = {column[5:]: value for column, value in cells.items() if column.startswith("name_") and value}
+        for column, value in names.items():
+            if len(value) > 200:
+                problems.append(table_problem(number, f"name_{column}", "too_long", staff_text(
+                    "The name is longer than 200 characters.")))
+        found.append(DistrictInfo(code, name, parent or None, names))
     if not table.rows:
         problems.append(table_problem(None, None, "no_rows", staff_text("The table has no districts.")))
     if problems:
@@ -163,16 +184,27 @@ def save_districts(session: Session, districts: list[DistrictInfo]) -> ImportRep
         raise TableImportError(problems)
     for position, district in enumerate(districts):
         row = existing.get(district.code)
+        names = dict(district.names) or None
         if row is None:
-            session.add(District(code=district.code, name=district.name, parent_code=district.parent_code, position=position))
+            session.add(District(code=district.code, name=district.name, parent_code=district.parent_code, position=position,
+                                 names=names))
             added.append(district.code)
-        elif (row.name, row.parent_code, row.position) != (district.name, district.parent_code, position):
-            row.name, row.parent_code, row.position = district.name, district.parent_code, position
+        elif (row.name, row.parent_code, row.position, row.names or None) != (district.name, district.parent_code, position, names):
+            row.name, row.parent_code, row.position, row.names = district.name, district.parent_code, position, names
             changed.append(district.code)
         else:
             unchanged.append(district.code)
     session.flush()
+    _list_changed(session)
     return ImportReport(tuple(added), tuple(changed), tuple(unchanged))
+
+
+def _list_changed(session: Session) -> None:
+    """Drafts bound to the city's list offer the list as it is now (published versions keep theirs)."""
+    # Imported here: the questionnaire store reads this module's list when it stores a version.
+    from survey.store.questionnaires import refresh_bound_drafts
+
+    refresh_bound_drafts(session, district_entries(session))
 
 
 def save_fields(session: Session, fields: list[FieldInfo]) -> ImportReport:
@@ -218,6 +250,7 @@ def delete_district(session: Session, code: str) -> bool:
         return False
     session.delete(row)
     session.flush()
+    _list_changed(session)
     return True
 
 

@@ -2,21 +2,27 @@
 channels, look up and load the model, and the web editor's drafts."""
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, contains_eager, defer
 
+from survey.problems import Problem, Where, staff_text
 from survey.questionnaire import LoadedQuestionnaire, Questionnaire, QuestionnaireError, load_questionnaire_file
+from survey.questionnaire.districts import DistrictEntry, bind_districts
 from survey.questionnaire.editing import SOURCE_NAME
 from survey.questionnaire.formats.yaml_reader import load_questionnaire_text
 from survey.questionnaire.formats.yaml_writer import Data, dump_questionnaire, to_data
 from survey.store.models import Channel, QuestionnaireVersion, Response, utcnow
 from survey.store.models import Questionnaire as QuestionnaireRow
+from survey.store.municipality import district_entries
 from survey.store.translation_status import note_source_changes
 
 DRAFT, PUBLISHED, RETIRED = "draft", "published", "retired"
@@ -44,6 +50,55 @@ def _row_to_store(session: Session, slug: str) -> QuestionnaireRow:
     return row
 
 
+# --- the city's district list in questionnaires bound to it (``districts: municipality``) -------
+
+NO_CITY_DISTRICTS = staff_text(
+    "This questionnaire offers the city's district list ('districts: municipality'), but the city has no districts "
+    "yet. An admin imports them first (Districts and fields), then try again.")
+
+Districts = list[dict[str, Any]]
+
+
+def _city_districts(session: Session, loaded: LoadedQuestionnaire) -> Districts | None:
+    """The city's list as a version of ``loaded`` keeps it (None: the file lists its own
+    districts). Refused while the list is empty: a district question without districts could
+    not be answered."""
+    if loaded.questionnaire.districts_from is None:
+        return None
+    entries = district_entries(session)
+    if not entries:
+        raise QuestionnaireError(loaded.source_name, [Problem("no_city_districts", NO_CITY_DISTRICTS, where=Where(path="districts"))])
+    return [entry.to_data() for entry in entries]
+
+
+def _content_hash(source: str, districts: Districts | None) -> str:
+    """The key of a version's content: its text and, when bound, the district list it offers
+    (the same file with another list is other content: another version, another cached model)."""
+    if districts is None:
+        return hashlib.sha256(source.encode("utf-8")).hexdigest()
+    listed = json.dumps(districts, sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(f"{source}\n\0districts {listed}".encode()).hexdigest()
+
+
+def refresh_bound_drafts(session: Session, entries: Sequence[DistrictEntry]) -> int:
+    """After the city's list changed: every draft bound to it offers the new list (published
+    versions keep the list they were published with). Returns how many drafts changed."""
+    districts = [entry.to_data() for entry in entries]
+    changed = 0
+    for version in session.scalars(select(QuestionnaireVersion).where(QuestionnaireVersion.status == DRAFT)):
+        if version.districts is None or version.districts == districts:
+            continue
+        content_hash = _content_hash(version.source, districts)
+        if session.scalar(select(QuestionnaireVersion.id).where(
+                QuestionnaireVersion.questionnaire_id == version.questionnaire_id,
+                QuestionnaireVersion.content_hash == content_hash)) is not None:
+            continue  # an older version says exactly this: the draft would repeat it
+        version.districts, version.content_hash = districts, content_hash
+        changed += 1
+    session.flush()
+    return changed
+
+
 def import_questionnaire(session: Session, loaded: LoadedQuestionnaire, publish: bool = True) -> ImportResult:
     """Store a validated questionnaire, published (the default, as ``survey import`` does) or as
     the questionnaire's draft. Content stored before is not stored again.
@@ -54,14 +109,15 @@ def import_questionnaire(session: Session, loaded: LoadedQuestionnaire, publish:
     if not publish:
         return save_draft(session, loaded)
     model = loaded.questionnaire
+    districts = _city_districts(session, loaded)
     row = _row_to_store(session, model.slug)
-    existing = _version_with_content(session, row, loaded.content_hash)
+    existing = _version_with_content(session, row, _content_hash(loaded.source, districts))
     if existing is not None:
         if existing.status == DRAFT:
             publish_version(session, existing)
         return ImportResult(model.slug, existing.number, created=False, status=existing.status)
     _note_translation_changes(session, row, newest_version(session, model.slug), model)
-    version = _new_version(session, row, loaded, DRAFT)
+    version = _new_version(session, row, loaded, DRAFT, districts)
     publish_version(session, version)
     return ImportResult(model.slug, version.number, created=True, status=PUBLISHED)
 
@@ -70,14 +126,17 @@ def save_draft(session: Session, loaded: LoadedQuestionnaire) -> ImportResult:
     """Keep ``loaded`` as the questionnaire's draft: the newest version if it is still a draft
     (published versions are frozen), else a new draft version."""
     model = loaded.questionnaire
+    districts = _city_districts(session, loaded)
+    content_hash = _content_hash(loaded.source, districts)
     row = _row_to_store(session, model.slug)
-    existing = _version_with_content(session, row, loaded.content_hash)
+    existing = _version_with_content(session, row, content_hash)
     if existing is not None:
         return ImportResult(model.slug, existing.number, created=False, status=existing.status)
     newest = newest_version(session, model.slug)
     _note_translation_changes(session, row, newest, model)
     if newest is not None and newest.status == DRAFT:
-        newest.content_hash = loaded.content_hash
+        newest.content_hash = content_hash
+        newest.districts = districts
         newest.source = loaded.source
         newest.source_name = loaded.source_name
         newest.source_format = loaded.source_format
@@ -85,7 +144,7 @@ def save_draft(session: Session, loaded: LoadedQuestionnaire) -> ImportResult:
         newest.imported_at = utcnow()
         session.flush()
         return ImportResult(model.slug, newest.number, created=True, status=DRAFT)
-    version = _new_version(session, row, loaded, DRAFT)
+    version = _new_version(session, row, loaded, DRAFT, districts)
     return ImportResult(model.slug, version.number, created=True, status=DRAFT)
 
 
@@ -104,7 +163,10 @@ def _note_translation_changes(session: Session, row: QuestionnaireRow, previous:
 
 def publish_version(session: Session, version: QuestionnaireVersion) -> None:
     """Freeze ``version`` and make it the live one; earlier published versions retire. Their
-    responses stay linked to them."""
+    responses stay linked to them. A version bound to the city's district list keeps the list it
+    has now (a draft's follows the city's list), and is refused while that list is empty."""
+    if version.districts == []:
+        raise QuestionnaireError(version.source_name, [Problem("no_city_districts", NO_CITY_DISTRICTS, where=Where(path="districts"))])
     for other in session.scalars(
         select(QuestionnaireVersion).where(
             QuestionnaireVersion.questionnaire_id == version.questionnaire_id,
@@ -126,10 +188,13 @@ def unchanged_version(session: Session, loaded: LoadedQuestionnaire) -> Question
     difference, and an upload that changes nothing makes no new version."""
     slug = loaded.questionnaire.slug
     canonical: str | None = None
+    districts = _city_districts(session, loaded)
     for version in (newest_version(session, slug), live_version(session, slug)):
         if version is None:
             continue
-        if version.content_hash == loaded.content_hash:
+        if version.districts != districts:
+            continue  # the city's list changed since: the same file offers other districts now
+        if version.content_hash == _content_hash(loaded.source, districts):
             return version
         try:
             stored = questionnaire_for_version(version)
@@ -154,19 +219,21 @@ def _title(model: Questionnaire) -> str:
     return (model.title.get(model.default_language) or model.slug)[:500]
 
 
-def _new_version(session: Session, row: QuestionnaireRow, loaded: LoadedQuestionnaire, status: str) -> QuestionnaireVersion:
+def _new_version(session: Session, row: QuestionnaireRow, loaded: LoadedQuestionnaire, status: str,
+                 districts: Districts | None) -> QuestionnaireVersion:
     number = (session.scalar(
         select(func.max(QuestionnaireVersion.number)).where(QuestionnaireVersion.questionnaire_id == row.id)
     ) or 0) + 1
     version = QuestionnaireVersion(
         questionnaire_id=row.id,
         number=number,
-        content_hash=loaded.content_hash,
+        content_hash=_content_hash(loaded.source, districts),
         source_name=loaded.source_name,
         source_format=loaded.source_format,
         source=loaded.source,
         title=_title(loaded.questionnaire),
         status=status,
+        districts=districts,
     )
     session.add(version)
     session.flush()
@@ -264,24 +331,27 @@ def questionnaire_for_version(version: QuestionnaireVersion) -> Questionnaire:
     """The model of a stored version, parsed once per content and cached by its hash: a request
     that loaded the version row without its source text (large: every translation) needs neither
     the text nor a second query."""
-    return _cached_model(version.content_hash, lambda: (version.source, version.source_name))
+    return _cached_model(version.content_hash, lambda: (version.source, version.source_name, version.districts))
 
 
 def questionnaire_by_hash(session: Session, version_id: int, content_hash: str) -> Questionnaire:
     """The same for a version known only by id and content hash (survey.store.drafts.OpenDraft):
     the source text is read only when the model is not cached yet."""
-    def source() -> tuple[str, str]:
-        row = session.execute(select(QuestionnaireVersion.source, QuestionnaireVersion.source_name)
+    def source() -> tuple[str, str, Districts | None]:
+        row = session.execute(select(QuestionnaireVersion.source, QuestionnaireVersion.source_name, QuestionnaireVersion.districts)
                               .where(QuestionnaireVersion.id == version_id)).one()
-        return row.source, row.source_name
+        return row.source, row.source_name, row.districts
 
     return _cached_model(content_hash, source)
 
 
-def _cached_model(content_hash: str, source: Callable[[], tuple[str, str]]) -> Questionnaire:
+def _cached_model(content_hash: str, source: Callable[[], tuple[str, str, Districts | None]]) -> Questionnaire:
     model = _models.get(content_hash)
     if model is None:
-        model = load_questionnaire_text(*source()).questionnaire
+        text, name, districts = source()
+        model = load_questionnaire_text(text, name).questionnaire
+        if districts is not None:
+            model = bind_districts(model, [DistrictEntry.from_data(entry) for entry in districts])
         with _models_lock:
             if len(_models) >= MODELS_KEPT:
                 del _models[next(iter(_models))]

@@ -39,11 +39,7 @@ def _count(session: Session, model: type) -> int:
 def load_sample(session: Session, directory: Path = SAMPLE_DIR, today: dt.date | None = None) -> SampleReport:
     """Load what is missing; flush only (the caller commits). Raises ``TableImportError`` when
     a sample file is invalid, before anything of that file is added."""
-    districts = 0
-    if not _count(session, District) and (directory / "districts.csv").exists():
-        path = directory / "districts.csv"
-        parsed = municipality.parse_districts(path.read_bytes(), path.name)
-        districts = len(municipality.save_districts(session, parsed).added)
+    districts = load_sample_districts(session, directory)
     fields = municipality.ensure_default_fields(session)
     offers = 0
     if not _count(session, Offer) and (directory / "offers.csv").exists():
@@ -56,6 +52,16 @@ def load_sample(session: Session, directory: Path = SAMPLE_DIR, today: dt.date |
         legal_details.save(session, sample_legal_details(directory))
         legal = True
     return SampleReport(districts, fields, offers, legal)
+
+
+def load_sample_districts(session: Session, directory: Path = SAMPLE_DIR) -> int:
+    """The sample town's districts (with their names in every language), only into an empty
+    list; returns how many were added. The bundled questionnaire offers the city's list."""
+    if _count(session, District) or not (directory / "districts.csv").exists():
+        return 0
+    path = directory / "districts.csv"
+    parsed = municipality.parse_districts(path.read_bytes(), path.name)
+    return len(municipality.save_districts(session, parsed).added)
 
 
 def sample_legal_details(directory: Path = SAMPLE_DIR) -> legal_details.LegalDetails:

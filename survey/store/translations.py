@@ -141,10 +141,11 @@ def import_file(
         try:
             # Loading the written file again checks the result like any uploaded questionnaire.
             loaded = load_questionnaire_text(dump_questionnaire(model), name)
+            # Refused, too, while the questionnaire offers the city's district list and it is empty.
+            outcome.stored = save_draft(session, loaded)
         except QuestionnaireError as error:
             outcome.problems = error.errors  # each placed in the written file, at its line and path
             return outcome
-        outcome.stored = save_draft(session, loaded)
     # After save_draft, which counts every changed translation as made for the current source:
     # the file says which source each one was really made for.
     mark_translated(session, found.row.id, language, merge.source_hashes)

@@ -12,7 +12,9 @@ from survey.store.models import ContactRequest
 
 def test_the_table_has_nothing_that_could_link_a_request_to_answers(engine):
     columns = {column["name"] for column in inspect(engine).get_columns("contact_request")}
-    assert columns == {"id", "week_of", "name", "phone", "email", "language", "fields", "message", "handled_on", "handled_by"}
+    # "district": a code of the city's list the person chose on the form, as "fields" are.
+    assert columns == {"id", "week_of", "name", "phone", "email", "language", "fields", "district", "message", "handled_on",
+                       "handled_by"}
     assert inspect(engine).get_foreign_keys("contact_request") == []
 
 

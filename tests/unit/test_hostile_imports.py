@@ -21,10 +21,11 @@ from survey.questionnaire.formats.translation_sheet import (
     write_xlsx,
 )
 from survey.store.ui_overrides import ui_texts
-from tests.conftest import DATA, ROOT, bundled_questionnaires
+from tests.conftest import DATA, ROOT, bundled_questionnaires, with_sample_districts
 from tests.hostile import HTML_PAYLOADS, PAYLOADS, fill_po, fill_sheet, xlsx_safe
 
-NEEDS = next(loaded.questionnaire for loaded in bundled_questionnaires() if loaded.questionnaire.slug == "needs-assessment")
+NEEDS = with_sample_districts(next(loaded.questionnaire for loaded in bundled_questionnaires()
+                                   if loaded.questionnaire.slug == "needs-assessment"))
 UI_KEY = "ui:Your privacy"  # an interface text on the respondent's intro page
 KEYS = ("title", UI_KEY)
 

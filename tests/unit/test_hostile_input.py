@@ -28,7 +28,7 @@ from survey.questionnaire.formats.yaml_writer import dump_questionnaire, to_data
 from survey.questionnaire.model import Questionnaire
 from survey.respondent.page_answers import clean_text, merge_page, missing_answers, read_page
 from survey.store.accounts import AccountError, check_password_rules
-from tests.conftest import bundled_questionnaires
+from tests.conftest import bundled_questionnaires, with_sample_districts
 from tests.hostile import (
     EDITOR_YAML,
     HTML_PAYLOADS,
@@ -41,7 +41,8 @@ from tests.hostile import (
     yaml_quoted,
 )
 
-NEEDS = next(loaded.questionnaire for loaded in bundled_questionnaires() if loaded.questionnaire.slug == "needs-assessment")
+NEEDS = with_sample_districts(next(loaded.questionnaire for loaded in bundled_questionnaires()
+                                   if loaded.questionnaire.slug == "needs-assessment"))
 # Every kind of answer error has a message on the page (survey/respondent/messages.py).
 ERROR_KINDS = {"required", "invalid_option", "exclusive", "other_missing", "not_a_number", "not_a_whole_number",
                "not_a_year", "not_a_date", "too_small", "too_large", "too_long", "constraint"}

@@ -3,9 +3,9 @@ import pytest
 
 from survey.questionnaire import load_questionnaire_file
 from survey.respondent.page_answers import missing_answers, normalize_digits, prune_hidden, read_page
-from tests.conftest import BUNDLED
+from tests.conftest import BUNDLED, with_sample_districts
 
-NEEDS = load_questionnaire_file(BUNDLED / "needs-assessment.yaml").questionnaire
+NEEDS = with_sample_districts(load_questionnaire_file(BUNDLED / "needs-assessment.yaml").questionnaire)
 
 
 def page(code, form, previous=None, **kwargs):

@@ -500,14 +500,16 @@ def test_the_export_is_a_plain_xlsform():
     assert "label::Arabic (ar)" in header and "label::Persian (fa)" in header and "label::Kurmanji (kmr)" in header
     rows = [[cell.value for cell in row] for row in book["survey"].iter_rows(min_row=2)]
     types = {row[1]: row[0] for row in rows if row[0] != "end_group"}
-    assert types["about"] == "begin_group" and types["district"] == "select_one districts"
+    # The district question offers the city's list: the reserved list name, without choice rows.
+    assert types["about"] == "begin_group" and types["district"] == "select_one municipality"
+    assert not [row for row in book["choices"].iter_rows(min_row=2, values_only=True) if row[0] == "municipality"]
     assert types["barriers"] == "select_multiple barriers or_other"
     relevant = header.index("relevant")
     assert next(row for row in rows if row[1] == "urgency")[relevant] == \
         "count-selected(${help_areas}) > 0 and not(selected(${help_areas}, 'none'))"
     settings = {cell.value: book["settings"].cell(2, cell.column).value for cell in book["settings"][1]}
     assert settings["form_id"] == "needs-assessment" and settings["default_language"] == "German (de)"
-    assert settings["kim_districts"] == "districts" and "ar" in settings["kim_unreviewed"].split()
+    assert settings["kim_districts"] == "municipality" and "ar" in settings["kim_unreviewed"].split()
 
 
 def test_the_writer_says_it_in_standard_xlsform_where_it_can():

@@ -20,7 +20,14 @@ def test_init_import_list_export_on_a_fresh_sqlite_database(tmp_path):
     for _ in range(2):  # running init twice is harmless
         result = run(["init"], env)
         assert result.exit_code == 0, result.output
-    result = run(["import", "--publish-without-legal-details", str(ROOT / "questionnaires" / "needs-assessment.yaml")], env)
+    needs = str(ROOT / "questionnaires" / "needs-assessment.yaml")
+    # The bundled questionnaire offers the city's district list: not before the city has one.
+    result = CliRunner().invoke(main, ["import", "--publish-without-legal-details", needs], env=env)
+    assert result.exit_code == 1 and "nothing was imported" in result.output and "the city has no districts yet" in result.output
+    assert "survey import-districts" in result.output
+    result = run(["import-districts", str(ROOT / "samples" / "musterstadt" / "districts.csv")], env)
+    assert result.exit_code == 0, result.output
+    result = run(["import", "--publish-without-legal-details", needs], env)
     assert result.exit_code == 0 and result.output.startswith("needs-assessment\timported as version 1")
     result = run(["import", "--publish-without-legal-details", str(ROOT / "questionnaires")], env)
     assert "needs-assessment\tunchanged, version 1" in result.output and "offer-inventory\timported as version 1" in result.output
@@ -87,6 +94,7 @@ def test_publishing_from_the_command_line_waits_for_the_legal_details(tmp_path):
     env = {"SURVEY_INSTANCE_PATH": str(tmp_path / "instance"), "SURVEY_DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}"}
     run(["init"], env)
     needs = str(ROOT / "questionnaires" / "needs-assessment.yaml")
+    run(["import-districts", str(ROOT / "samples" / "musterstadt" / "districts.csv")], env)
     result = CliRunner().invoke(main, ["import", needs], env=env)
     assert result.exit_code == 1
     assert "nothing was imported: an import publishes, and the city's legal details are incomplete (municipality_name" in result.output

@@ -184,6 +184,8 @@ def cli_env(tmp_path):
            "SURVEY_EXPORT_DIR": str(tmp_path / "exports")}
     runner = CliRunner()
     assert runner.invoke(main, ["init"], env=env).exit_code == 0
+    sample_districts = str(BUNDLED.parent / "samples" / "musterstadt" / "districts.csv")
+    assert runner.invoke(main, ["import-districts", sample_districts], env=env).exit_code == 0
     imported = runner.invoke(main, ["import", "--publish-without-legal-details", str(BUNDLED / "needs-assessment.yaml")], env=env)
     assert imported.exit_code == 0
     from survey.store.db import make_engine

@@ -276,7 +276,7 @@ def assert_translation_refused(response: Any, context: str = "") -> None:
 def about_page_keys(raw: bytes) -> list[str]:
     """The keys of the texts on the first page (/p/about), the title and the intro."""
     keys = sheet_keys(raw)
-    block = keys[keys.index("district.nord"):keys.index("section.needs.title")]
+    block = keys[keys.index("section.about.title"):keys.index("section.needs.title")]
     return [*block, "title", "intro"]
 
 

@@ -115,8 +115,9 @@ def test_a_districts_import_is_explained_in_german(app, db_session_factory):
 def test_questionnaire_code_warnings_in_german(app):
     from survey.questionnaire import load_questionnaire_file
     from survey.staff.problem_texts import problem_text
+    from tests.conftest import with_sample_districts
 
-    model = load_questionnaire_file(ROOT / "questionnaires" / "needs-assessment.yaml").questionnaire
+    model = with_sample_districts(load_questionnaire_file(ROOT / "questionnaires" / "needs-assessment.yaml").questionnaire)
     warnings = municipality.check_questionnaire(model, ["nirgendwo"], ["nichts"])
     assert warnings and all(w.severity == "warning" for w in warnings)
     assert any("is not one of the city's integration fields (nichts)" in w.message for w in warnings)

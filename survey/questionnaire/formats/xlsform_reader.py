@@ -38,7 +38,7 @@ from survey.questionnaire.formats.xlsform_expressions import (
 )
 from survey.questionnaire.formats.yaml_reader import LoadedQuestionnaire
 from survey.questionnaire.formats.yaml_writer import dump_questionnaire
-from survey.questionnaire.model import IntegrationField, QuestionType
+from survey.questionnaire.model import MUNICIPALITY, IntegrationField, QuestionType
 
 MAX_ROWS = 20000  # per sheet
 MAX_COLUMNS = 200
@@ -1010,7 +1010,9 @@ class XLSFormReader:
             intro = self.text("settings", settings_row, settings_values, "kim_intro", intro_place, "")
         if intro is not None:
             root["intro"] = intro
-        if districts_list:
+        if districts_list == MUNICIPALITY and MUNICIPALITY not in lists:
+            root["districts"] = MUNICIPALITY
+        elif districts_list:
             districts = self.districts(districts_list, lists)
             if districts is not None:
                 root["districts"] = districts
@@ -1083,7 +1085,7 @@ class XLSFormReader:
                 for o_index, option in enumerate(question.get("options") or []):
                     if id(option) in self.entry_places:
                         self.places[f"{path}.options[{o_index}]"] = self.entry_places[id(option)]
-        for index, option in enumerate(root.get("districts") or []):
+        for index, option in enumerate(root["districts"] if isinstance(root.get("districts"), list) else []):
             self.places[f"districts[{index}]"] = self.entry_places[id(option)]
 
     def question(
@@ -1159,7 +1161,9 @@ class XLSFormReader:
                 tree = Binary("and", tree, extra)
             entry["condition"] = condition_source(tree)
 
-        if row.type in ("select_one", "select_multiple") and qtype not in ("yes_no",):
+        if qtype == "district" and row.list_name == MUNICIPALITY and MUNICIPALITY not in lists:
+            pass  # the city's district list, handed in by the store (docs/questionnaire-format.md)
+        elif row.type in ("select_one", "select_multiple") and qtype not in ("yes_no",):
             choice_filter = _text_value(self.get("survey", values, "choice_filter"))
             options = self.options(row, lists, row.or_other, choice_filter, rename)
             if options is not None and qtype != "district":

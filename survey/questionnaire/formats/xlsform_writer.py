@@ -15,7 +15,7 @@ from survey.questionnaire.builder import DEFAULT_MAX_LENGTH
 from survey.questionnaire.conditions.expression import Binary, Call, Literal, Name, Node
 from survey.questionnaire.formats.xlsform_expressions import ExpressionError, _number, _xpath_string, condition_to_xlsform
 from survey.questionnaire.formats.xlsform_reader import column_language
-from survey.questionnaire.model import IntegrationField, Option, Question, Questionnaire, QuestionType, Section, Text
+from survey.questionnaire.model import MUNICIPALITY, IntegrationField, Option, Question, Questionnaire, QuestionType, Section, Text
 
 SURVEY_ORDER = ("type", "name", "label", "hint", "required", "relevant", "constraint", "constraint_message",
                 "choice_filter", "appearance", "kim_type", "kim_field", "kim_need", "kim_max_length", "audio")
@@ -230,13 +230,15 @@ def write_xlsform(questionnaire: Questionnaire) -> bytes:
 
     languages = list(questionnaire.language_codes)
     codes = {question.code for question in questionnaire.questions()}
-    districts_list = "districts" if "districts" not in codes else "kim_districts"
+    # The reserved list name ``municipality``, without rows: the city's district list.
+    districts_list = (MUNICIPALITY if questionnaire.districts_from is not None
+                      else "districts" if "districts" not in codes else "kim_districts")
     survey = _Sheet(SURVEY_ORDER, languages)
     choices = _Sheet(CHOICES_ORDER, languages)
     settings = _Sheet(SETTINGS_ORDER, languages)
     for section in questionnaire.sections:
         _section_rows(section, districts_list, survey, choices)
-    for district in questionnaire.districts:
+    for district in questionnaire.districts if questionnaire.districts_from is None else ():
         _option_row(choices, districts_list, district, {})
     title = questionnaire.title
     settings.add(
@@ -247,7 +249,7 @@ def write_xlsform(questionnaire: Questionnaire) -> bytes:
         default_language=column_language(questionnaire.default_language),
         kim_unreviewed=" ".join(spec.code for spec in questionnaire.languages if not spec.reviewed),
         kim_partial=" ".join(spec.code for spec in questionnaire.languages if spec.partial),
-        kim_districts=districts_list if questionnaire.districts else None,
+        kim_districts=districts_list if questionnaire.districts or questionnaire.districts_from else None,
         kim_breakdowns=" ".join(questionnaire.breakdowns) or None,
         kim_offer_mapping=" ".join(f"{a}={c}" for a, c in questionnaire.offer_mapping.items()) or None,
         **_texts("kim_intro", questionnaire.intro),

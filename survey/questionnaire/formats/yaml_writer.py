@@ -85,7 +85,9 @@ def to_data(questionnaire: Questionnaire) -> Data:
     }
     if questionnaire.intro:
         data["intro"] = _text_data(questionnaire.intro)
-    if questionnaire.districts:
+    if questionnaire.districts_from is not None:
+        data["districts"] = questionnaire.districts_from  # the binding, never the list it resolved to
+    elif questionnaire.districts:
         data["districts"] = [_option_data(option, False) for option in questionnaire.districts]
     if questionnaire.breakdowns:
         data["analysis"] = {"breakdowns": list(questionnaire.breakdowns)}
