@@ -28,6 +28,7 @@ from survey.questionnaire.conditions.rules import (
     operators_for,
 )
 from survey.questionnaire.editing import Edit, FormErrors, Target
+from survey.questionnaire.formats.yaml_writer import to_data
 from survey.staff import bp
 from survey.staff.auth import actor, requires
 from survey.staff.problem_texts import problem_html
@@ -109,7 +110,9 @@ def _store(slug: str, current: Editable | None, edit: Edit) -> bool:
     Raises FormErrors (nothing stored) when the loader refuses it."""
     model = editing.check(edit)
     db = get_db()
-    result = save_edit(db, current, model)
+    # The text the check read is the file's body when the edit's data is the model's own.
+    text = editing.checked_text(edit) if to_data(model) == edit.data else None
+    result = save_edit(db, current, model, text)
     if result is None:
         flash(gettext("Nothing changed."))
         return False
