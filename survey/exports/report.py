@@ -119,15 +119,18 @@ def _gap_table(session: Session, slug: str, threshold: int, language: str) -> di
 
 
 def render_report(session: Session, slug: str, threshold: int, language: str = "de",
-                  include_open_text: bool = False, stylesheet_href: str | None = None) -> str:
+                  include_open_text: bool = False, stylesheet_href: str | None = None,
+                  results: Results | None = None) -> str:
     """The report as one HTML document. ``stylesheet_href``: link the print stylesheet (the staff
     area, whose Content-Security-Policy refuses inline styles) instead of embedding it (a file
-    that must stand alone)."""
+    that must stand alone). ``results``: the questionnaire's results with ``threshold`` if the
+    caller has them (the staff area keeps them), else computed here."""
     language = language if language in REPORT_LANGUAGES else "de"
-    try:
-        results = compute_results(session, slug, threshold)
-    except UnknownQuestionnaire:
-        raise UnknownReport(slug) from None
+    if results is None or results.slug != slug or results.threshold != threshold:
+        try:
+            results = compute_results(session, slug, threshold)
+        except UnknownQuestionnaire:
+            raise UnknownReport(slug) from None
     texts = TEXTS[language]
     newest = results.newest
     chain = newest.chain(language)
