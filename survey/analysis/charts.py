@@ -21,12 +21,12 @@ from survey.analysis.thresholds import SUPPRESSED
 BAR_COLOUR = "#1f3d7a"  # 10:1 contrast on white
 TEXT_COLOUR = "#000000"
 FONT = "DejaVu Sans, Noto Sans, Arial, sans-serif"
-WIDTH = 640
+WIDTH = 480  # shown at this size on a desktop; a phone scales it down by a quarter at most
 ROW = 26  # pixels per bar
 BAR = 18  # bar thickness
 FONT_SIZE = 13
 CHAR_WIDTH = 7.2  # average width of a character at FONT_SIZE, for the layout (no font metrics here)
-LABEL_LIMIT = 38  # characters of a label shown; the table under the chart has them whole
+LABEL_LIMIT = 32  # characters of a label shown; the table under the chart has them whole
 VALUE_ROOM = 64  # pixels right of the longest bar for its printed value
 
 

@@ -28,7 +28,7 @@ from survey.analysis.frames import FrameBuilder
 from survey.questionnaire.model import Questionnaire
 from survey.store.responses import ResponseMarks, analysis_rows, marks_up_to
 
-FORMAT = 1  # raise when the frame's columns or this file's layout change
+FORMAT = 2  # raise when the frame's columns or this file's layout change
 
 
 def cache_path(cache_dir: Path, database_key: str, slug: str) -> Path:
@@ -93,6 +93,7 @@ def frame_for(session: Session, slug: str, versions: dict[int, Questionnaire], m
         else:
             fits = fits and last_id is None and meta.get("count") == 0
         if fits and (last_id is None or builder.restore(meta["categories"], arrays)):
+            builder.plain_district = builder.plain_district and bool(meta.get("plain_district"))
             after, held = last_id or 0, int(meta.get("count") or 0)
             if last_id == marks.last_id:
                 return builder.frame()  # nothing new
@@ -104,5 +105,5 @@ def frame_for(session: Session, slug: str, versions: dict[int, Questionnaire], m
         _write(path, {"format": FORMAT, "slug": slug, "versions": [list(v) for v in marks.versions],
                       "last_id": marks.last_id if count else None,
                       "last_public_id": marks.last_public_id if count else None,
-                      "count": count, "categories": categories}, arrays)
+                      "count": count, "categories": categories, "plain_district": builder.plain_district}, arrays)
     return builder.frame()

@@ -280,6 +280,12 @@ class FrameBuilder:
         self.district_codes = [q.question.code for q in questions if q.question.type is QuestionType.DISTRICT]
         district_options = [o.code for q in questions if q.question.type is QuestionType.DISTRICT for o in q.options]
         language_codes = list(dict.fromkeys(code for model in models for code in model.language_codes))
+        # Whether the district column says exactly what each response's own version reads as
+        # its district (Questionnaire.district_of: a non-empty string), so the gap matrix may
+        # count from the frame (survey.analysis.gap_source): one district question in every
+        # version (or none in any) and only strings answered to it.
+        per_version = {tuple(q.code for q in model.questions() if q.type is QuestionType.DISTRICT) for model in models}
+        self.plain_district = len(per_version) <= 1 and all(len(codes) <= 1 for codes in per_version)
         self.coded: dict[str, _Coded] = {
             META_LANGUAGE: _Coded(language_codes), META_CHANNEL: _Coded([]), META_DISTRICT: _Coded(district_options)}
         self.single = [q.question.code for q in questions if not q.multiple]
@@ -319,7 +325,10 @@ class FrameBuilder:
         self.day_parts.append(np.array([row[3].date() for row in batch], dtype="datetime64[D]"))
         if len(self.district_codes) == 1:
             code = self.district_codes[0]
-            self.coded[META_DISTRICT].add(values.values(code), values.keys(code))
+            keyed = values.keys(code)
+            if keyed is None or any(value.__class__ is not str for value in keyed[1]):
+                self.plain_district = False
+            self.coded[META_DISTRICT].add(values.values(code), keyed)
         else:
             self.coded[META_DISTRICT].add(
                 [next((a[c] for c in self.district_codes if a.get(c) is not None), None) for a in answers])
@@ -375,7 +384,9 @@ class FrameBuilder:
             data[code] = self.coded[code].build()
         for name, parts in self.bool_parts.items():
             data[name] = _joined(parts, bool)
-        return pd.DataFrame(data, copy=False)
+        frame = pd.DataFrame(data, copy=False)
+        frame.attrs["plain_district"] = self.plain_district
+        return frame
 
     def state(self) -> tuple[dict[str, list[str]], dict[str, np.ndarray]]:
         """(categories of each coded column, every column's array): enough to ``restore``."""

@@ -111,11 +111,12 @@ def _open_texts(session: Session, results: Results, language: str) -> list[dict[
             for q in questions if answers[q.code]]
 
 
-def _gap_table(session: Session, slug: str, threshold: int, language: str) -> dict[str, Any] | None:
-    """The needs-versus-offers table (survey.analysis.gap_source), None without declared needs."""
+def _gap_table(session: Session, results: Results, threshold: int, language: str) -> dict[str, Any] | None:
+    """The needs-versus-offers table (survey.analysis.gap_source, counted from the results'
+    frame), None without declared needs."""
     from survey.analysis.gap_source import gap_report_table
 
-    return gap_report_table(session, slug, threshold, language)
+    return gap_report_table(session, results.slug, threshold, language, results.frame)
 
 
 def render_report(session: Session, slug: str, threshold: int, language: str = "de",
@@ -175,7 +176,7 @@ def render_report(session: Session, slug: str, threshold: int, language: str = "
         "need_columns": [labels_of_fields.get(c, c) for c in need_columns],
         "need_rows": [(district_label(i), row["n"], [row[c] for c in need_columns])
                       for i, row in results.need_by_district.iterrows()] if need_columns else [],
-        "gaps": _gap_table(session, slug, threshold, language),
+        "gaps": _gap_table(session, results, threshold, language),
         "open_texts": _open_texts(session, results, language) if include_open_text else None,
         "stylesheet_href": stylesheet_href,
         "stylesheet": None if stylesheet_href else STYLESHEET.read_text(encoding="utf-8"),

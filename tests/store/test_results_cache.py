@@ -139,3 +139,26 @@ def test_kept_results_in_memory_follow_the_responses(db, tmp_path):
     second = cached_results(db, SLUG, 5, "engine", cache_dir=tmp_path, database_key="test")
     assert second is not first and second.total == 25
     assert_same(second, compute_results(db, SLUG, 5))
+
+
+def test_the_gap_matrix_counted_from_the_frame_is_the_one_counted_from_the_answers(db, tmp_path):
+    """The council report counts its needs-and-offers table from the kept frame instead of
+    reading every response again (issue 18): the same matrix, odd answers included."""
+    from survey.analysis.gap_source import facts_of_frame, gap_matrix_for
+    from survey.store.municipality import DistrictInfo, ensure_default_fields, save_districts
+
+    ensure_default_fields(db)
+    save_districts(db, [DistrictInfo("nord", "Nord"), DistrictInfo("sued", "Süd")])
+    store(db, ANSWERS)
+    more(db, 60, seed=8)
+    results = kept(db, tmp_path)
+    assert facts_of_frame(results.frame, {"nord", "sued"}) is not None
+    assert gap_matrix_for(db, SLUG, 5, results.frame) == gap_matrix_for(db, SLUG, 5)
+    # A district answered as a number: the frame cannot tell it from a code; the answers are read.
+    version_id = db.scalar(select(Response.version_id).limit(1))
+    db.add(Response(public_id=str(uuid.uuid4()), submission_key=uuid.uuid4().hex, version_id=version_id, language="de",
+                    channel="web", started_on=WHEN.date(), submitted_at=WHEN, answers={"district": 7, "flat_help": "yes"}))
+    db.flush()
+    results = kept(db, tmp_path)
+    assert facts_of_frame(results.frame, {"nord", "sued"}) is None
+    assert gap_matrix_for(db, SLUG, 5, results.frame) == gap_matrix_for(db, SLUG, 5)
