@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import tempfile
 from pathlib import Path
@@ -28,6 +29,7 @@ from survey.analysis.frames import FrameBuilder
 from survey.questionnaire.model import Questionnaire
 from survey.store.responses import ResponseMarks, analysis_rows, marks_up_to
 
+log = logging.getLogger(__name__)
 FORMAT = 2  # raise when the frame's columns or this file's layout change
 
 
@@ -102,8 +104,11 @@ def frame_for(session: Session, slug: str, versions: dict[int, Questionnaire], m
     categories, arrays = builder.state()
     count = len(arrays["version"])
     if count != held or after == 0:
-        _write(path, {"format": FORMAT, "slug": slug, "versions": [list(v) for v in marks.versions],
-                      "last_id": marks.last_id if count else None,
-                      "last_public_id": marks.last_public_id if count else None,
-                      "count": count, "categories": categories, "plain_district": builder.plain_district}, arrays)
+        try:
+            _write(path, {"format": FORMAT, "slug": slug, "versions": [list(v) for v in marks.versions],
+                          "last_id": marks.last_id if count else None,
+                          "last_public_id": marks.last_public_id if count else None,
+                          "count": count, "categories": categories, "plain_district": builder.plain_district}, arrays)
+        except OSError as error:  # a full disk or a read-only folder costs speed, never the page
+            log.warning("results cache %s not written: %s", path, error)
     return builder.frame()

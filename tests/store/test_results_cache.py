@@ -162,3 +162,10 @@ def test_the_gap_matrix_counted_from_the_frame_is_the_one_counted_from_the_answe
     results = kept(db, tmp_path)
     assert facts_of_frame(results.frame, {"nord", "sued"}) is None
     assert gap_matrix_for(db, SLUG, 5, results.frame) == gap_matrix_for(db, SLUG, 5)
+
+
+def test_a_folder_that_cannot_be_written_costs_speed_not_the_results(db, tmp_path):
+    store(db, ANSWERS)
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache folder would be")
+    assert_same(kept(db, blocked), compute_results(db, SLUG, 5))
