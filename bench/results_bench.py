@@ -321,8 +321,9 @@ def main() -> None:
         "Where the time goes now: a first view with nothing cached reads and decodes every response (at",
         "100,000 about 2.5 s of CPU on this machine for reading and orjson alone) and builds the frame a column",
         "at a time (about 3 s); this happens once per questionnaire, and again only after responses were",
-        "deleted or a version's content changed (editing a draft changes it). Otherwise the kept frame is read",
-        "from the instance folder and only newer responses are added.",
+        "deleted, or a version, question, option or need was added or changed (not a text: editing a",
+        "draft's wording keeps it). Otherwise the kept frame is read from the instance folder and only newer",
+        "responses are added.",
         "",
         f"Editor: saving one question of the bundled questionnaire ({editor['file_bytes'] // 1024} KB of YAML, "
         f"16 languages) through the form, median of {editor['rounds']} saves: {_figure(editor, 'ms')}.",

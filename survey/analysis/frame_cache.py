@@ -6,7 +6,8 @@ Whether the kept frame still holds exactly the stored responses is checked again
 database every time (survey.store.responses.marks_up_to): as many responses up to the last id
 it read as it holds, and that last response still the same one (its public id). Any deletion
 (the retention deletes all of a questionnaire's answers at once), a response committed late
-under a lower id, or a changed version makes it read everything again, so numbers of a deleted
+under a lower id, or a change to what the frame depends on (a new version, another option or
+need; ``frame_signature``; not a text) makes it read everything again, so numbers of a deleted
 response are never shown. A file is written under a temporary name and then renamed, so workers
 and hosts sharing the folder only ever read whole files; the last writer wins, and every file is
 a true state of the responses. The folder is handed in; no Flask here.
@@ -25,12 +26,12 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.orm import Session
 
-from survey.analysis.frames import FrameBuilder
+from survey.analysis.frames import FrameBuilder, frame_signature
 from survey.questionnaire.model import Questionnaire
 from survey.store.responses import ResponseMarks, analysis_rows, marks_up_to
 
 log = logging.getLogger(__name__)
-FORMAT = 2  # raise when the frame's columns or this file's layout change
+FORMAT = 3  # raise when the frame's columns or this file's layout change
 
 
 def cache_path(cache_dir: Path, database_key: str, slug: str) -> Path:
@@ -82,13 +83,13 @@ def frame_for(session: Session, slug: str, versions: dict[int, Questionnaire], m
             builder.add(analysis_rows(session, slug, up_to_id=marks.last_id))
         return builder.frame()
     path = cache_path(cache_dir, database_key, slug)
+    signature = frame_signature(versions)
     after = 0
     held = 0
     kept = _read(path)
     if kept is not None:
         meta, arrays = kept
-        fits = (meta.get("format") == FORMAT and meta.get("slug") == slug
-                and [tuple(v) for v in meta.get("versions", [])] == [tuple(v) for v in marks.versions])
+        fits = meta.get("format") == FORMAT and meta.get("slug") == slug and meta.get("signature") == signature
         last_id = meta.get("last_id")
         if fits and last_id is not None and marks.last_id is not None and last_id <= marks.last_id:
             fits = marks_up_to(session, slug, last_id) == (meta.get("count"), meta.get("last_public_id"))
@@ -105,7 +106,7 @@ def frame_for(session: Session, slug: str, versions: dict[int, Questionnaire], m
     count = len(arrays["version"])
     if count != held or after == 0:
         try:
-            _write(path, {"format": FORMAT, "slug": slug, "versions": [list(v) for v in marks.versions],
+            _write(path, {"format": FORMAT, "slug": slug, "signature": signature,
                           "last_id": marks.last_id if count else None,
                           "last_public_id": marks.last_public_id if count else None,
                           "count": count, "categories": categories, "plain_district": builder.plain_district}, arrays)

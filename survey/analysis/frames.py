@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import hashlib
+import json
 import math
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -85,6 +87,23 @@ def need_fields(versions: Sequence[Questionnaire]) -> list[str]:
         for section in questionnaire.need_sections():
             fields.setdefault(str(section.field))
     return list(fields)
+
+
+def frame_signature(versions: Mapping[int, Questionnaire]) -> str:
+    """What of ``versions`` a frame's columns and values depend on: the closed questions (code,
+    type, options of every version), the integration fields, the languages, and per version
+    number its needs and district questions. Texts are not in it: editing a draft's labels or
+    translations keeps a frame kept on disk (survey.analysis.frame_cache) valid."""
+    models = list(versions.values())
+    signature = {
+        "questions": [[q.question.code, q.question.type.value, [o.code for o in q.options]] for q in closed_questions(models)],
+        "fields": need_fields(models),
+        "languages": list(dict.fromkeys(code for model in models for code in model.language_codes)),
+        "versions": [[number, [[str(s.field), s.need.source if s.need else None] for s in model.need_sections()],
+                      [q.code for q in model.questions() if q.type is QuestionType.DISTRICT]]
+                     for number, model in versions.items()],
+    }
+    return hashlib.sha256(json.dumps(signature, sort_keys=True).encode()).hexdigest()
 
 
 def iter_rows(session: Session, slug: str) -> Iterator[tuple[int, str, str, dt.datetime, Mapping[str, Any]]]:

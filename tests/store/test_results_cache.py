@@ -169,3 +169,28 @@ def test_a_folder_that_cannot_be_written_costs_speed_not_the_results(db, tmp_pat
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the cache folder would be")
     assert_same(kept(db, blocked), compute_results(db, SLUG, 5))
+
+
+def test_editing_a_drafts_texts_keeps_the_frame_and_a_new_option_reads_again(db, tmp_path, reads):
+    """The kept frame depends on codes, options and needs, not on texts: staff editing the next
+    version's wording do not make the next results view read every response again."""
+    from survey.questionnaire import load_questionnaire_text
+    from survey.store.questionnaires import save_draft
+    from tests.unit.test_aggregate import FORM
+
+    store(db, ANSWERS)
+    save_draft(db, load_questionnaire_text(FORM.replace("Probleme", "Probleme im Haus")))  # a new draft version
+    kept(db, tmp_path)
+    reads.clear()
+    save_draft(db, load_questionnaire_text(FORM.replace("Probleme", "Welche Probleme gibt es")))
+    worded = kept(db, tmp_path)
+    assert reads == []
+    assert worded.question("problems").question.label.translations["de"] == "Welche Probleme gibt es"
+    assert_same(worded, compute_results(db, SLUG, 5))
+    save_draft(db, load_questionnaire_text(FORM.replace(
+        "          - {code: none, exclusive: true, label: {de: Keine}}",
+        "          - {code: none, exclusive: true, label: {de: Keine}}\n          - {code: damp, label: {de: Feuchtigkeit}}")))
+    optioned = kept(db, tmp_path)
+    assert reads and reads[0][0] == 0
+    assert "damp" in list(optioned.overall("problems")["option"])
+    assert_same(optioned, compute_results(db, SLUG, 5))
