@@ -11,7 +11,7 @@ COMPILED := $(CATALOGUES:.po=.mo)
 
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: run serve test lint office-deps zbar-deps install translations browser-deps pdf-deps bench bench-exports bench-aggregate bench-throughput test-load extract-messages update-messages clean
+.PHONY: run serve test lint office-deps zbar-deps install translations browser-deps pdf-deps bench bench-exports bench-aggregate bench-throughput bench-results test-load extract-messages update-messages clean
 
 # The venv's own pip is recent enough. --no-compile: Python compiles a module when it is first
 # imported, not every module of every package at install time (a third of the install).
@@ -108,6 +108,14 @@ bench-exports: install
 SIZES ?= 100000
 bench-aggregate: install
 	$(BIN)/python bench/aggregate_bench.py --sizes $(SIZES)
+
+# Server time of the results page (first view with nothing cached, after a restart, again), one
+# chart and the council report at 10,000 and 100,000 synthetic responses (the 100,000 database
+# takes a few minutes to build once; kept in $TMPDIR), and of a save in the web editor; PostgreSQL
+# too when SURVEY_BENCH_DATABASE_URL or SURVEY_TEST_DATABASE_URL names one. Writes the
+# "## Results page and editor" section of docs/performance.md.
+bench-results: install translations
+	$(BIN)/python bench/results_bench.py
 
 # Requests/s and p50/p99 of a bare Flask route, a respondent page view and a page submission
 # under gunicorn at 50 and 200 connections, with Debian's wrk (installed here when missing);

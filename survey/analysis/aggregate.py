@@ -24,7 +24,7 @@ Hidden values are ``SUPPRESSED`` ("."), never a number.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -130,16 +130,20 @@ def _suppressed(sizes: np.ndarray, counts: np.ndarray, threshold: int, partition
 
 
 def aggregate(frame: pd.DataFrame, questionnaire: Questionnaire | Sequence[Questionnaire],
-              threshold: int | None = None) -> pd.DataFrame:
+              threshold: int | None = None, only: Collection[str] | None = None) -> pd.DataFrame:
     """The tidy, suppressed aggregate of every closed question (see the module docstring).
 
     ``questionnaire``: the model, or every version newest first (options of older versions
-    then count too). ``n``, ``count`` and ``share`` hold numbers or ``SUPPRESSED``."""
+    then count too). ``n``, ``count`` and ``share`` hold numbers or ``SUPPRESSED``. ``only``: the
+    names of the breakdowns wanted (each is suppressed on its own, so its rows are the same as
+    in the whole table)."""
     threshold = checked_threshold(threshold)
     versions = _versions(questionnaire)
     sections = {q.code: s for model in reversed(versions) for s in model.sections for q in s.questions}
     parts: list[pd.DataFrame] = []
     splits = breakdowns(frame, versions)
+    if only is not None:
+        splits = [split for split in splits if split.name in only]
     for question in closed_questions(versions):
         code = question.question.code
         if code not in frame:

@@ -2,35 +2,41 @@
 stored responses: totals, period, responses per week, language, district and channel, and the
 suppressed aggregate of every closed question. No Flask.
 
-Building the frame is the costly part (reading every response); the result is cached per
-questionnaire for as long as its responses do not change (same count, same newest id), so the
-page and its dozens of chart images cost one pass over the data."""
+Building the frame is the costly part (reading every response). It is kept in a folder when one
+is handed in (survey.analysis.frame_cache: a restart or another worker reads only newer
+responses), and the results are kept in memory per questionnaire for as long as its responses
+and versions do not change (``ResponseMarks``), so the page and its dozens of chart images cost
+one pass over the data. The page shows each question overall; the breakdowns by district,
+field, language and target group (the report's and the aggregate CSV's) are computed when first
+asked for (``Results.table``).
+"""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
 from sqlalchemy.orm import Session
 
 from survey.analysis.aggregate import OVERALL, aggregate, group_sizes, weekly_counts
+from survey.analysis.frame_cache import frame_for
 from survey.analysis.frames import (
     META_CHANNEL,
     META_DISTRICT,
     META_LANGUAGE,
     META_SUBMITTED,
     ClosedQuestion,
-    build_frame,
     closed_questions,
-    iter_rows,
     need_column,
 )
 from survey.analysis.suppression import SUPPRESSED, apply_mask, checked_threshold, partition_mask
 from survey.questionnaire.model import Questionnaire
-from survey.store.responses import load_versions, response_state
+from survey.store.responses import load_versions, response_marks
 
 
 @dataclass
@@ -46,17 +52,23 @@ class Results:
     by_district: pd.DataFrame
     by_channel: pd.DataFrame
     by_field: pd.DataFrame  # group (field), count: respondents who need help there
-    table: pd.DataFrame  # the tidy aggregate (survey.analysis.aggregate)
+    overall_table: pd.DataFrame  # the tidy aggregate, overall only
     need_by_district: pd.DataFrame  # districts x fields: respondents who need help (or ".")
     questions: list[ClosedQuestion] = field(default_factory=list)
+    frame: pd.DataFrame = field(default_factory=pd.DataFrame, repr=False)
 
     @property
     def newest(self) -> Questionnaire:
         return self.versions[0]
 
+    @functools.cached_property
+    def table(self) -> pd.DataFrame:
+        """The tidy aggregate by every breakdown (survey.analysis.aggregate), made when first used."""
+        return aggregate(self.frame, self.versions, self.threshold)
+
     def overall(self, code: str) -> pd.DataFrame:
-        rows = self.table[(self.table["question"] == code) & (self.table["breakdown"] == OVERALL)]
-        return rows.reset_index(drop=True)
+        table = self.overall_table
+        return table[table["question"] == code].reset_index(drop=True)
 
     def breakdown(self, code: str, name: str) -> pd.DataFrame:
         rows = self.table[(self.table["question"] == code) & (self.table["breakdown"] == name)]
@@ -97,12 +109,21 @@ def _need_by_district(frame: pd.DataFrame, fields: list[str], threshold: int) ->
     return table
 
 
-def compute_results(session: Session, slug: str, threshold: int | None = None) -> Results:
-    """Raises survey.store.responses.UnknownQuestionnaire for an unknown slug."""
+def compute_results(session: Session, slug: str, threshold: int | None = None, cache_dir: Path | None = None,
+                    database_key: str = "") -> Results:
+    """Raises survey.store.responses.UnknownQuestionnaire for an unknown slug. ``cache_dir``: where
+    the frame is kept between processes (survey.analysis.frame_cache), ``database_key`` telling
+    databases that share it apart; None: read every response."""
     threshold = checked_threshold(threshold)
+    marks = response_marks(session, slug)
+    return _compute(session, slug, threshold, marks, cache_dir, database_key)
+
+
+def _compute(session: Session, slug: str, threshold: int, marks: Any, cache_dir: Path | None,
+             database_key: str) -> Results:
     versions = load_versions(session, slug)
     models = list(versions.values())
-    frame = build_frame(iter_rows(session, slug), versions)
+    frame = frame_for(session, slug, versions, marks, cache_dir, database_key)
     days = frame[META_SUBMITTED]
     fields = [c[len("need:"):] for c in frame.columns if c.startswith("need:")]
     return Results(
@@ -114,9 +135,10 @@ def compute_results(session: Session, slug: str, threshold: int | None = None) -
         by_district=group_sizes(frame, META_DISTRICT, threshold),
         by_channel=group_sizes(frame, META_CHANNEL, threshold),
         by_field=_field_sizes(frame, fields, threshold),
-        table=aggregate(frame, models, threshold),
+        overall_table=aggregate(frame, models, threshold, only=(OVERALL,)),
         need_by_district=_need_by_district(frame, fields, threshold),
         questions=closed_questions(models),
+        frame=frame,
     )
 
 
@@ -126,15 +148,17 @@ _CACHE_SIZE = 8
 
 
 def cached_results(session: Session, slug: str, threshold: int, engine_key: Any = None,
-                   refresh: bool = False) -> Results:
-    """``compute_results``, reused while the questionnaire's responses are unchanged (``refresh``:
-    compute anew and replace the cached copy; the results page does, its charts then reuse it)."""
-    key = (engine_key, slug, threshold, response_state(session, slug))
+                   refresh: bool = False, cache_dir: Path | None = None, database_key: str = "") -> Results:
+    """``compute_results``, reused while the questionnaire's responses and versions are unchanged
+    (``refresh``: compute anew and replace the kept copy)."""
+    threshold = checked_threshold(threshold)
+    marks = response_marks(session, slug)
+    key = (engine_key, database_key, slug, threshold, marks)
     with _LOCK:
         if key in _CACHE and not refresh:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    results = compute_results(session, slug, threshold)
+    results = _compute(session, slug, threshold, marks, cache_dir, database_key)
     with _LOCK:
         _CACHE[key] = results
         while len(_CACHE) > _CACHE_SIZE:

@@ -111,23 +111,27 @@ def _open_texts(session: Session, results: Results, language: str) -> list[dict[
             for q in questions if answers[q.code]]
 
 
-def _gap_table(session: Session, slug: str, threshold: int, language: str) -> dict[str, Any] | None:
-    """The needs-versus-offers table (survey.analysis.gap_source), None without declared needs."""
+def _gap_table(session: Session, results: Results, threshold: int, language: str) -> dict[str, Any] | None:
+    """The needs-versus-offers table (survey.analysis.gap_source, counted from the results'
+    frame), None without declared needs."""
     from survey.analysis.gap_source import gap_report_table
 
-    return gap_report_table(session, slug, threshold, language)
+    return gap_report_table(session, results.slug, threshold, language, results.frame)
 
 
 def render_report(session: Session, slug: str, threshold: int, language: str = "de",
-                  include_open_text: bool = False, stylesheet_href: str | None = None) -> str:
+                  include_open_text: bool = False, stylesheet_href: str | None = None,
+                  results: Results | None = None) -> str:
     """The report as one HTML document. ``stylesheet_href``: link the print stylesheet (the staff
     area, whose Content-Security-Policy refuses inline styles) instead of embedding it (a file
-    that must stand alone)."""
+    that must stand alone). ``results``: the questionnaire's results with ``threshold`` if the
+    caller has them (the staff area keeps them), else computed here."""
     language = language if language in REPORT_LANGUAGES else "de"
-    try:
-        results = compute_results(session, slug, threshold)
-    except UnknownQuestionnaire:
-        raise UnknownReport(slug) from None
+    if results is None or results.slug != slug or results.threshold != threshold:
+        try:
+            results = compute_results(session, slug, threshold)
+        except UnknownQuestionnaire:
+            raise UnknownReport(slug) from None
     texts = TEXTS[language]
     newest = results.newest
     chain = newest.chain(language)
@@ -172,7 +176,7 @@ def render_report(session: Session, slug: str, threshold: int, language: str = "
         "need_columns": [labels_of_fields.get(c, c) for c in need_columns],
         "need_rows": [(district_label(i), row["n"], [row[c] for c in need_columns])
                       for i, row in results.need_by_district.iterrows()] if need_columns else [],
-        "gaps": _gap_table(session, slug, threshold, language),
+        "gaps": _gap_table(session, results, threshold, language),
         "open_texts": _open_texts(session, results, language) if include_open_text else None,
         "stylesheet_href": stylesheet_href,
         "stylesheet": None if stylesheet_href else STYLESHEET.read_text(encoding="utf-8"),

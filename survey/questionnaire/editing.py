@@ -109,6 +109,9 @@ class Edit:
     data: Data
     summary: str
     fields: Mapping[str, str] = field(default_factory=dict)
+    # What ``check`` found (the model and the YAML it read), so an edit is read once per save:
+    # the operations check it, then the editor stores it.
+    checked: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 def to_yaml(data: Data) -> str:
@@ -118,11 +121,20 @@ def to_yaml(data: Data) -> str:
 def check(edit: Edit) -> Questionnaire:
     """Validate the edited data with the file loader; raise ``FormErrors`` with every problem
     next to the field that caused it."""
+    if "model" in edit.checked:
+        return edit.checked["model"]
+    text = to_yaml(edit.data)
     try:
-        loaded = load_questionnaire_text(to_yaml(edit.data), SOURCE_NAME, line_references=False)
+        loaded = load_questionnaire_text(text, SOURCE_NAME, line_references=False)
     except QuestionnaireError as error:
         raise problems_to_form_errors(error.errors, edit) from None
+    edit.checked.update(model=loaded.questionnaire, text=text)
     return loaded.questionnaire
+
+
+def checked_text(edit: Edit) -> str | None:
+    """The YAML ``check`` read for ``edit`` (without header), None before it was checked."""
+    return edit.checked.get("text")
 
 
 # --- where problems belong ------------------------------------------------------------------

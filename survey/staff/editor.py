@@ -28,6 +28,7 @@ from survey.questionnaire.conditions.rules import (
     operators_for,
 )
 from survey.questionnaire.editing import Edit, FormErrors, Target
+from survey.questionnaire.formats.yaml_writer import to_data
 from survey.staff import bp
 from survey.staff.auth import actor, requires
 from survey.staff.problem_texts import problem_html
@@ -109,8 +110,10 @@ def _store(slug: str, current: Editable | None, edit: Edit) -> bool:
     Raises FormErrors (nothing stored) when the loader refuses it."""
     model = editing.check(edit)
     db = get_db()
+    # The text the check read is the file's body when the edit's data is the model's own.
+    text = editing.checked_text(edit) if to_data(model) == edit.data else None
     try:
-        result = save_edit(db, current, model)
+        result = save_edit(db, current, model, text)
     except QuestionnaireError as refused:  # bound to the city's district list while it is empty
         raise FormErrors([problem.at(field="") for problem in refused.problems]) from None
     if result is None:

@@ -2,20 +2,22 @@
 channel; a chart and a table per closed question; the aggregate CSV; the council report; and,
 for admins, deleting a closed questionnaire's raw answers (the aggregate stays as a snapshot).
 
-Charts are separate SVG images (``<img src>``): matplotlib's SVG carries style attributes that a
-strict Content-Security-Policy would refuse inline. Every number shown passes the same
-suppression (survey.analysis)."""
+Charts are separate SVG images (``<img src>``), written by survey.analysis.charts from the
+results the page computed (kept in memory, so each image costs no pass over the data). Every
+number shown passes the same suppression (survey.analysis).
+"""
 from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext
 from werkzeug.wrappers import Response as WerkzeugResponse
 
-from survey.analysis.thresholds import SUPPRESSED  # pandas-free: pandas and matplotlib load on first use
+from survey.analysis.thresholds import SUPPRESSED  # pandas-free: pandas loads on first use
 from survey.exports.report_pdf import PdfUnavailable, html_to_pdf, pdf_available
 from survey.exports.retention import NotClosed, delete_raw_answers
 from survey.languages import LANGUAGES
@@ -41,14 +43,18 @@ def _language() -> str:
     return "en" if str(get_locale() or "de").startswith("en") else "de"
 
 
-def _results(slug: str, refresh: bool = False) -> Results:
+def _results(slug: str) -> Results:
+    """The questionnaire's results, kept in memory while its responses and versions are
+    unchanged and its frame kept in the instance folder (survey.analysis.results)."""
     from survey.analysis.results import cached_results
     from survey.store.responses import UnknownQuestionnaire
 
     db = get_db()
+    database = current_app.extensions["survey.db"]
+    folder = current_app.config.get("RESULTS_CACHE_DIR")
     try:
-        return cached_results(db, slug, current_threshold(), id(current_app.extensions["survey.db"]),
-                              refresh=refresh)
+        return cached_results(db, slug, current_threshold(), id(database), cache_dir=Path(folder) if folder else None,
+                              database_key=database.engine.url.render_as_string(hide_password=True))
     except UnknownQuestionnaire:
         abort(404)
 
@@ -129,7 +135,7 @@ def results_page(slug: str) -> str:
     if snapshot is not None and count_responses(db, slug) == 0:
         return render_template("staff/results.html", row=row, snapshot=snapshot, results=None,
                                threshold=current_threshold())
-    results = _results(slug, refresh=True)
+    results = _results(slug)
     labels = Labels(results, _language())
     return render_template("staff/results.html", row=row, snapshot=snapshot, results=results,
                            threshold=results.threshold, meta_tables=_meta_tables(results, labels),
@@ -209,7 +215,8 @@ def results_report(slug: str) -> Response | tuple[str, int]:
     # The PDF must stand alone (stylesheet embedded); the HTML page links it, as the CSP asks.
     asset_url: Callable[[str], str] = current_app.jinja_env.globals["asset_url"]  # type: ignore[assignment]
     stylesheet_href = None if as_pdf else asset_url("report.css")
-    html = render_report(db, slug, current_threshold(), language, open_text, stylesheet_href=stylesheet_href)
+    html = render_report(db, slug, current_threshold(), language, open_text, stylesheet_href=stylesheet_href,
+                         results=_results(slug))
     if as_pdf:
         try:
             content = html_to_pdf(html)

@@ -4,12 +4,14 @@ Operations in other modules only ``flush``; the caller (a view or a CLI command)
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 import time
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, cast
 
+import orjson
 from sqlalchemy import CursorResult, Engine, Result, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -92,14 +94,25 @@ def _begin(connection: Any) -> None:
     connection.exec_driver_sql("BEGIN")
 
 
+def json_loads(text: str | bytes) -> Any:
+    """JSON columns (answers) as Python values: orjson reads them several times faster than the
+    json module (a whole page of results reads every stored response); what orjson refuses
+    (NaN, integers beyond 64 bits, a lone surrogate) the json module reads as before."""
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        return json.loads(text)
+
+
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         # hide_parameters: an error message must never carry answers into a log.
-        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, hide_parameters=True)
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}, hide_parameters=True,
+                               json_deserializer=json_loads)
         event.listen(engine, "connect", _set_sqlite_pragmas)
         event.listen(engine, "begin", _begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, hide_parameters=True)
+    return create_engine(url, pool_pre_ping=True, hide_parameters=True, json_deserializer=json_loads)
 
 
 @dataclass

@@ -19,7 +19,7 @@ from survey.questionnaire import LoadedQuestionnaire, Questionnaire, Questionnai
 from survey.questionnaire.districts import DistrictEntry, bind_districts
 from survey.questionnaire.editing import SOURCE_NAME
 from survey.questionnaire.formats.yaml_reader import load_questionnaire_text
-from survey.questionnaire.formats.yaml_writer import Data, dump_questionnaire, to_data
+from survey.questionnaire.formats.yaml_writer import Data, dump_data, dump_questionnaire, to_data
 from survey.store.models import Channel, QuestionnaireVersion, Response, utcnow
 from survey.store.models import Questionnaire as QuestionnaireRow
 from survey.store.municipality import district_entries
@@ -439,20 +439,28 @@ def answered_codes(session: Session, slug: str) -> frozenset[str]:
     return frozenset(codes)
 
 
-def save_edit(session: Session, current: Editable | None, model: Questionnaire) -> ImportResult | None:
+def save_edit(session: Session, current: Editable | None, model: Questionnaire,
+              checked_text: str | None = None) -> ImportResult | None:
     """Store an edited (validated) questionnaire as the draft; None when nothing changed.
 
     The file names its version number in its first line: the content of each version is then
     unique, so undoing every change of a draft stores the undone state instead of colliding with
     the older version it equals. Only flushes; the caller commits.
+
+    ``model`` was read from YAML already (the editor's check): the file written for it reads
+    back as the same model (``to_data``'s promise, tested), so it is not read a third time, and
+    when the edited data is the model's own data, the text the check read is the file's body
+    (``checked_text``, written by ``dump_data`` without header). Two models of the same data
+    write the same file, so comparing their data says whether anything changed.
     """
-    if current is not None and dump_questionnaire(model) == dump_questionnaire(current.model):
+    data = to_data(model)
+    if current is not None and data == to_data(current.model):
         return None
     number = current.next_number if current is not None else 1
     header = (f"# {model.slug}, version {number}, written by the staff web editor.\n"
               "# The format is described in docs/questionnaire-format.md\n")
-    loaded = load_questionnaire_text(dump_questionnaire(model, header=header), SOURCE_NAME)
-    return save_draft(session, loaded)
+    body = checked_text if checked_text is not None else dump_data(data, header="")
+    return save_draft(session, LoadedQuestionnaire(model, [], header + body, SOURCE_NAME))
 
 
 def slug_exists(session: Session, slug: str) -> bool:

@@ -21,6 +21,9 @@ def default_settings(instance_path: str) -> dict[str, Any]:
         "DATABASE_URL": f"sqlite:///{instance / 'survey.sqlite3'}",
         "QUESTIONNAIRE_DIR": str(PROJECT_ROOT / "questionnaires"),
         "EXPORT_DIR": str(PROJECT_ROOT / "exports"),
+        # The analysis frame of each questionnaire, kept between restarts and shared by workers
+        # (survey.analysis.frame_cache); empty: not kept (every first view reads all responses).
+        "RESULTS_CACHE_DIR": str(instance / "results-cache"),
         # Audio clips named by questionnaires (`audio:` keys) are served from here.
         "AUDIO_DIR": str(PROJECT_ROOT / "questionnaires" / "audio"),
         # Drafts never submitted are kept this long after their last save.

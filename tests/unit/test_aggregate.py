@@ -193,3 +193,51 @@ def test_csv_shows_dots_and_group_sizes_are_suppressed():
     assert any(row["count"] == "." for row in rows)
     sizes = group_sizes(frame_of(ANSWERS), META_DISTRICT, 5)
     assert dict(zip(sizes.group, sizes["count"], strict=False)) == {"nord": 12, "sued": SUPPRESSED, "west": SUPPRESSED}
+
+
+def test_frame_columns_agree_with_each_answer_taken_alone():
+    """The frame is built a column at a time over the distinct answers (issue 18); each row still
+    says what its answers say, whatever their kind: values of other types, unknown codes, a
+    string where a list belongs, an empty list."""
+    import random
+
+    rng = random.Random(7)
+    answer_list = []
+    for _ in range(400):
+        answers = {"district": rng.choice(["nord", "sued", "ost-neu", 3, None]),
+                   "age": rng.choice(["young", "old", True, 1, "1", None]),
+                   "flat_help": rng.choice(["yes", "no", True, 1, 1.0, None]),
+                   "problems": rng.choice([["mould"], ["noise", "mould"], ["none"], [], "mould", None, ["x", 1]])}
+        answer_list.append({k: v for k, v in answers.items() if v is not None})
+    frame = build_frame(rows_for(answer_list), {1: QUESTIONNAIRE}, batch_size=150)
+    for i, answers in enumerate(answer_list):
+        row = frame.iloc[i]
+        for code in ("district", "age", "flat_help"):
+            column = META_DISTRICT if code == "district" else code
+            expected = str(answers[code]) if code in answers else None
+            assert (None if pd.isna(row[column]) else row[column]) == expected, (i, code, answers)
+        chosen = answers.get("problems")
+        assert row["problems"] == (chosen is not None)
+        for option in ("mould", "noise", "none"):
+            assert row[f"problems/{option}"] == (option in set(chosen or ())), (i, option, answers)
+        assert row[need_column("housing")] == ("housing" in QUESTIONNAIRE.needs_of(answers)), (i, answers)
+
+
+def test_a_condition_naming_several_answers_holds_row_by_row():
+    import random
+
+    import numpy as np
+
+    from survey.analysis.frames import _Batch
+    from survey.questionnaire.conditions.expression import parse_condition
+
+    rng = random.Random(3)
+    answers = [{"a": rng.choice(["x", "y", None, 2]), "b": rng.choice([["p"], ["p", "q"], [], None]),
+                "c": rng.choice(["1", "2", "3", None])} for _ in range(300)]
+    answers = [{k: v for k, v in given.items() if v is not None} for given in answers]
+    for source in ("a == 'x' and count(b) + c > 2", "not (selected(b, 'q') or a == c) or answered(a)",
+                   "(a == 'y') == selected(b, 'p')", "1 + 1 == 2", "c > 1 or 'q' in b"):
+        condition = parse_condition(source)
+        rows = np.arange(0, 300, 2)
+        found = _Batch(answers).holds(condition, rows)
+        assert found.tolist() == [condition.evaluate(answers[i]) for i in rows], source

@@ -111,6 +111,7 @@ def _unacceptable_character(text: str, error: yaml.reader.ReaderError) -> YamlSy
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_STR_TAG = "tag:yaml.org,2002:str"
 _PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq", "tag:yaml.org,2002:omap"}
 
 
@@ -168,7 +169,9 @@ def _convert(node: yaml.Node, loader: yaml.SafeLoader | yaml.CSafeLoader, budget
             items.append(_convert(item_node, loader, budget, in_flow))
             items.item_lines.append(item_node.start_mark.line + 1)
         return items
-    value = loader.construct_object(node, deep=True)
+    # A plain string (most of a questionnaire) is its node's text: what SafeConstructor's
+    # construct_yaml_str gives, without its bookkeeping per scalar.
+    value = node.value if node.tag == _STR_TAG else loader.construct_object(node, deep=True)
     if isinstance(value, str) and _SURROGATE.search(value):
         # Only an escape such as "\ud800" makes one; it cannot be stored or shown as UTF-8.
         raise YamlSyntaxError(

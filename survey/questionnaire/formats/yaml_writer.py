@@ -3,6 +3,7 @@ in the documented layout, one line per translation (``dump_data``). The web edit
 same data, so a file written here, an edited questionnaire and a loaded one agree key for key."""
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -129,7 +130,11 @@ def _scalar(value: Any) -> str:
         return "true" if value else "false"
     if isinstance(value, (int, float)) and not isinstance(value, bool):
         return str(int(value)) if float(value).is_integer() else repr(value)
-    return _NOT_YAML_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(value, ensure_ascii=False))
+    return _NOT_YAML_PRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", _json(value))
+
+
+# json.dumps(value, ensure_ascii=False) builds a new encoder on every call; one is enough.
+_json = json.JSONEncoder(ensure_ascii=False).encode
 
 
 def _code(value: Any) -> str:
@@ -137,6 +142,12 @@ def _code(value: Any) -> str:
     read a number, a yes/no value or null (an XLSForm question named ``no``, a form_id ``2024``)."""
     if not isinstance(value, str):
         return _scalar(value)
+    return _string_code(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _string_code(value: str) -> str:
+    """``_code`` of a string: the same few codes (language tags above all) come again and again."""
     plain = re.fullmatch(r"[A-Za-z0-9_.-]+", value) is not None
     if plain and _RESOLVER.resolve(yaml.ScalarNode, value, (True, False)) == "tag:yaml.org,2002:str":
         return value
