@@ -107,7 +107,7 @@ class Server:
         """Create the schema and import the questionnaires, with the ``survey`` command."""
         self.workdir.mkdir(parents=True, exist_ok=True)
         paths = [str(path) for path in questionnaires or [ROOT / "questionnaires" / f"{SLUG}.yaml"]]
-        for command in (["init"], ["import", "--publish-without-legal-details", *paths]):
+        for command in (["init"], ["load-sample"], ["import", *paths]):  # the sample: districts and legal details
             subprocess.run([str(VENV_BIN / "survey"), *command], env=self.env(), cwd=ROOT, check=True,
                            capture_output=True, timeout=120)
 

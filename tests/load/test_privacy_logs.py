@@ -98,7 +98,7 @@ def gunicorn_server(tmp_path):
            "SURVEY_WORKERS": "1", "SURVEY_THREADS": "2", "SURVEY_PROXY_COUNT": "1", "SURVEY_LOG_LEVEL": "debug"}
     env.pop("SURVEY_TEST_DATABASE_URL", None)
     survey = [sys.executable, "-m", "survey.cli"] if not (ROOT / ".venv/bin/survey").exists() else [str(ROOT / ".venv/bin/survey")]
-    for command in (["init"], ["import-bundled", "--publish-without-legal-details"]):
+    for command in (["init"], ["load-sample"], ["import-bundled"]):  # the sample: districts and legal details
         subprocess.run([*survey, *command], env=env, cwd=ROOT, check=True, capture_output=True, timeout=120)
     log_path = tmp_path / "gunicorn.log"
     with open(log_path, "wb") as log:
