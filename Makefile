@@ -11,7 +11,7 @@ COMPILED := $(CATALOGUES:.po=.mo)
 
 AXE := tests/browser/node_modules/axe-core/axe.min.js
 
-.PHONY: run serve test lint office-deps zbar-deps install translations browser-deps pdf-deps bench bench-exports bench-aggregate bench-throughput bench-results test-load extract-messages update-messages clean
+.PHONY: run serve test lint office-deps zbar-deps install translations browser-deps pdf-deps bench bench-exports bench-aggregate bench-throughput bench-results bench-startup test-load extract-messages update-messages clean
 
 # The venv's own pip is recent enough. --no-compile: Python compiles a module when it is first
 # imported, not every module of every package at install time (a third of the install).
@@ -126,6 +126,11 @@ bench-throughput: install translations
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq wrk >/dev/null; \
 	  else echo "The throughput benchmark needs Debian's wrk: sudo apt-get install wrk"; exit 1; fi; }
 	$(BIN)/python bench/throughput.py
+
+# Seconds from starting gunicorn to the first answered page, default workers and 2 x cores + 1;
+# writes the "## Start-up" section of docs/performance.md.
+bench-startup: install translations
+	$(BIN)/python bench/startup.py
 
 # The load and fault tests at full size (200 concurrent respondents; CI runs 40), on SQLite and,
 # with SURVEY_TEST_DATABASE_URL, on PostgreSQL (docs/reliability.md).

@@ -5,7 +5,8 @@ VM with SQLite and several app servers in front of PostgreSQL (docs/deployment.m
 
 - ``SURVEY_BIND``     address to listen on, default ``127.0.0.1:8000`` (a reverse proxy in front
                       terminates TLS; ``unix:/run/survey/survey.sock`` works too)
-- ``SURVEY_WORKERS``  processes, default ``2 * cores + 1``, at most 8
+- ``SURVEY_WORKERS``  processes, default one per core with gevent (``2 * cores + 1`` with
+                      gthread), at most 8
 - ``SURVEY_WORKER_CLASS`` ``gevent`` (the default) or ``gthread``
 - ``SURVEY_WORKER_CONNECTIONS`` connections per gevent worker, default 1000
 - ``SURVEY_THREADS``  threads per process with ``gthread``, default 4
@@ -42,10 +43,15 @@ bind = [os.environ.get("SURVEY_BIND", "127.0.0.1:8000")]
 # live in the database, so any worker (or any host) may answer any request.
 worker_class = os.environ.get("SURVEY_WORKER_CLASS", "gevent")
 worker_connections = _int_env("SURVEY_WORKER_CONNECTIONS", 1000)
-# 2 * cores + 1 is gunicorn's rule of thumb; the cap keeps memory bounded on large machines and
-# keeps SQLite's single writer from being queued by dozens of processes (for more, use
-# PostgreSQL and more hosts rather than more processes on one).
-workers = max(1, _int_env("SURVEY_WORKERS", min(2 * multiprocessing.cpu_count() + 1, 8)))
+# gevent: one process per core. A greenlet waiting for a client or the database holds up no one,
+# so processes are only for CPU, and more of them than cores only share the cores while each
+# loads the app at start (5 workers on 2 cores: about 3 s to the first answer, 2 workers: 1.3 s,
+# docs/performance.md "Start-up"). gthread: 2 * cores + 1, gunicorn's rule of thumb for blocking
+# threads. The cap keeps memory bounded on large machines and keeps SQLite's single writer from
+# being queued by dozens of processes (for more, use PostgreSQL and more hosts).
+_cores = multiprocessing.cpu_count()
+_default_workers = _cores if worker_class == "gevent" else 2 * _cores + 1
+workers = max(1, _int_env("SURVEY_WORKERS", min(_default_workers, 8)))
 threads = max(1, _int_env("SURVEY_THREADS", 4))
 
 # A respondent page needs milliseconds; 30 s only catches a stuck worker (the SQLite busy

@@ -43,6 +43,16 @@ def test_the_gunicorn_configuration_logs_nothing_identifying():
     assert config.wsgi_app == "survey.wsgi:app"
 
 
+def test_gevent_workers_default_to_one_per_core(monkeypatch):
+    import multiprocessing
+
+    monkeypatch.delenv("SURVEY_WORKERS", raising=False)
+    monkeypatch.delenv("SURVEY_WORKER_CLASS", raising=False)
+    assert load_gunicorn_config({}).workers == min(multiprocessing.cpu_count(), 8)
+    threaded = load_gunicorn_config({"SURVEY_WORKER_CLASS": "gthread"})
+    assert threaded.workers == min(2 * multiprocessing.cpu_count() + 1, 8)
+
+
 def test_gunicorn_settings_come_from_the_environment():
     config = load_gunicorn_config({"SURVEY_BIND": "0.0.0.0:9000", "SURVEY_WORKERS": "3", "SURVEY_THREADS": "6",
                                    "SURVEY_TIMEOUT": "45"})
