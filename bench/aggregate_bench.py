@@ -22,7 +22,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import resource
 import subprocess
 import sys
@@ -32,7 +31,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DOC = ROOT / "docs" / "performance.md"
+from bench.doc_section import write_section  # noqa: E402
+
 SLUG = "needs-assessment"
 
 
@@ -132,14 +132,6 @@ def child(kind: str, url: str) -> None:
     print(json.dumps({"seconds": seconds, "peak_mb": peak_mb, "rows": rows}))
 
 
-def write_section(lines: list[str]) -> None:
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
-    section = "## Aggregate\n\n" + "\n".join(lines) + "\n"
-    pattern = re.compile(r"^## Aggregate\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(lambda _m: section + "\n", text).rstrip() + "\n" if pattern.search(text) else text.rstrip() + "\n\n" + section
-    DOC.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000])
@@ -179,7 +171,7 @@ def main() -> None:
         lines.append('One million: `make bench-aggregate SIZES="100000 1000000"` (not in this run; the baseline\'s '
                      "memory grows about 12 MB per thousand responses, the aggregate's about 2.5).")
     if not args.no_write:
-        write_section(lines)
+        write_section("## Aggregate", lines)
     print("\n".join(lines))
 
 

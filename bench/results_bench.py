@@ -41,7 +41,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-DOC = ROOT / "docs" / "performance.md"
+from bench.doc_section import write_section  # noqa: E402
+
 SLUG = "needs-assessment"
 SECTION = "## Results page and editor"
 EMAIL = "bench-analyst@musterstadt.example"
@@ -261,15 +262,6 @@ def _figure(timing: dict[str, float], unit: str = "s") -> str:
     return f"{timing['wall']:.2f} s ({timing['cpu']:.2f} s)"
 
 
-def write_section(lines: list[str]) -> None:
-    text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Performance\n"
-    section = SECTION + "\n\n" + "\n".join(lines) + "\n"
-    pattern = re.compile(r"^" + re.escape(SECTION) + r"\n.*?(?=^## |\Z)", re.S | re.M)
-    found = pattern.search(text)
-    text = pattern.sub(lambda _m: section + "\n", text).rstrip() + "\n" if found else text.rstrip() + "\n\n" + section
-    DOC.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000])
@@ -333,7 +325,7 @@ def main() -> None:
         f"databases: {', '.join(dict.fromkeys(run['database'] for run in runs))}.",
     ]
     if not args.no_write:
-        write_section(lines)
+        write_section(SECTION, lines)
     print("\n".join(lines))
 
 

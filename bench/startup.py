@@ -14,7 +14,6 @@ import datetime as dt
 import multiprocessing
 import os
 import platform
-import re
 import socket
 import statistics
 import subprocess
@@ -24,8 +23,10 @@ import time
 import urllib.request
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.doc_section import write_section
+
 ROOT = Path(__file__).resolve().parent.parent
-DOC = ROOT / "docs" / "performance.md"
 SECTION = "## Start-up"
 SURVEY = ROOT / ".venv" / "bin" / "survey"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
@@ -70,17 +71,6 @@ def first_answer(env: dict[str, str], workers: int | None) -> float:
         server.wait(timeout=60)
 
 
-def write_section(lines: list[str]) -> None:
-    text = DOC.read_text(encoding="utf-8")
-    section = SECTION + "\n\n" + "\n".join(lines) + "\n"
-    pattern = re.compile(r"^" + re.escape(SECTION) + r"\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _m: section + "\n", text).rstrip() + "\n"
-    else:
-        text = text.rstrip() + "\n\n" + section
-    DOC.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rounds", type=int, default=3)
@@ -107,7 +97,7 @@ def main() -> None:
         f"Measured {dt.date.today():%Y-%m-%d} on {cores} CPU cores, Python {platform.python_version()}.",
     ]
     if not args.no_write:
-        write_section(lines)
+        write_section(SECTION, lines)
 
 
 if __name__ == "__main__":
