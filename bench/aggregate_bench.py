@@ -39,15 +39,21 @@ SLUG = "needs-assessment"
 def database_for(size: int) -> str:
     path = Path(tempfile.gettempdir()) / f"survey-bench-{size}.sqlite3"
     url = f"sqlite:///{path}"
-    if path.exists():
-        return url
     from sqlalchemy import create_engine
     from sqlalchemy.orm import Session
 
     from bench.synthetic import insert_synthetic
     from survey.questionnaire import load_questionnaire_path
     from survey.store.migrate import upgrade_database
-    from survey.store.questionnaires import import_questionnaire
+    from survey.store.questionnaires import import_questionnaire, live_version, questionnaire_for_version
+    from survey.store.sample import load_sample_districts
+
+    if path.exists():
+        # Kept from an earlier run, perhaps of an older schema: brought up to date (idempotent).
+        engine = create_engine(url)
+        upgrade_database(engine)
+        engine.dispose()
+        return url
 
     partial = path.with_name(path.name + ".part")
     partial.unlink(missing_ok=True)
@@ -56,10 +62,12 @@ def database_for(size: int) -> str:
     upgrade_database(engine)
     loaded = load_questionnaire_path(ROOT / "questionnaires" / "needs-assessment.yaml")
     with Session(engine) as session:
+        load_sample_districts(session)  # the bundled questionnaire offers the city's district list
         import_questionnaire(session, loaded)
         session.commit()
+        model = questionnaire_for_version(live_version(session, SLUG))  # the districts filled in
     started = time.perf_counter()
-    insert_synthetic(engine, SLUG, size, loaded.questionnaire)
+    insert_synthetic(engine, SLUG, size, model)
     engine.dispose()
     partial.replace(path)
     print(f"built {size:,} synthetic responses in {time.perf_counter() - started:.0f} s", file=sys.stderr)
