@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import uuid
 
 import pandas as pd
@@ -15,6 +16,7 @@ from survey.analysis.gap_source import gap_matrix_for
 from survey.analysis.results import compute_results
 from survey.analysis.suppression import SUPPRESSED
 from survey.exports.aggregate_export import aggregate_csv
+from survey.exports.report import render_report
 from survey.files import GERMAN_EXCEL
 from survey.store.models import Response
 from survey.store.municipality import DistrictInfo, ensure_default_fields, save_districts
@@ -87,3 +89,17 @@ def test_no_published_table_gives_a_complement_away(db, bundled):
     text, _count = aggregate_csv(db, SLUG, THRESHOLD, GERMAN_EXCEL)
     rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff")), delimiter=";"))
     assert rows and not [r for r in rows if _gives_away(r["count"], r["n"])]
+
+    # The council report's district x field table, as printed: every row's n minus each shown count.
+    report = render_report(db, SLUG, THRESHOLD, "de", results=results)
+    table_html = report.split("<tbody>")
+    rows_checked = 0
+    for body in table_html[1:]:
+        for row in re.findall(r"<tr>(.*?)</tr>", body.split("</tbody>")[0]):
+            cells = re.findall(r'<td class="num">([^<]*)</td>', row)
+            if len(cells) == len(matrix.columns):  # n, then one count per field
+                rows_checked += 1
+                printed = [value if value == SUPPRESSED else value.replace(".", "") for value in cells]  # 1.234
+                for value in printed[1:]:
+                    assert not _gives_away(value, printed[0]), row
+    assert rows_checked == len(matrix.index)
