@@ -53,7 +53,12 @@ def click_and_wait(page, selector: str, javascript: bool) -> None:
     """Press a form's button. With script the page is sent by survey.js, so the next page comes
     after the click returned: wait until the address changed or the page answered in place."""
     start = page.url
+    if not javascript:
+        # The browser posts the form itself; the answer may come back to the same address, so
+        # wait for that navigation rather than for the address to change.
+        with page.expect_navigation():
+            page.click(selector)
+        return
     page.click(selector)
-    if javascript:
-        page.wait_for_function("start => location.href !== start || !document.querySelector('form[aria-busy]')", arg=start)
-        page.wait_for_load_state()
+    page.wait_for_function("start => location.href !== start || !document.querySelector('form[aria-busy]')", arg=start)
+    page.wait_for_load_state()

@@ -98,7 +98,9 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
 
 @pytest.fixture()
 def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
-    server = Server(database_url, tmp_path / "server")
+    # The shipped worker count (one gevent worker per core): more processes than cores only take
+    # turns at the cores, and a descheduled one holding SQLite's write lock makes the others wait.
+    server = Server(database_url, tmp_path / "server", workers=None, threads=None)
     server.prepare()
     server.start()
     try:
