@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import CursorResult, Engine, Result, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, Table, create_engine, event
+from sqlalchemy.dialects.postgresql import Insert
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 5000
@@ -126,6 +127,20 @@ class Database:
     def from_url(cls, url: str) -> Database:
         engine = make_engine(url)
         return cls(engine, sessionmaker(engine, expire_on_commit=False))
+
+
+def upsert(session: Session, table: Table, purpose: str) -> Insert:
+    """An INSERT into ``table`` that can take ``on_conflict_do_update`` (with ``excluded``): the
+    dialect's own, as SQLite and PostgreSQL spell it alike. ``purpose`` names the caller in the
+    error for another database."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    elif dialect == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        raise NotImplementedError(f"{purpose} need SQLite or PostgreSQL, not {dialect}")
+    return insert(table)
 
 
 def deleted_rows(result: Result[Any]) -> int:

@@ -18,6 +18,7 @@ from typing import cast
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
+from survey.store.db import upsert
 from survey.store.models import HousekeepingRun, utcnow
 
 
@@ -25,15 +26,8 @@ def claim(session: Session, task: str, interval_seconds: float, now: dt.datetime
     """True when ``task`` last ran ``interval_seconds`` or longer ago (or never) and this session
     now holds it: ``last_run`` is set to ``now``. Only flushes; commit at once."""
     now = now or utcnow()
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(f"housekeeping needs SQLite or PostgreSQL, not {dialect}")
     table = cast(Table, HousekeepingRun.__table__)
-    first_run = insert(table).values(task=task, last_run=now)
+    first_run = upsert(session, table, "housekeeping runs").values(task=task, last_run=now)
     statement = first_run.on_conflict_do_update(
         index_elements=[table.c.task],
         set_={"last_run": first_run.excluded.last_run},

@@ -25,7 +25,7 @@ from typing import cast
 from sqlalchemy import Table, case, delete, select
 from sqlalchemy.orm import Session
 
-from survey.store.db import deleted_rows
+from survey.store.db import deleted_rows, upsert
 from survey.store.models import RateLimitBucket, utcnow
 
 MAX_KEY_LENGTH = 128  # the column's length
@@ -88,15 +88,8 @@ def hit(session: Session, key: str, limit: int, window_seconds: int = 60, now: d
 
 
 def _increment(session: Session, key: str, start: dt.datetime) -> int:
-    dialect = session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif dialect == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
-        raise NotImplementedError(f"rate limits need SQLite or PostgreSQL, not {dialect}")
     table = cast(Table, RateLimitBucket.__table__)
-    first_hit = insert(table).values(key=key, window_start=start, count=1)
+    first_hit = upsert(session, table, "rate limits").values(key=key, window_start=start, count=1)
     # Same window (or a newer one, written by a host whose clock runs ahead): count on.
     # An older window: start again at 1. Decided inside the one statement, under the row lock.
     current = table.c.window_start >= first_hit.excluded.window_start
