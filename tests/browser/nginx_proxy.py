@@ -20,7 +20,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.load.load_client import ROOT, Server, free_port, sqlite_url
+import pytest
+
+from tests.load.load_client import ROOT, VENV_BIN, Server, free_port, sqlite_url
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 CONFIG = ROOT / "deploy" / "nginx.conf"
@@ -33,6 +35,24 @@ def missing() -> str | None:
     if not shutil.which("openssl"):
         return "openssl is not installed (apt-get install openssl)"
     return None
+
+
+def require_production_shape() -> None:
+    """Skip a test of the served app where nginx or openssl is missing; fail it where CI requires
+    the browser and the production shape (SURVEY_REQUIRE_BROWSER=1)."""
+    reason = missing()
+    if reason:
+        if os.environ.get("SURVEY_REQUIRE_BROWSER") == "1":
+            pytest.fail(reason)
+        pytest.skip(reason)
+
+
+def analyst_account(email: str, password: str) -> Callable[[Server], None]:
+    """A ``before_start`` for ``production``: the analyst account, created with the command line."""
+    def create(server: Server) -> None:
+        subprocess.run([str(VENV_BIN / "survey"), "create-user", email, "--role", "analyst", "--password-stdin"],
+                       input=password, text=True, env=server.env(), cwd=ROOT, check=True, capture_output=True, timeout=60)
+    return create
 
 
 def _replace_once(text: str, old: str, new: str, count: int = 1) -> str:

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,9 +18,9 @@ import pytest
 
 from tests.browser.answering import PAGES, click_and_wait, complete_page
 from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
-from tests.browser.nginx_proxy import SERVER_NAME, NginxProxy, missing
+from tests.browser.nginx_proxy import SERVER_NAME, NginxProxy, analyst_account, require_production_shape
 from tests.browser.nginx_proxy import production as production_shape
-from tests.load.load_client import ROOT, SLUG, VENV_BIN, Server
+from tests.load.load_client import SLUG
 
 pytestmark = pytest.mark.browser
 
@@ -33,18 +31,10 @@ COMMENT = "Über HTTPS gesendet – أرسلت"
 
 @pytest.fixture(scope="module")
 def production(tmp_path_factory: pytest.TempPathFactory, browser_available: None) -> Iterator[NginxProxy]:
-    reason = missing()
-    if reason:
-        if os.environ.get("SURVEY_REQUIRE_BROWSER") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_production_shape()
 
-    def create_analyst(server: Server) -> None:
-        subprocess.run([str(VENV_BIN / "survey"), "create-user", STAFF_EMAIL, "--role", "analyst", "--password-stdin"],
-                       input=STAFF_PASSWORD, text=True, env=server.env(), cwd=ROOT, check=True, capture_output=True,
-                       timeout=60)
-
-    with production_shape(tmp_path_factory.mktemp("production"), before_start=create_analyst) as (_server, proxy):
+    analyst = analyst_account(STAFF_EMAIL, STAFF_PASSWORD)
+    with production_shape(tmp_path_factory.mktemp("production"), before_start=analyst) as (_server, proxy):
         yield proxy
 
 

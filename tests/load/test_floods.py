@@ -9,16 +9,14 @@ that changes every minute, never by its address), far below the global ceiling; 
 """
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.browser.nginx_proxy import SERVER_NAME, LoopbackHTTPS, NginxProxy, missing, production
-from tests.load.load_client import ROOT, VENV_BIN, Respondent, Server
+from tests.browser.nginx_proxy import SERVER_NAME, LoopbackHTTPS, NginxProxy, analyst_account, production, require_production_shape
+from tests.load.load_client import Respondent, Server
 
 pytestmark = pytest.mark.load
 
@@ -33,17 +31,9 @@ FIRST_ANSWERS = {"district": "mitte", "age_band": "28_44", "housing_type": "own_
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Server, NginxProxy]]:
-    reason = missing()
-    if reason:
-        if os.environ.get("SURVEY_REQUIRE_BROWSER") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+    require_production_shape()
 
-    def create_analyst(server: Server) -> None:
-        subprocess.run([str(VENV_BIN / "survey"), "create-user", ANALYST, "--role", "analyst", "--password-stdin"],
-                       input=PASSWORD, text=True, env=server.env(), cwd=ROOT, check=True, capture_output=True, timeout=60)
-
-    with production(tmp_path_factory.mktemp("floods"), LIMITS, before_start=create_analyst) as shape:
+    with production(tmp_path_factory.mktemp("floods"), LIMITS, before_start=analyst_account(ANALYST, PASSWORD)) as shape:
         yield shape
 
 
